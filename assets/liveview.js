@@ -1,0 +1,36 @@
+// Bootstrap for the official Phoenix LiveView client, bundled by `npm run build`
+// into liveview/static/liveview/liveview.js (served by Django staticfiles).
+//
+// Hooks and uploaders: define them on `window.liveviewHooks` / `window.liveviewUploaders`
+// in any script on the page (this bundle is loaded with `defer`, so inline scripts run
+// first). The same objects are handed to LiveSocket, so hooks added later still apply
+// to elements mounted afterwards. See docs/javascript.md.
+import {Socket} from "phoenix"
+import {LiveSocket} from "phoenix_live_view"
+
+const hooks = (window.liveviewHooks = window.liveviewHooks || {})
+const uploaders = (window.liveviewUploaders = window.liveviewUploaders || {})
+
+function csrfToken() {
+  const meta = document.querySelector("meta[name='csrf-token']")
+  return meta ? meta.getAttribute("content") : null
+}
+
+function start() {
+  const options = window.liveviewOptions || {}
+  const liveSocket = new LiveSocket(options.path || "/live", Socket, {
+    ...options,
+    params: {_csrf_token: csrfToken()},
+    hooks,
+    uploaders,
+  })
+  liveSocket.connect()
+  // Exposed for debugging (liveSocket.enableDebug()) and for tests.
+  window.liveSocket = liveSocket
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", start)
+} else {
+  start()
+}
