@@ -1,0 +1,31 @@
+"""One call to wire LiveView into a project's asgi.py."""
+from __future__ import annotations
+
+from typing import Any
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from django.urls import path
+
+from .conf import liveview_settings
+from .consumer import LiveViewConsumer
+
+
+def websocket_urlpatterns() -> list[Any]:
+    """The route of the LiveView websocket endpoint, to include in your own URLRouter."""
+    socket_path = liveview_settings.SOCKET_PATH.strip("/")
+    return [path(f"{socket_path}/websocket", LiveViewConsumer.as_asgi())]
+
+
+def liveview_application(http_application: Any, websocket_routes: list[Any] | None = None
+                         ) -> ProtocolTypeRouter:
+    """HTTP to Django, websockets to LiveView (with session, user and origin check).
+
+    `websocket_routes` are extra routes of your own, served beside the LiveView endpoint.
+    """
+    routes = websocket_urlpatterns() + list(websocket_routes or [])
+    return ProtocolTypeRouter({
+        "http": http_application,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(routes))),
+    })

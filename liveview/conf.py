@@ -1,0 +1,37 @@
+"""The `LIVEVIEW` settings dict, with defaults, read lazily on every access."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Template wrapping every LiveView page (html/head/body, csrf meta, client script).
+    "LAYOUT": "liveview/layout.html",
+    # Text around live_title in <title> (the client keeps them on title updates).
+    "TITLE_PREFIX": "",
+    "TITLE_SUFFIX": "",
+    # Session and static tokens stay valid this long (seconds): a tab left open for a
+    # week-end must still reconnect. Phoenix uses two weeks.
+    "TOKEN_MAX_AGE": 14 * 24 * 3600,
+    # Frames above this size (bytes) are refused without being parsed.
+    "MAX_FRAME_BYTES": 1024 * 1024,
+    # A handler still running after this many seconds is cancelled and the view
+    # restarted, so every client request gets its answer before the client's 30 s timeout.
+    "HANDLER_TIMEOUT": 25.0,
+    # Path of the websocket endpoint; the client appends "/websocket".
+    "SOCKET_PATH": "/live",
+}
+
+
+class LiveViewSettings:
+    """Attribute access to `settings.LIVEVIEW` merged over DEFAULTS."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"unknown LIVEVIEW setting {name!r}; known: {sorted(DEFAULTS)}")
+        user = getattr(settings, "LIVEVIEW", None) or {}
+        return user.get(name, DEFAULTS[name])
+
+
+liveview_settings = LiveViewSettings()

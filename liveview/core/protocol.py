@@ -1,0 +1,140 @@
+"""Phoenix V2 framing: decoding client frames and building every outbound frame.
+
+Pure functions, no I/O. The consumer hands raw websocket data in and gets plain
+Python values (and JSON text) out; all wire event names live here.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+#: Version of the phoenix_live_view npm package this server speaks to (package-lock.json).
+CLIENT_VERSION = "1.2.12"
+
+PHOENIX_TOPIC = "phoenix"
+LV_TOPIC_PREFIX = "lv:"
+UPLOAD_TOPIC_PREFIX = "lvu:"
+
+# Client → server events.
+JOIN = "phx_join"
+LEAVE = "phx_leave"
+HEARTBEAT = "heartbeat"
+EVENT = "event"
+LIVE_PATCH = "live_patch"
+ALLOW_UPLOAD = "allow_upload"
+PROGRESS = "progress"
+CIDS_WILL_DESTROY = "cids_will_destroy"
+CIDS_DESTROYED = "cids_destroyed"
+CHUNK = "chunk"
+
+# Server → client events.
+REPLY = "phx_reply"
+ERROR = "phx_error"
+CLOSE = "phx_close"
+DIFF = "diff"
+REDIRECT = "redirect"
+LIVE_REDIRECT = "live_redirect"
+
+# Join error reasons the client understands (protocol.md §3.3).
+REASON_STALE = "stale"
+REASON_UNAUTHORIZED = "unauthorized"
+REASON_UNMATCHED_TOPIC = "unmatched topic"
+
+
+class ProtocolError(ValueError):
+    """A frame that does not follow the Phoenix V2 serializer format."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One client message: `[join_ref, ref, topic, event, payload]`."""
+
+    join_ref: str | None
+    ref: str | None
+    topic: str
+    event: str
+    payload: Any  # dict for text frames, bytes for binary (upload chunk) frames
+
+
+def decode_text(text: str) -> Frame:
+    """Decode a V2 JSON array frame, checking its shape."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ProtocolError(f"frame is not JSON: {exc}") from None
+    if not isinstance(data, list) or len(data) != 5:
+        raise ProtocolError("frame must be a JSON array of 5 elements "
+                            "[join_ref, ref, topic, event, payload]")
+    join_ref, ref, topic, event, payload = data
+    for name, value in (("join_ref", join_ref), ("ref", ref)):
+        if value is not None and not isinstance(value, str):
+            raise ProtocolError(f"{name} must be a string or null, got {type(value).__name__}")
+    if not isinstance(topic, str) or not isinstance(event, str):
+        raise ProtocolError("topic and event must be strings")
+    if not isinstance(payload, dict):
+        raise ProtocolError(f"payload must be an object, got {type(payload).__name__}")
+    return Frame(join_ref, ref, topic, event, payload)
+
+
+def decode_binary(data: bytes) -> Frame:
+    """Decode a binary push (kind 0): five header bytes, four UTF-8 fields, raw payload."""
+    if len(data) < 5 or data[0] != 0:
+        raise ProtocolError("binary frame must start with kind 0 (push) and four length bytes")
+    lengths = data[1:5]
+    start = 5
+    fields = []
+    for length in lengths:
+        end = start + length
+        if end > len(data):
+            raise ProtocolError("binary frame is shorter than its header says")
+        try:
+            fields.append(data[start:end].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ProtocolError("binary frame header is not UTF-8") from None
+        start = end
+    join_ref, ref, topic, event = fields
+    return Frame(join_ref or None, ref or None, topic, event, data[start:])
+
+
+# The first four fields of a text frame, read without parsing the whole (oversized) frame.
+_HEAD = re.compile(r'^\s*\[\s*(null|"[^"\\]{0,64}")\s*,\s*(null|"[^"\\]{0,64}")\s*,'
+                   r'\s*"([^"\\]{1,256})"')
+
+
+def peek_head(text: str) -> tuple[str | None, str | None, str] | None:
+    """`(join_ref, ref, topic)` from the start of a text frame, or None if unreadable."""
+    match = _HEAD.match(text[:512])
+    if not match:
+        return None
+    unquote = lambda v: None if v == "null" else v[1:-1]  # noqa: E731
+    return unquote(match.group(1)), unquote(match.group(2)), match.group(3)
+
+
+def encode(join_ref: str | None, ref: str | None, topic: str, event: str, payload: Any) -> str:
+    """The one way out: every server frame is serialised here."""
+    return json.dumps([join_ref, ref, topic, event, payload], separators=(",", ":"),
+                      ensure_ascii=False)
+
+
+def reply(join_ref: str | None, ref: str | None, topic: str, response: dict | None = None,
+          *, ok: bool = True) -> str:
+    """A `phx_reply` to the request `ref`."""
+    return encode(join_ref, ref, topic, REPLY,
+                  {"status": "ok" if ok else "error", "response": response or {}})
+
+
+def push(join_ref: str | None, topic: str, event: str, payload: dict) -> str:
+    """A server push (no ref) on `topic`, stamped with the channel's join_ref."""
+    return encode(join_ref, None, topic, event, payload)
+
+
+def channel_error(join_ref: str | None, topic: str) -> str:
+    """`phx_error`: the server-side view died; the client rejoins and remounts."""
+    return encode(join_ref, join_ref, topic, ERROR, {})
+
+
+def channel_close(join_ref: str | None, topic: str) -> str:
+    """`phx_close`: the channel ended cleanly; the client does not rejoin."""
+    return encode(join_ref, join_ref, topic, CLOSE, {})

@@ -1,0 +1,39 @@
+"""Keeping database connections healthy for long-lived websockets.
+
+Channels closes stale connections before every message, which costs a thread hop per
+frame (design.md §7). Sync user code already gets that from `database_sync_to_async`.
+For async handlers using the async ORM, a cleanup in the ORM's thread runs in the
+background at most once a second, off the reply path.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from channels.db import database_sync_to_async
+
+_INTERVAL = 1.0
+_last = 0.0
+_running: asyncio.Task | None = None
+
+
+def _noop() -> None:
+    """Run by database_sync_to_async, which closes stale connections around it."""
+
+
+async def _cleanup() -> None:
+    global _running
+    try:
+        await database_sync_to_async(_noop)()
+    finally:
+        _running = None
+
+
+def schedule_connection_cleanup() -> None:
+    """Ask for a stale-connection cleanup soon (cheap; rate limited)."""
+    global _last, _running
+    now = time.monotonic()
+    if _running is not None or now - _last < _INTERVAL:
+        return
+    _last = now
+    _running = asyncio.get_running_loop().create_task(_cleanup())

@@ -1,0 +1,59 @@
+"""The first (HTTP) render: mount, handle_params, the view's HTML inside the layout."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .callbacks import call_user
+from .conf import liveview_settings
+from .core.tree import tree_to_html
+from .rendering import render_view
+from .routing import dotted_path, route_params
+from .socket import UnconnectedSocket
+from .tokens import SessionToken, new_view_id, sign_session, sign_static
+
+if TYPE_CHECKING:
+    from .views import LiveView
+
+
+async def load_session(session: Any) -> None:
+    """Load a lazy Django session now, so user code can read it from async code."""
+    if session is not None:
+        await session.akeys()
+
+
+async def render_page(view: LiveView, request: HttpRequest, kwargs: dict[str, Any]
+                      ) -> HttpResponse:
+    """The full HTML page of `view` for `request`."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    session = getattr(request, "session", None)
+    await load_session(session)
+    user = await request.auser() if hasattr(request, "auser") else None
+    view_id = new_view_id()
+    socket: UnconnectedSocket[Any] = UnconnectedSocket(
+        view_id=view_id, session=session, user=user, request=request)
+    await call_user(view.mount, socket, session)
+    url = urlparse(request.build_absolute_uri())
+    await call_user(view.handle_params, url, route_params(url.query, kwargs), socket)
+    inner = tree_to_html(await render_view(view, socket))
+
+    session_token = sign_session(SessionToken(view_id, dotted_path(type(view)),
+                                              view.live_session))
+    container = format_html(
+        '<{tag} id="{id}" data-phx-main data-phx-session="{session}" '
+        'data-phx-static="{static}">{inner}</{tag}>',
+        tag=view.container_tag, id=view_id, session=session_token,
+        static=sign_static(view_id), inner=mark_safe(inner))
+    layout = view.layout_template_name or liveview_settings.LAYOUT
+    context = {"liveview_content": container, "liveview_title": socket.live_title or "",
+               "view": view}
+    # Context processors (auth, messages, csrf) may touch the database: not on the loop.
+    html = await sync_to_async(render_to_string)(layout, context, request)
+    return HttpResponse(html)

@@ -1,0 +1,40 @@
+"""Rendering a view's context into a tree, on the event loop when possible."""
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import SynchronousOnlyOperation
+
+from .context import template_context
+
+if TYPE_CHECKING:
+    from .views import LiveView
+
+
+def as_tree(rendered: Any) -> dict[str, Any]:
+    """Accept what `LiveView.render` returns: a tree, or trusted HTML as one opaque dynamic."""
+    if isinstance(rendered, dict):
+        return rendered
+    if isinstance(rendered, str):
+        return {"s": ["", ""], "0": str(rendered)}
+    raise TypeError(f"LiveView.render() must return a rendered tree (dict) or an HTML str, "
+                    f"got {type(rendered).__name__}")
+
+
+async def render_view(view: LiveView, socket: Any) -> dict[str, Any]:
+    """The view's current tree.
+
+    Rendering runs on the event loop (no thread hop per event). A context holding lazy
+    querysets cannot be evaluated there; Django says so with SynchronousOnlyOperation and
+    the render is redone in the ORM's worker thread.
+    """
+    context = template_context(socket.context)
+    try:
+        rendered = view.render(context)
+    except SynchronousOnlyOperation:
+        rendered = await database_sync_to_async(view.render)(context)
+    if inspect.isawaitable(rendered):
+        rendered = await rendered
+    return as_tree(rendered)

@@ -1,0 +1,50 @@
+"""Finding the LiveView a URL belongs to, with Django's own resolver (no second route table)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import ParseResult, parse_qs, urlparse
+
+from django.urls import Resolver404, resolve
+
+if TYPE_CHECKING:
+    from .views import LiveView
+
+
+@dataclass(frozen=True)
+class LiveRoute:
+    """A URL resolved to a LiveView class, its as_view() kwargs and the URL's kwargs."""
+
+    view_class: type[LiveView]
+    initkwargs: dict[str, Any]
+    kwargs: dict[str, Any]
+    url: ParseResult
+
+
+def dotted_path(cls: type) -> str:
+    """`module.ClassName`, how session tokens name a view."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def resolve_live(url: str) -> LiveRoute | None:
+    """The LiveView that `url` (absolute or a path) routes to, or None."""
+    from .views import LiveView
+
+    parsed = urlparse(url)._replace(fragment="")
+    try:
+        match = resolve(parsed.path or "/")
+    except Resolver404:
+        return None
+    view_class = getattr(match.func, "view_class", None)
+    if not (isinstance(view_class, type) and issubclass(view_class, LiveView)):
+        return None
+    return LiveRoute(view_class, dict(getattr(match.func, "view_initkwargs", {})),
+                     dict(match.kwargs), parsed)
+
+
+def route_params(query: str, kwargs: dict[str, Any]) -> dict[str, list[Any]]:
+    """`handle_params` params: query values as lists (blanks kept), URL kwargs merged in."""
+    params: dict[str, list[Any]] = parse_qs(query, keep_blank_values=True)
+    for name, value in kwargs.items():
+        params[name] = [value]
+    return params

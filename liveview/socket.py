@@ -1,0 +1,140 @@
+"""The sockets handed to LiveView methods.
+
+Sockets only RECORD what a handler asks for (title, push events, navigation,
+subscriptions, timers); the channel running the view turns those records into
+frames after the handler returns. Nothing here touches the websocket.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar, Union
+from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from .channel import LiveViewChannel
+
+T = TypeVar("T")
+
+#: Methods that need a live connection; calling them on an UnconnectedSocket explains why.
+CONNECTED_ONLY = frozenset({
+    "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
+    "push_navigate", "replace_navigate", "redirect", "push_event",
+    "pending_events", "upload_manager", "prev_rendered",
+})
+
+
+class ConnectedOnlyError(AttributeError):
+    """A connected-only socket feature used during the HTTP render."""
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """A navigation requested by a handler: `patch`, `navigate` or `redirect`."""
+
+    kind: Literal["patch", "navigate", "redirect"]
+    to: str
+    replace: bool = False
+
+
+def with_params(path: str, params: dict[str, Any] | None) -> str:
+    """`path` with `params` appended as a query string (lists become repeated keys)."""
+    if not params:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode(params, doseq=True)}"
+
+
+class UnconnectedSocket(Generic[T]):
+    """The socket of the first (HTTP) render: state and title only."""
+
+    connected: bool = False
+
+    def __init__(self, *, view_id: str, session: Any = None, user: Any = None,
+                 request: Any = None):
+        self.context: T = {}  # type: ignore[assignment]
+        self.live_title: str | None = None
+        self.view_id = view_id
+        self.session = session
+        self.user = user
+        self.request = request
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes that do not exist on this class.
+        if name in CONNECTED_ONLY:
+            raise ConnectedOnlyError(
+                f"socket.{name} is only available once the websocket is connected; "
+                f"guard it with `if is_connected(socket):` (mount and handle_params also "
+                f"run for the first HTTP render, on an UnconnectedSocket)")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+class ConnectedLiveViewSocket(Generic[T]):
+    """The socket of a view joined over the websocket."""
+
+    connected: bool = True
+
+    def __init__(self, channel: LiveViewChannel, *, view_id: str, session: Any = None,
+                 user: Any = None, scope: dict | None = None):
+        self.context: T = {}  # type: ignore[assignment]
+        self.live_title: str | None = None
+        self.view_id = view_id
+        self.session = session
+        self.user = user
+        self.scope = scope or {}
+        #: Events queued by push_event, sent with the next diff as `e`.
+        self.pending_events: list[tuple[str, Any]] = []
+        #: The tree the client holds, diffed against on the next render.
+        self.prev_rendered: dict[str, Any] | None = None
+        #: Upload configurations of this view (see allow_upload).
+        self.upload_manager: Any = None
+        #: The navigation requested by the last handler, taken by the channel.
+        self.navigation: Navigation | None = None
+        self._channel = channel
+
+    # Real-time --------------------------------------------------------------------------
+    async def subscribe(self, topic: str) -> None:
+        """Receive every message broadcast on `topic` in `handle_info`."""
+        await self._channel.subscribe(topic)
+
+    async def broadcast(self, topic: str, message: Any) -> None:
+        """Send `message` to every view subscribed to `topic` (this one included)."""
+        await self._channel.broadcast(topic, message)
+
+    def schedule_info(self, event: Any, seconds: float) -> None:
+        """Deliver `event` to `handle_info` every `seconds` until the view goes away."""
+        self._channel.schedule(event, seconds, repeat=True)
+
+    def schedule_info_once(self, event: Any, seconds: float) -> None:
+        """Deliver `event` to `handle_info` once, after `seconds`."""
+        self._channel.schedule(event, seconds, repeat=False)
+
+    # Navigation -------------------------------------------------------------------------
+    async def push_patch(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Change the URL within this view; `handle_params` runs with the new params."""
+        self.navigation = Navigation("patch", with_params(path, params))
+
+    async def push_navigate(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Switch to another LiveView without a page load (new history entry)."""
+        self.navigation = Navigation("navigate", with_params(path, params))
+
+    async def replace_navigate(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Like push_navigate, replacing the current history entry."""
+        self.navigation = Navigation("navigate", with_params(path, params), replace=True)
+
+    async def redirect(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Full page load of `path` (any URL, LiveView or not)."""
+        self.navigation = Navigation("redirect", with_params(path, params))
+
+    # Client events ----------------------------------------------------------------------
+    async def push_event(self, event: str, value: dict[str, Any]) -> None:
+        """Send `phx:<event>` to the page (hooks' handleEvent, window listeners)."""
+        if not isinstance(event, str) or not event:
+            raise ValueError(f"push_event: event must be a non-empty str, got {event!r}")
+        self.pending_events.append((event, value))
+
+
+LiveViewSocket = Union[ConnectedLiveViewSocket[T], UnconnectedSocket[T]]
+
+
+def is_connected(socket: LiveViewSocket[T]) -> TypeGuard[ConnectedLiveViewSocket[T]]:
+    """True for a socket joined over the websocket (narrows the type for checkers)."""
+    return socket.connected

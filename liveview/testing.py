@@ -1,0 +1,177 @@
+"""A test client for LiveViews: the HTTP render, then the websocket, as the browser does.
+
+    client = LiveViewTestClient(application)
+    await client.get("/counter/")
+    await client.join()
+    await client.click("increment")
+    assert "Count: 1" in client.html
+    await client.close()
+
+It speaks the real protocol through Channels' WebsocketCommunicator and applies diffs
+with the client's merge rules, so `client.html` is what the browser would show.
+"""
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from typing import Any
+from urllib.parse import urlencode
+
+from channels.testing import WebsocketCommunicator
+from django.test import AsyncClient
+
+from .core.tree import merge_diff, tree_to_html
+
+_CONTAINER = re.compile(
+    r'<(?P<tag>\w+) id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)" '
+    r'data-phx-static="(?P<static>[^"]*)">')
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+class LiveViewTestClient:
+    """Drives one LiveView page over HTTP and the websocket."""
+
+    def __init__(self, application: Any, *, host: str = "testserver", timeout: float = 5):
+        self.application = application
+        self.host = host
+        self.timeout = timeout
+        self.http = AsyncClient()
+        self.page_html = ""
+        self.url = ""
+        self.view_id = ""
+        self.session_token = ""
+        self.static_token = ""
+        self.csrf_token = ""
+        self.tree: dict[str, Any] | None = None
+        self.title: str | None = None
+        self.events: list[list[Any]] = []
+        self.communicator: WebsocketCommunicator | None = None
+        self.join_ref = ""
+        self._ref = 0
+
+    # HTTP ---------------------------------------------------------------------------------
+    async def get(self, path: str) -> str:
+        """Load the page over HTTP (the first render) and remember its tokens."""
+        response = await self.http.get(path)
+        if response.status_code != 200:
+            raise AssertionError(f"GET {path} answered {response.status_code}")
+        self.page_html = response.content.decode()
+        container = _CONTAINER.search(self.page_html)
+        csrf = _CSRF.search(self.page_html)
+        if container is None or csrf is None:
+            raise AssertionError(f"GET {path}: no LiveView container or csrf meta tag")
+        self.url = f"http://{self.host}{path}"
+        self.view_id = container["id"]
+        self.session_token = unescape(container["session"])
+        self.static_token = unescape(container["static"])
+        self.csrf_token = csrf.group(1)
+        return self.page_html
+
+    # Websocket ----------------------------------------------------------------------------
+    async def connect(self) -> None:
+        """Open the websocket with the browser's cookies and origin."""
+        cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in self.http.cookies.items())
+        query = urlencode({"_csrf_token": self.csrf_token, "vsn": "2.0.0"})
+        self.communicator = WebsocketCommunicator(
+            self.application, f"/live/websocket?{query}",
+            headers=[(b"cookie", cookies.encode()), (b"origin", f"http://{self.host}".encode()),
+                     (b"host", self.host.encode())])
+        connected, _ = await self.communicator.connect(timeout=self.timeout)
+        if not connected:
+            raise AssertionError("websocket connection refused")
+
+    def next_ref(self) -> str:
+        self._ref += 1
+        return str(self._ref)
+
+    async def send(self, frame: list[Any]) -> None:
+        """Send a raw frame `[join_ref, ref, topic, event, payload]`."""
+        assert self.communicator is not None, "connect() first"
+        await self.communicator.send_to(text_data=json.dumps(frame))
+
+    async def receive(self, timeout: float | None = None) -> list[Any]:
+        """The next frame from the server (pushes are applied to `html` as they come)."""
+        assert self.communicator is not None, "connect() first"
+        frame = json.loads(await self.communicator.receive_from(timeout or self.timeout))
+        if frame[3] == "diff":
+            self._apply(frame[4])
+        return frame
+
+    async def request(self, topic: str, event: str, payload: dict[str, Any],
+                      join_ref: str | None = None) -> dict[str, Any]:
+        """Push a frame and return the reply's payload; pushes received meanwhile apply."""
+        ref = self.next_ref()
+        await self.send([join_ref if join_ref is not None else self.join_ref, ref, topic,
+                         event, payload])
+        while True:
+            frame = await self.receive()
+            if frame[3] == "phx_reply" and frame[1] == ref:
+                return frame[4]
+
+    async def join(self, **overrides: Any) -> dict[str, Any]:
+        """Join the page's view; returns the reply payload (status and response)."""
+        if self.communicator is None:
+            await self.connect()
+        self.join_ref = self.next_ref()
+        payload = {"url": self.url, "params": {"_csrf_token": self.csrf_token, "_mounts": 0,
+                                               "_mount_attempts": 0},
+                   "session": self.session_token, "static": self.static_token or None,
+                   "sticky": False}
+        payload.update(overrides)
+        await self.send([self.join_ref, self.join_ref, self.topic, "phx_join", payload])
+        while True:
+            frame = await self.receive()
+            if frame[1] == self.join_ref and frame[3] == "phx_reply":
+                break
+        reply = frame[4]
+        if reply["status"] == "ok":
+            self.tree = None
+            self._apply(reply["response"]["rendered"])
+        return reply
+
+    @property
+    def topic(self) -> str:
+        return f"lv:{self.view_id}"
+
+    async def event(self, event: str, value: Any, *, type: str = "click",
+                    **extra: Any) -> dict[str, Any]:
+        """Send an `event` frame and apply the reply's diff."""
+        reply = await self.request(self.topic, "event",
+                                   {"type": type, "event": event, "value": value, **extra})
+        if reply["status"] == "ok" and "diff" in reply["response"]:
+            self._apply(reply["response"]["diff"])
+        return reply
+
+    async def click(self, event: str, **values: str) -> dict[str, Any]:
+        """A phx-click on a button carrying `phx-value-*` attributes."""
+        return await self.event(event, {"value": "", **values})
+
+    async def submit(self, event: str, form: dict[str, Any] | str, *, target: str | None = None,
+                     change: bool = False) -> dict[str, Any]:
+        """A phx-submit (or phx-change with `change=True`) of form fields."""
+        encoded = form if isinstance(form, str) else urlencode(form, doseq=True)
+        meta: dict[str, Any] = {"_target": target} if target is not None else {}
+        extra = {"uploads": {}} if change else {}
+        return await self.event(event, encoded, type="form", meta=meta, **extra)
+
+    async def close(self) -> None:
+        """Disconnect the websocket."""
+        if self.communicator is not None:
+            await self.communicator.disconnect()
+            self.communicator = None
+
+    # What the browser shows -----------------------------------------------------------------
+    def _apply(self, diff: dict[str, Any]) -> None:
+        diff = dict(diff)
+        if "t" in diff:
+            self.title = diff.pop("t")
+        self.events.extend(diff.pop("e", []))
+        diff.pop("r", None)
+        self.tree = diff if self.tree is None else merge_diff(self.tree, diff)
+
+    @property
+    def html(self) -> str:
+        """The view's inner HTML as the client renders it now."""
+        assert self.tree is not None, "join() first"
+        return tree_to_html(self.tree)

@@ -1,0 +1,80 @@
+"""Signed session and static tokens carried by the LiveView container (protocol.md §2.2).
+
+Both are `django.core.signing` tokens with their own salt and a max age, and both name
+the view id, which must match the topic joined (`lv:<id>`). User data stays in the Django
+session (reachable from the websocket through the session cookie), never in a token.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+
+from .conf import liveview_settings
+
+SESSION_SALT = "liveview.session"
+STATIC_SALT = "liveview.static"
+
+
+class TokenError(Exception):
+    """A token that is tampered with, expired, or for another view."""
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    """What the server needs to remount a view: its id, class and live session."""
+
+    id: str
+    view: str  # dotted path of the LiveView class
+    live_session: str
+
+
+def new_view_id() -> str:
+    """A fresh container id, `phx-` + URL-safe random characters (topic is `lv:<id>`)."""
+    return "phx-" + secrets.token_urlsafe(12)
+
+
+def sign_session(token: SessionToken) -> str:
+    """The `data-phx-session` value."""
+    return signing.dumps({"id": token.id, "view": token.view, "ls": token.live_session},
+                         salt=SESSION_SALT, compress=False)
+
+
+def sign_static(view_id: str, flash: dict[str, str] | None = None) -> str:
+    """The `data-phx-static` value: what is only known at the HTTP render."""
+    return signing.dumps({"id": view_id, "flash": flash or {}}, salt=STATIC_SALT)
+
+
+def _load(token: Any, salt: str) -> dict:
+    if not isinstance(token, str) or not token:
+        raise TokenError("missing token")
+    try:
+        data = signing.loads(token, salt=salt, max_age=liveview_settings.TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise TokenError("token expired") from None
+    except signing.BadSignature:
+        raise TokenError("bad signature") from None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise TokenError("token has no view id")
+    return data
+
+
+def verify_session(token: Any, view_id: str) -> SessionToken:
+    """Check a session token and that it belongs to the topic's view id."""
+    data = _load(token, SESSION_SALT)
+    if data["id"] != view_id:
+        raise TokenError(f"session token is for {data['id']!r}, not {view_id!r}")
+    return SessionToken(id=data["id"], view=str(data.get("view", "")),
+                        live_session=str(data.get("ls", "default")))
+
+
+def verify_static(token: Any, view_id: str) -> dict:
+    """Check a static token (None means the client had none) and return its data."""
+    if token is None or token == "":
+        return {"id": view_id, "flash": {}}
+    data = _load(token, STATIC_SALT)
+    if data["id"] != view_id:
+        raise TokenError(f"static token is for {data['id']!r}, not {view_id!r}")
+    return data

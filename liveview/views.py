@@ -1,0 +1,90 @@
+"""The LiveView base class users subclass, and `as_view()` for urls.py."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Generic, TypeVar
+from urllib.parse import ParseResult
+
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+
+from .core.compiler import render_tree
+from .events import InfoEvent
+from .socket import ConnectedLiveViewSocket, LiveViewSocket
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class LiveView(Generic[T]):
+    """A page whose state lives on the server and whose HTML updates over a websocket.
+
+    Override `mount`, `handle_params`, `handle_event` and `handle_info` (async or sync) and
+    set `template_name`, or override `render()`. Declare it with `MyView.as_view()`.
+    """
+
+    #: Django template holding the view's inner markup (rendered inside the layout).
+    template_name: str | None = None
+    #: Page layout (html/head/body); defaults to `LIVEVIEW["LAYOUT"]`.
+    layout_template_name: str | None = None
+    #: Tag of the element the view's markup is rendered in.
+    container_tag: str = "div"
+    #: Views may live-navigate (push_navigate, redirect links) only within one live session.
+    live_session: str = "default"
+
+    def __init__(self, **kwargs: Any) -> None:
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+    async def mount(self, socket: LiveViewSocket[T], session: Any) -> None:
+        """Set up `socket.context`; runs for the HTTP render and again on connect."""
+
+    async def handle_params(self, url: ParseResult, params: dict[str, list[Any]],
+                            socket: LiveViewSocket[T]) -> None:
+        """React to the URL: after mount, and on every live patch."""
+
+    async def handle_event(self, event: str, payload: Any,
+                           socket: ConnectedLiveViewSocket[T]) -> Any:
+        """A client event (phx-click, phx-change, hook pushEvent, ...)."""
+        logger.warning("%s received event %r but does not override handle_event",
+                       type(self).__name__, event)
+
+    async def handle_info(self, event: InfoEvent, socket: ConnectedLiveViewSocket[T]) -> None:
+        """A pub/sub message or a scheduled event."""
+        logger.warning("%s received info %r but does not override handle_info",
+                       type(self).__name__, getattr(event, "name", event))
+
+    def get_template_names(self) -> list[str]:
+        """Templates to try, in order, for the view's markup."""
+        if self.template_name is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must set template_name or override render()")
+        return [self.template_name]
+
+    def render(self, context: dict[str, Any]) -> dict[str, Any] | str:
+        """The rendered tree for `context` (or trusted HTML, sent as one opaque part)."""
+        template = self.__dict__.get("_template")
+        if template is None:
+            template = self._template = loader.select_template(self.get_template_names())
+        return render_tree(template, context)
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
+        """A Django view for urls.py: the first HTTP render of this LiveView."""
+        for key in initkwargs:
+            if not hasattr(cls, key):
+                raise TypeError(f"{cls.__name__}.as_view() got {key!r}, which is not an "
+                                f"attribute of the class")
+
+        async def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            from .page import render_page
+
+            return await render_page(cls(**initkwargs), request, kwargs)
+
+        view.view_class = cls  # type: ignore[attr-defined]
+        view.view_initkwargs = initkwargs  # type: ignore[attr-defined]
+        view.__doc__ = cls.__doc__
+        view.__module__ = cls.__module__
+        view.__name__ = view.__qualname__ = cls.__name__
+        return view
