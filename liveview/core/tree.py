@@ -1,13 +1,159 @@
-"""PLACEHOLDER until the real tree helpers land."""
+"""The client's side of the tree: its HTML and how diffs merge into it.
+
+Both follow `phoenix_live_view` 1.2.12 `rendered.js` (`toOutputBuffer`,
+`mutableMerge`, `mergeKeyed`, `cachedFindComponent`), so the server can know
+exactly what the client holds. Neither function mutates its arguments; merged
+trees share unchanged subtrees with their inputs, so treat trees as immutable.
+"""
+from __future__ import annotations
+
 from typing import Any
 
+from .wire import (
+    COMPONENTS,
+    EVENTS,
+    KEYED,
+    KEYED_COUNT,
+    KEYED_MOVES,
+    REPLY,
+    STATIC,
+    TITLE,
+)
 
-def tree_to_html(tree: dict) -> str:
-    """HTML the client builds from a full tree."""
-    s = tree["s"]
-    out = [s[0]]
-    for i in range(1, len(s)):
-        d = tree[str(i - 1)]
-        out.append(d if isinstance(d, str) else tree_to_html(d))
-        out.append(s[i])
+# Stripped by the client (`Rendered.extract`) before the merge: never part of the tree.
+_EXTRACTED = (TITLE, EVENTS, REPLY)
+
+
+def tree_to_html(tree: dict[str, Any]) -> str:
+    """The HTML the client builds from a full tree (component roots get no data-phx-* here)."""
+    out: list[str] = []
+    _write_node(tree, tree.get(COMPONENTS) or {}, out)
     return "".join(out)
+
+
+def _write_node(node: dict[str, Any], components: dict[str, Any], out: list[str]) -> None:
+    statics = node[STATIC]
+    keyed = node.get(KEYED)
+    if keyed is None:
+        _write_dynamics(node, statics, components, out)
+        return
+    for i in range(keyed[KEYED_COUNT]):
+        entry = keyed.get(str(i))
+        if entry is None:
+            raise ValueError(f"keyed comprehension has kc={keyed[KEYED_COUNT]} but no entry {i}")
+        _write_dynamics(entry, statics, components, out)
+
+
+_MISSING = object()
+
+
+def _write_dynamics(
+    node: dict[str, Any], statics: list[str], components: dict[str, Any], out: list[str]
+) -> None:
+    append = out.append
+    for i in range(len(statics) - 1):
+        append(statics[i])
+        value = node.get(str(i), _MISSING)
+        if isinstance(value, str):
+            append(value)
+        elif isinstance(value, dict):
+            _write_node(value, components, out)
+        elif value is _MISSING:
+            # The client renders a missing dynamic as the text "undefined" [observed].
+            append("undefined")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            component = components.get(str(value))
+            if component is None:
+                raise ValueError(f"Cannot continue render due to missing component: {value}")
+            _write_node(component, components, out)
+        else:
+            raise ValueError(f"invalid dynamic {value!r}: expected str, object or component id")
+    append(statics[-1])
+
+
+def merge_diff(tree: dict[str, Any] | None, diff: dict[str, Any]) -> dict[str, Any]:
+    """The tree the client holds after merging `diff` into `tree` (§4.3, §4.4, §9.1)."""
+    body = {k: v for k, v in diff.items() if k not in _EXTRACTED and k != COMPONENTS}
+    old_components = (tree or {}).get(COMPONENTS) or {}
+    if tree is None or STATIC in body:
+        merged = body
+        old_components = {}
+    else:
+        merged = _merge_into(tree, body)
+        merged.pop(COMPONENTS, None)
+    new_components = diff.get(COMPONENTS)
+    components = (
+        _merge_components(old_components, new_components) if new_components else old_components
+    )
+    if components:
+        merged[COMPONENTS] = components
+    return merged
+
+
+def _merge_into(target: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    """`doMutableMerge` without the mutation: a new dict for every node it touches."""
+    if KEYED in source:
+        return _merge_keyed(target, source[KEYED])
+    merged = dict(target)
+    for key, value in source.items():
+        old = merged.get(key)
+        if isinstance(value, dict) and STATIC not in value and isinstance(old, dict):
+            merged[key] = _merge_into(old, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _merge_keyed(target: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    old = target.get(KEYED)
+    if old is None:
+        raise ValueError("keyed diff merged into a node that is not a comprehension")
+    entries = dict(old)
+    for key, entry in source.items():
+        if key in (KEYED_COUNT, KEYED_MOVES):
+            continue
+        if isinstance(entry, (list, int)) and not isinstance(entry, bool):
+            if not source.get(KEYED_MOVES):
+                # The 1.2.12 client crashes on `undefined.k` here.
+                raise ValueError(f"keyed move at {key} without {KEYED_MOVES}: true")
+            if isinstance(entry, list):
+                old_index, entry_diff = entry
+                entries[key] = _merge_into(old[str(old_index)], entry_diff)
+            else:
+                entries[key] = old[str(entry)]
+        elif isinstance(entry, dict):
+            entries[key] = _merge_into(entries.get(key) or {}, entry)
+    count = source[KEYED_COUNT]
+    for i in range(count, old[KEYED_COUNT]):
+        entries.pop(str(i), None)
+    entries[KEYED_COUNT] = count
+    merged = dict(target)
+    merged[KEYED] = entries
+    return merged
+
+
+def _merge_components(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`cachedFindComponent`: resolves shared statics (an integer "s") and merges per cid."""
+    new = {str(cid): value for cid, value in new.items()}
+    resolved: dict[str, dict[str, Any]] = {}
+
+    def find(cid: str) -> dict[str, Any]:
+        if cid in resolved:
+            return resolved[cid]
+        cdiff = new[cid]
+        shared = cdiff.get(STATIC)
+        if isinstance(shared, int) and not isinstance(shared, bool):
+            # Positive: another cid of this diff; negative: a cid the client already has.
+            source = find(str(shared)) if shared > 0 else old[str(-shared)]
+            merged = _merge_into(source, cdiff)
+            merged[STATIC] = source[STATIC]
+        elif STATIC in cdiff or cid not in old:
+            merged = cdiff
+        else:
+            merged = _merge_into(old[cid], cdiff)
+        resolved[cid] = merged
+        return merged
+
+    for cid in new:
+        find(cid)
+    return {**old, **resolved}
