@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient
 
-from .core.tree import merge_diff, tree_to_html
+from .core import tree as _tree
 
 _CONTAINER = re.compile(
     r'<(?P<tag>\w+) id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)" '
@@ -110,7 +110,7 @@ class LiveViewTestClient:
                 return frame[4]
 
     async def join(self, **overrides: Any) -> dict[str, Any]:
-        """Join the page's view; returns the reply payload (status and response)."""
+        """Join the page's view; returns the reply payload. Overrides set to None are left out."""
         if self.communicator is None:
             await self.connect()
         self.join_ref = self.next_ref()
@@ -119,6 +119,7 @@ class LiveViewTestClient:
                    "session": self.session_token, "static": self.static_token or None,
                    "sticky": False}
         payload.update(overrides)
+        payload = {key: value for key, value in payload.items() if value is not None}
         await self.send([self.join_ref, self.join_ref, self.topic, "phx_join", payload])
         while True:
             frame = await self.receive()
@@ -168,10 +169,10 @@ class LiveViewTestClient:
             self.title = diff.pop("t")
         self.events.extend(diff.pop("e", []))
         diff.pop("r", None)
-        self.tree = diff if self.tree is None else merge_diff(self.tree, diff)
+        self.tree = diff if self.tree is None else _tree.merge_diff(self.tree, diff)
 
     @property
     def html(self) -> str:
         """The view's inner HTML as the client renders it now."""
         assert self.tree is not None, "join() first"
-        return tree_to_html(self.tree)
+        return _tree.tree_to_html(self.tree)

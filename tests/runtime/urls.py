@@ -1,0 +1,18 @@
+from django.http import HttpResponse
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("t/echo/", views.EchoView.as_view(), name="echo"),
+    path("t/other/<int:pk>/", views.OtherView.as_view(), name="other"),
+    path("t/isolated/", views.IsolatedView.as_view(), name="isolated"),
+    path("t/form/", views.FormView.as_view(), name="form"),
+    path("t/cart/", views.DataclassView.as_view(), name="cart"),
+    path("t/sync/", views.SyncView.as_view(), name="sync"),
+    path("t/misuse/", views.ConnectedOnlyInMountView.as_view()),
+    path("t/guarded/", views.GuardedView.as_view()),
+    path("t/mount-redirect/", views.MountRedirectView.as_view()),
+    path("t/plain/", lambda request: HttpResponse("plain")),
+    path("", include("demo_project.urls")),
+]

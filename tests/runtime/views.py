@@ -1,0 +1,162 @@
+"""LiveViews exercising the runtime in tests (routed by tests/runtime/urls.py)."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from django import forms
+from django.template import engines
+
+from liveview import LiveView, is_connected
+from liveview.core.compiler import render_tree
+
+
+class StringTemplateView(LiveView):
+    """A LiveView whose template is the `source` string."""
+
+    source = ""
+
+    def render(self, context):
+        template = type(self).__dict__.get("_compiled")
+        if template is None:
+            template = engines["django"].from_string(self.source)
+            type(self)._compiled = template
+        return render_tree(template, context)
+
+
+class EchoView(StringTemplateView):
+    """Records what its handlers received; `boom` raises, `slow` sleeps."""
+
+    source = "<p id='n'>{{ n }}</p><p>{{ last }}</p><p>{{ user }}|{{ greeting }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"n": 0, "last": "", "user": str(socket.user),
+                          "greeting": session.get("greeting", "") if session else "",
+                          "log": []}
+        socket.live_title = "Echo"
+
+    async def handle_params(self, url, params, socket):
+        socket.context["params"] = params
+        socket.context["path"] = url.path
+        if "n" in params:
+            socket.context["n"] = int(params["n"][0])
+
+    async def handle_event(self, event, payload, socket):
+        socket.context["log"].append(("start", event))
+        if event == "boom":
+            raise RuntimeError("handler exploded")
+        if event == "slow":
+            await asyncio.sleep(float(payload.get("seconds", "0.3")))
+        if event == "inc":
+            socket.context["n"] += 1
+        if event == "ping":
+            return {"pong": payload.get("n")}
+        if event == "title":
+            socket.live_title = payload["title"]
+        if event == "push":
+            await socket.push_event("highlight", {"id": payload.get("id")})
+        if event == "patch":
+            await socket.push_patch("/t/echo/", {"n": payload["n"]})
+        if event == "navigate":
+            await socket.push_navigate(payload["to"])
+        if event == "redirect":
+            await socket.redirect(payload["to"])
+        socket.context["last"] = repr(payload)[:200]
+        socket.context["log"].append(("end", event))
+
+
+class OtherView(StringTemplateView):
+    source = "<p>other {{ pk }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"pk": None}
+
+    async def handle_params(self, url, params, socket):
+        socket.context["pk"] = params.get("pk", [None])[0]
+
+
+class IsolatedView(OtherView):
+    live_session = "admin"
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(max_length=10)
+    email = forms.EmailField()
+    tags = forms.MultipleChoiceField(choices=[("a", "a"), ("b", "b")], required=False)
+
+
+class FormView(StringTemplateView):
+    source = ("<form id='f' phx-change='validate' phx-submit='save'>{{ form.name.errors }}"
+              "{{ form.email.errors }}</form><p id='saved'>{{ saved }}</p>")
+
+    async def mount(self, socket, session):
+        socket.context = {"form": SignupForm(), "saved": ""}
+
+    async def handle_event(self, event, payload, socket):
+        socket.context["payload"] = payload
+        form = SignupForm(payload)
+        socket.context["form"] = form
+        if event == "save" and form.is_valid():
+            socket.context["saved"] = form.cleaned_data["name"]
+
+
+@dataclass
+class Cart:
+    items: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+
+class DataclassView(StringTemplateView):
+    source = "<p>{{ count }} items{% for i in items %} {{ i }}{% endfor %}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = Cart(["apple"])
+
+    async def handle_event(self, event, payload, socket):
+        socket.context.items.append(payload["item"])
+
+
+class SyncView(StringTemplateView):
+    """Sync handlers, touching the ORM (allowed: they run in the ORM's thread)."""
+
+    source = "<p>{{ users }} users, {{ clicks }} clicks</p>"
+
+    def mount(self, socket, session):
+        from django.contrib.auth.models import User
+
+        socket.context = {"users": User.objects.count(), "clicks": 0}
+
+    def handle_event(self, event, payload, socket):
+        from django.contrib.auth.models import User
+
+        socket.context["clicks"] += 1
+        socket.context["users"] = User.objects.count()
+
+
+class ConnectedOnlyInMountView(StringTemplateView):
+    """Misuses a connected-only method during the HTTP render."""
+
+    source = "<p>never</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {}
+        await socket.subscribe("x")
+
+
+class GuardedView(StringTemplateView):
+    source = "<p>{{ connected }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"connected": is_connected(socket)}
+
+
+class MountRedirectView(StringTemplateView):
+    source = "<p>x</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {}
+        if is_connected(socket):
+            await socket.push_navigate("/t/other/7/")
