@@ -2,7 +2,7 @@
 daphne (or uvicorn) process.
 
 Fixtures:
-  live_server   session: one daphne process (DEBUG=1, own sqlite copy) shared by the tests
+  demo_server   session: one daphne process (DEBUG=1, own sqlite copy) shared by the tests
   browser       session: Chromium driven by Playwright (executable /usr/bin/chromium)
   page          function: a fresh context and page; console errors and page errors fail the
                 test unless the test allowed them with `browser_log.allow(regex)`
@@ -14,17 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:  # `pytest` (not `python -m pytest`) leaves it out
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.support.pytest_servers import *  # noqa: E402,F401,F403
-from tests.support.pytest_servers import add_report_section, require_js_bundle  # noqa: E402
+from tests.support.pytest_servers import *  # noqa: F401,F403
+from tests.support.pytest_servers import add_report_section, require_js_bundle
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,8 +30,10 @@ DEFAULT_TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="session")
-def live_server(server_pool):
-    """One daphne process with DEBUG=1 for the whole session; tests must not stop it."""
+def demo_server(server_pool):
+    """One daphne process with DEBUG=1 for the whole session; tests must not stop it.
+    (Not named live_server: pytest-django's autouse helper gives any test that uses a fixture
+    of that name a transactional test database.)"""
     require_js_bundle()
     return server_pool("daphne")
 
