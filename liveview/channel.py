@@ -115,7 +115,11 @@ class LiveViewChannel:
             await self.stop()
 
     async def _crash(self, item: Any, exc: BaseException) -> None:
-        what = item.event if isinstance(item, p.Frame) else f"info {item.name!r}"
+        if isinstance(item, p.Frame):
+            name = item.payload.get("event") if isinstance(item.payload, dict) else None
+            what = f"{item.event} {name!r}" if isinstance(name, str) else item.event
+        else:
+            what = f"info {item.name!r}"
         if isinstance(exc, TimeoutError):
             logger.error("%s: %s handler still running after %ss; restarting the view",
                          self.topic, what, liveview_settings.HANDLER_TIMEOUT)

@@ -60,11 +60,7 @@ class LiveViewConsumer:
                 message = await self._receive()
                 kind = message["type"]
                 if kind == "websocket.receive":
-                    text = message.get("text")
-                    if text is not None:
-                        await self.on_text(text)
-                    else:
-                        await self.on_bytes(message.get("bytes") or b"")
+                    await self.on_receive(message)
                 elif kind == "websocket.disconnect":
                     break
         finally:
@@ -85,6 +81,17 @@ class LiveViewConsumer:
             await self._send({"type": "websocket.send", "text": text})
 
     # Incoming frames ------------------------------------------------------------------------
+    async def on_receive(self, message: dict[str, Any]) -> None:
+        """One websocket message; nothing a client sends may end the socket for its views."""
+        try:
+            text = message.get("text")
+            if text is not None:
+                await self.on_text(text)
+            else:
+                await self.on_bytes(message.get("bytes") or b"")
+        except Exception:
+            logger.exception("frame from %s could not be handled", self._client())
+
     async def on_text(self, text: str) -> None:
         if len(text) > liveview_settings.MAX_FRAME_BYTES:
             await self._refuse_oversized(text)

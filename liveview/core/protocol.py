@@ -62,7 +62,7 @@ def decode_text(text: str) -> Frame:
     """Decode a V2 JSON array frame, checking its shape."""
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise ProtocolError(f"frame is not JSON: {exc}") from None
     if not isinstance(data, list) or len(data) != 5:
         raise ProtocolError("frame must be a JSON array of 5 elements "

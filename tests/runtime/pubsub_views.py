@@ -1,0 +1,67 @@
+"""LiveViews for the pub/sub and timer tests (routed by `urlpatterns` below)."""
+from __future__ import annotations
+
+import asyncio
+
+from django.template import engines
+from django.urls import path
+
+from liveview import InfoEvent, LiveView, is_connected
+from liveview.core.compiler import render_tree
+
+#: Every handle_info call, as (view id, event name, payload, "start"/"end"), across views.
+INFO_LOG: list[tuple[str, str, object, str]] = []
+
+
+class SourceView(LiveView):
+    """A LiveView whose template is the `source` string."""
+
+    source = ""
+
+    def render(self, context):
+        compiled = type(self).__dict__.get("_compiled")
+        if compiled is None:
+            compiled = engines["django"].from_string(self.source)
+            type(self)._compiled = compiled
+        return render_tree(compiled, context)
+
+
+class RoomView(SourceView):
+    """Subscribes to `?topic=` (repeatable); `say` broadcasts; handle_info appends."""
+
+    source = ("<ul id='messages'>{% for m in messages %}<li>{{ m }}</li>{% endfor %}</ul>"
+              "<p id='events'>{{ events }}</p>")
+
+    async def mount(self, socket, session):
+        socket.context = {"messages": [], "events": 0, "topics": []}
+
+    async def handle_params(self, url, params, socket):
+        if is_connected(socket):
+            for topic in params.get("topic", []):
+                await socket.subscribe(topic)
+                socket.context["topics"].append(topic)
+            for name, seconds in zip(params.get("every", []), params.get("seconds", [])):
+                socket.schedule_info(InfoEvent(name), float(seconds))
+
+    async def handle_event(self, event, payload, socket):
+        socket.context["events"] += 1
+        if event == "say":
+            await socket.broadcast(payload["topic"], payload["text"])
+        elif event == "say_object":
+            await socket.broadcast(payload["topic"], object())
+        elif event == "slow":
+            await asyncio.sleep(float(payload["seconds"]))
+
+    async def handle_info(self, event, socket):
+        INFO_LOG.append((socket.view_id, event.name, event.payload, "start"))
+        if event.payload == "boom":
+            raise RuntimeError("handle_info exploded")
+        if isinstance(event.payload, str) and event.payload.startswith("sleep:"):
+            await asyncio.sleep(float(event.payload[6:]))
+        socket.context["messages"].append(f"{event.name}={event.payload}")
+        INFO_LOG.append((socket.view_id, event.name, event.payload, "end"))
+
+
+urlpatterns = [
+    path("rt/room/", RoomView.as_view(), name="rt-room"),
+]
