@@ -72,7 +72,7 @@ if os.environ.get("LIVEVIEW_REDIS_URL"):
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-LIVEVIEW = {}
+LIVEVIEW = {"LAYOUT": "demos/layout.html", "TITLE_SUFFIX": " · liveview demos"}
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"

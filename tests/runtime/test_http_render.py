@@ -17,7 +17,7 @@ async def test_counter_page_has_container_csrf_title_and_script(urls):
                      r'data-phx-static="[^"]+">', html)
     assert re.search(r'<meta name="csrf-token" content="[A-Za-z0-9]{64}">', html)
     assert '<script defer src="/static/liveview/liveview.js"></script>' in html
-    assert ">Counter</title>" in html
+    assert 'data-suffix=" · liveview demos">Counter · liveview demos</title>' in html
     assert '<span id="count">5</span>' in html
     assert "csrftoken" in response.cookies
 
