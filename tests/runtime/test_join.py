@@ -132,3 +132,15 @@ async def test_session_and_user_reach_mount(client):
     await client.get("/t/echo/")
     await client.join()
     assert "<p>ada|hello</p>" in client.html
+
+
+async def test_websocket_from_a_foreign_origin_is_refused(urls):
+    from channels.testing import WebsocketCommunicator
+
+    from demo_project.asgi import application
+
+    communicator = WebsocketCommunicator(application, "/live/websocket?vsn=2.0.0",
+                                         headers=[(b"origin", b"http://evil.example"),
+                                                  (b"host", b"testserver")])
+    connected, _ = await communicator.connect()
+    assert not connected
