@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from django.template import engines
-from django.urls import path
+from django.urls import include, path
 
 from liveview import InfoEvent, LiveView, is_connected
 from liveview.core.compiler import render_tree
@@ -49,6 +49,8 @@ class RoomView(SourceView):
             await socket.broadcast(payload["topic"], payload["text"])
         elif event == "say_object":
             await socket.broadcast(payload["topic"], object())
+        elif event == "navigate":
+            await socket.push_navigate(payload["to"])
         elif event == "slow":
             await asyncio.sleep(float(payload["seconds"]))
 
@@ -64,4 +66,5 @@ class RoomView(SourceView):
 
 urlpatterns = [
     path("rt/room/", RoomView.as_view(), name="rt-room"),
+    path("", include("demo_project.urls")),  # the layout links to the demo index
 ]

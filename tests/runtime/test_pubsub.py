@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import re
 import threading
 
 import pytest
@@ -59,8 +60,6 @@ async def next_push(client: LiveViewTestClient, event: str = "diff", timeout: fl
 
 
 def messages(client: LiveViewTestClient) -> list[str]:
-    import re
-
     return re.findall(r"<li>(.*?)</li>", client.html)
 
 
@@ -167,7 +166,7 @@ async def test_unusual_topics_round_trip(open_room):
 
 @pytest.mark.parametrize("topic", ["", None, 42, b"bytes"])
 async def test_bad_topics_are_refused_with_what_was_received(topic):
-    with pytest.raises(TypeError, match="topic must be a non-empty str, got"):
+    with pytest.raises((TypeError, ValueError), match="topic must be a non-empty str, got"):
         await liveview.broadcast(topic, "x")
 
 
@@ -177,15 +176,16 @@ class Thing:
 
 
 @pytest.mark.parametrize("message, kind", [
-    ({1, 2}, "set"),
-    (datetime.datetime(2024, 1, 1), "datetime"),
-    ({"when": datetime.date(2024, 1, 1)}, "date"),
-    (Thing(), "Thing"),
-    ({1: "int key"}, "dict"),
-    (2 ** 70, "int"),
+    ({1, 2}, "set at message"),
+    (datetime.datetime(2024, 1, 1), "datetime at message"),
+    ({"when": [1, datetime.date(2024, 1, 1)]}, "date at message['when'][1]"),
+    (Thing(), "Thing at message"),
+    ({"a": {1: "int key"}}, "int key 1 at message['a']"),
+    (2 ** 70, "int 1180591620717411303424 (over 64 bits) at message"),
 ])
 async def test_messages_that_do_not_survive_msgpack_fail_at_broadcast_time(message, kind):
-    with pytest.raises(TypeError, match=rf"broadcast\('t', \.\.\.\): .*msgpack.*got {kind}"):
+    with pytest.raises(TypeError, match=rf"broadcast\('t', \.\.\.\): .*msgpack.*"
+                                        rf"got {re.escape(kind)}\. Convert"):
         await liveview.broadcast("t", message)
 
 
@@ -194,10 +194,10 @@ def test_msgpack_rule_applies_to_broadcast_sync_too():
         liveview.broadcast_sync("t", {1, 2})
 
 
-async def test_model_instance_is_refused_on_the_in_memory_layer(db):
+async def test_model_instance_is_refused_on_the_in_memory_layer():
     from django.contrib.auth.models import User
 
-    with pytest.raises(TypeError, match=r"got User.*Convert models"):
+    with pytest.raises(TypeError, match=r"got User at message\. Convert models"):
         await liveview.broadcast("t", User(username="u"))
 
 
@@ -212,15 +212,12 @@ async def test_refused_broadcast_inside_a_handler_crashes_only_that_view(open_ro
 # Failures ------------------------------------------------------------------------------------
 async def test_handle_info_that_raises_errors_that_view_only_and_it_remounts(open_room, caplog):
     victim = await open_room("room")
-    other = await open_room("room")
 
     await liveview.broadcast("room", "boom")
     frame = await next_push(victim, "phx_error")
     assert frame == [victim.join_ref, victim.join_ref, victim.topic, "phx_error", {}]
-    assert "handle_info exploded" in caplog.text or "info 'room'" in caplog.text
-    # The other subscriber ran its own handle_info (its view renders "room=boom" too... no:
-    # it raises as well). Use a message only the victim's failure depends on instead:
-    await next_push(other, "phx_error")
+    assert "info 'room' handler raised" in caplog.text
+    assert "handle_info exploded" in caplog.text  # the traceback is logged
 
     # The client rejoins the topic; a fresh mount subscribes again and receives.
     reply = await victim.join()
