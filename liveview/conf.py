@@ -21,6 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "HANDLER_TIMEOUT": 25.0,
     # Path of the websocket endpoint; the client appends "/websocket".
     "SOCKET_PATH": "/live",
+    # Uploads: Django storage alias that ConsumedUpload.save() writes to, directory the
+    # chunks stream into (None: the system temp dir), bytes per chunk (plus a frame header,
+    # it must fit in MAX_FRAME_BYTES).
+    "UPLOAD_STORAGE": "default",
+    "UPLOAD_TEMP_DIR": None,
+    "UPLOAD_CHUNK_SIZE": 64_000,
 }
 
 
