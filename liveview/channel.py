@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from . import db
+from .auth import current_session_user, view_allows
 from .callbacks import call_user
 from .conf import liveview_settings
 from .core import protocol as p
@@ -20,7 +21,6 @@ from .core.diff import diff_tree
 from .core.payloads import decode_event_value
 from .core.wire import EVENTS, REPLY, TITLE
 from .events import InfoEvent
-from .page import load_session
 from .rendering import render_view
 from .routing import LiveRoute, dotted_path, resolve_live, route_params
 from .security import csrf_token_valid
@@ -162,11 +162,16 @@ class LiveViewChannel:
             raise JoinRefused({"reason": p.REASON_STALE}, "CSRF token missing or wrong")
         route = self._authorize(payload, token)
 
-        session = scope.get("session")
-        await load_session(session)
+        # Read again at every join: the websocket's may predate a logout in another tab.
+        session, user = await current_session_user(scope)
         view = route.view_class(**route.initkwargs)
+        if not await view_allows(view, user):
+            # The client reloads the page; the HTTP render sends it to login (or 403).
+            raise JoinRefused({"reason": p.REASON_UNAUTHORIZED},
+                              f"{dotted_path(route.view_class)} refused user "
+                              f"{getattr(user, 'pk', None)!r} (has_access is false)")
         socket: ConnectedLiveViewSocket[Any] = ConnectedLiveViewSocket(
-            self, view_id=self.view_id, session=session, user=scope.get("user"), scope=scope)
+            self, view_id=self.view_id, session=session, user=user, scope=scope)
         self.view, self.socket = view, socket
         await call_user(view.mount, socket, session)
         self._refuse_if_navigating()

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .auth import http_access_denied
 from .callbacks import call_user
 from .conf import liveview_settings
 from .core.tree import tree_to_html
@@ -36,6 +37,9 @@ async def render_page(view: LiveView, request: HttpRequest, kwargs: dict[str, An
     session = getattr(request, "session", None)
     await load_session(session)
     user = await request.auser() if hasattr(request, "auser") else None
+    denied = await http_access_denied(view, request, user)
+    if denied is not None:
+        return denied
     view_id = new_view_id()
     socket: UnconnectedSocket[Any] = UnconnectedSocket(
         view_id=view_id, session=session, user=user, request=request)

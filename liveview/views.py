@@ -8,6 +8,7 @@ from urllib.parse import ParseResult
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from .callbacks import call_user
 from .core.compiler import render_tree
 from .events import InfoEvent
 from .socket import ConnectedLiveViewSocket, LiveViewSocket
@@ -54,6 +55,15 @@ class LiveView(Generic[T]):
         """A pub/sub message or a scheduled event."""
         logger.warning("%s received info %r but does not override handle_info",
                        type(self).__name__, getattr(event, "name", event))
+
+    async def has_access(self, user: Any) -> bool:
+        """Whether `user` may see this view: checked before the HTTP render's mount and at
+        every websocket join (see liveview.auth for the login and permission mixins)."""
+        # Chain on, so access mixins listed after LiveView in the bases still apply.
+        parent = getattr(super(), "has_access", None)
+        if parent is None:
+            return True
+        return bool(await call_user(parent, user))
 
     def get_template_names(self) -> list[str]:
         """Templates to try, in order, for the view's markup."""
