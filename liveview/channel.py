@@ -21,6 +21,7 @@ from .core.diff import diff_tree
 from .core.payloads import decode_event_value
 from .core.wire import EVENTS, REPLY, TITLE
 from .events import InfoEvent
+from .flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
 from .rendering import render_view
 from .routing import LiveRoute, dotted_path, resolve_live, route_params
 from .security import csrf_token_valid
@@ -155,7 +156,7 @@ class LiveViewChannel:
         scope = self.consumer.scope
         try:
             token = verify_session(payload.get("session"), self.view_id)
-            verify_static(payload.get("static"), self.view_id)
+            static = verify_static(payload.get("static"), self.view_id)
         except TokenError as exc:
             raise JoinRefused({"reason": p.REASON_STALE}, f"bad token: {exc}") from None
         if not csrf_token_valid(scope, payload.get("params")):
@@ -173,6 +174,7 @@ class LiveViewChannel:
         socket: ConnectedLiveViewSocket[Any] = ConnectedLiveViewSocket(
             self, view_id=self.view_id, session=session, user=user, scope=scope)
         self.view, self.socket = view, socket
+        socket.flash = join_flash(payload, static)
         await call_user(view.mount, socket, session)
         self._refuse_if_navigating()
         url = route.url
@@ -184,6 +186,7 @@ class LiveViewChannel:
                                       "to": patch.to}
         self._refuse_if_navigating()
         rendered = await self._render_full()
+        socket.flash_changed = False
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
         await self.send(p.reply(self.join_ref, frame.ref, self.topic, response))
 
@@ -213,8 +216,9 @@ class LiveViewChannel:
         self._socket.navigation = None
         nav = self._live_or_full(nav)
         if nav.kind == "redirect":
-            raise JoinRefused({"redirect": {"to": nav.to}}, f"mount redirected to {nav.to}")
-        raise JoinRefused({"live_redirect": {"to": nav.to, "kind": _kind(nav)}},
+            raise JoinRefused({"redirect": self._nav_payload(nav)},
+                              f"mount redirected to {nav.to}")
+        raise JoinRefused({"live_redirect": self._nav_payload(nav)},
                           f"mount navigated to {nav.to}")
 
     async def _event(self, frame: p.Frame) -> None:
@@ -224,6 +228,9 @@ class LiveViewChannel:
             await self.send(p.reply(self.join_ref, frame.ref, self.topic,
                                     {"reason": "event name missing"}, ok=False))
             return
+        if event == CLEAR_FLASH_EVENT:
+            await self._clear_flash(frame)
+            return
         if event.startswith("lv:"):
             logger.warning("%s: reserved event %r refused", self.topic, event)
             await self.send(p.reply(self.join_ref, frame.ref, self.topic,
@@ -231,9 +238,21 @@ class LiveViewChannel:
             return
         value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
         result = await call_user(self._view.handle_event, event, value, self._socket)
-        diff = await self._after_handler()
+        diff = await self._after_handler(frame.ref)
         if payload.get("type") == "hook" and result is not None:
             diff[REPLY] = result
+        await self.send(p.reply(self.join_ref, frame.ref, self.topic,
+                                {"diff": diff} if diff else {}))
+
+    async def _clear_flash(self, frame: p.Frame) -> None:
+        try:
+            clear_flash_event(self._socket, frame.payload.get("value"))
+        except ValueError as exc:
+            logger.warning("%s: %s", self.topic, exc)
+            await self.send(p.reply(self.join_ref, frame.ref, self.topic, {"reason": str(exc)},
+                                    ok=False))
+            return
+        diff = await self._after_handler(frame.ref)
         await self.send(p.reply(self.join_ref, frame.ref, self.topic,
                                 {"diff": diff} if diff else {}))
 
@@ -247,7 +266,7 @@ class LiveViewChannel:
             return
         await call_user(self._view.handle_params, route.url,
                         route_params(route.url.query, route.kwargs), self._socket)
-        diff = await self._after_handler()
+        diff = await self._after_handler(frame.ref)
         await self.send(p.reply(self.join_ref, frame.ref, self.topic,
                                 {"diff": diff} if diff else {}))
 
@@ -279,16 +298,20 @@ class LiveViewChannel:
     }
 
     # After a handler ----------------------------------------------------------------------
-    async def _after_handler(self) -> dict[str, Any]:
-        """Apply the navigation a handler asked for, then the diff to send (maybe empty)."""
+    async def _after_handler(self, ref: str | None = None) -> dict[str, Any]:
+        """Apply the navigation a handler asked for, then the diff to send (maybe empty).
+
+        `ref` is the request the handler answers; a navigation away answers it.
+        """
         patch = await self._follow_patches()
         nav = self._socket.navigation
         if nav is not None:
             self._socket.navigation = None
-            await self._navigate_away(self._live_or_full(nav))
+            await self._navigate_away(self._live_or_full(nav), ref)
         if patch is not None:
             await self.send(p.push(self.join_ref, self.topic, p.LIVE_PATCH,
                                    {"kind": _kind(patch), "to": patch.to}))
+        self._socket.flash_changed = False
         return await self._render_diff()
 
     async def _follow_patches(self) -> Navigation | None:
@@ -317,14 +340,27 @@ class LiveViewChannel:
             return Navigation("redirect", nav.to)
         return nav
 
-    async def _navigate_away(self, nav: Navigation) -> None:
-        if nav.kind == "redirect":
-            await self.send(p.push(self.join_ref, self.topic, p.REDIRECT, {"to": nav.to}))
+    async def _navigate_away(self, nav: Navigation, ref: str | None) -> None:
+        event = p.REDIRECT if nav.kind == "redirect" else p.LIVE_REDIRECT
+        if ref is None:
+            await self.send(p.push(self.join_ref, self.topic, event, self._nav_payload(nav)))
         else:
-            await self.send(p.push(self.join_ref, self.topic, p.LIVE_REDIRECT,
-                                   {"kind": _kind(nav), "to": nav.to}))
+            # As Phoenix does: the request gets its answer (a hook's pushEvent resolves)
+            # and the client navigates from the reply.
+            await self.send(p.reply(self.join_ref, ref, self.topic,
+                                    {event: self._nav_payload(nav)}))
         await self.send(p.channel_close(self.join_ref, self.topic))
         raise _Closed
+
+    def _nav_payload(self, nav: Navigation) -> dict[str, Any]:
+        """`redirect` / `live_redirect` payload, with the flash the handler set (if any)."""
+        payload: dict[str, Any] = {"to": nav.to}
+        if nav.kind != "redirect":
+            payload["kind"] = _kind(nav)
+        flash = take_flash_token(self._socket)
+        if flash is not None:
+            payload["flash"] = flash
+        return payload
 
     async def _render_full(self) -> dict[str, Any]:
         tree = await render_view(self._view, self._socket)

@@ -14,6 +14,7 @@ from .auth import http_access_denied
 from .callbacks import call_user
 from .conf import liveview_settings
 from .core.tree import tree_to_html
+from .flash import flash_from_request, forget_flash_cookie
 from .rendering import render_view
 from .routing import dotted_path, route_params
 from .socket import UnconnectedSocket
@@ -43,6 +44,7 @@ async def render_page(view: LiveView, request: HttpRequest, kwargs: dict[str, An
     view_id = new_view_id()
     socket: UnconnectedSocket[Any] = UnconnectedSocket(
         view_id=view_id, session=session, user=user, request=request)
+    socket.flash = flash_from_request(request)
     await call_user(view.mount, socket, session)
     url = urlparse(request.build_absolute_uri())
     await call_user(view.handle_params, url, route_params(url.query, kwargs), socket)
@@ -54,10 +56,12 @@ async def render_page(view: LiveView, request: HttpRequest, kwargs: dict[str, An
         '<{tag} id="{id}" data-phx-main data-phx-session="{session}" '
         'data-phx-static="{static}">{inner}</{tag}>',
         tag=view.container_tag, id=view_id, session=session_token,
-        static=sign_static(view_id), inner=mark_safe(inner))
+        static=sign_static(view_id, socket.flash), inner=mark_safe(inner))
     layout = view.layout_template_name or liveview_settings.LAYOUT
     context = {"liveview_content": container, "liveview_title": socket.live_title or "",
                "view": view}
     # Context processors (auth, messages, csrf) may touch the database: not on the loop.
     html = await sync_to_async(render_to_string)(layout, context, request)
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    forget_flash_cookie(request, response)
+    return response

@@ -31,6 +31,10 @@ async def render_view(view: LiveView, socket: Any) -> dict[str, Any]:
     the render is redone in the ORM's worker thread.
     """
     context = template_context(socket.context)
+    flash = getattr(socket, "flash", None)
+    if flash is not None and "flash" not in context:
+        # `flash` in every view template, as Phoenix's @flash; a context key of that name wins.
+        context = {**context, "flash": flash}
     try:
         rendered = view.render(context)
     except SynchronousOnlyOperation:

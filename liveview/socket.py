@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar, Union
 from urllib.parse import urlencode
 
+from .flash import Flash, FlashMixin
+
 if TYPE_CHECKING:
     from .channel import LiveViewChannel
 
@@ -43,8 +45,8 @@ def with_params(path: str, params: dict[str, Any] | None) -> str:
     return f"{path}{'&' if '?' in path else '?'}{urlencode(params, doseq=True)}"
 
 
-class UnconnectedSocket(Generic[T]):
-    """The socket of the first (HTTP) render: state and title only."""
+class UnconnectedSocket(FlashMixin, Generic[T]):
+    """The socket of the first (HTTP) render: state, title and flash only."""
 
     connected: bool = False
 
@@ -56,6 +58,9 @@ class UnconnectedSocket(Generic[T]):
         self.session = session
         self.user = user
         self.request = request
+        #: Flash messages by kind, shown by the template as `flash` (see put_flash).
+        self.flash: Flash = {}
+        self.flash_changed = False
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes that do not exist on this class.
@@ -67,7 +72,7 @@ class UnconnectedSocket(Generic[T]):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-class ConnectedLiveViewSocket(Generic[T]):
+class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
     """The socket of a view joined over the websocket."""
 
     connected: bool = True
@@ -80,6 +85,9 @@ class ConnectedLiveViewSocket(Generic[T]):
         self.session = session
         self.user = user
         self.scope = scope or {}
+        #: Flash messages by kind, shown by the template as `flash` (see put_flash).
+        self.flash: Flash = {}
+        self.flash_changed = False
         #: Events queued by push_event, sent with the next diff as `e`.
         self.pending_events: list[tuple[str, Any]] = []
         #: The tree the client holds, diffed against on the next render.

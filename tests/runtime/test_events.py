@@ -128,11 +128,10 @@ async def test_server_push_patch_sends_live_patch_then_diff(client):
     assert reply[1] == ref and reply[4]["response"]["diff"]["0"] == "5"
 
 
-async def test_push_navigate_sends_live_redirect_and_close(client):
+async def test_push_navigate_answers_with_live_redirect_and_closes(client):
     await joined(client)
-    await client.send([client.join_ref, client.next_ref(), client.topic, "event",
-                       {"type": "click", "event": "navigate", "value": {"to": "/t/other/3/"}}])
-    assert (await client.receive())[3:] == ["live_redirect", {"kind": "push", "to": "/t/other/3/"}]
+    reply = await client.click("navigate", to="/t/other/3/")
+    assert reply["response"] == {"live_redirect": {"kind": "push", "to": "/t/other/3/"}}
     assert (await client.receive())[3] == "phx_close"
 
 
@@ -141,9 +140,8 @@ async def test_navigate_outside_the_live_session_becomes_a_full_redirect(client)
     for to in ("/t/plain/", "/t/isolated/"):
         await client.get("/t/echo/")
         await client.join()
-        await client.send([client.join_ref, client.next_ref(), client.topic, "event",
-                           {"type": "click", "event": "navigate", "value": {"to": to}}])
-        assert (await client.receive())[3:] == ["redirect", {"to": to}]
+        reply = await client.click("navigate", to=to)
+        assert reply["response"] == {"redirect": {"to": to}}
         assert (await client.receive())[3] == "phx_close"
 
 
