@@ -2,8 +2,8 @@
 daphne (or uvicorn) process.
 
 Fixtures:
-  demo_server   session: one daphne process (DEBUG=1, own sqlite copy) shared by the tests
-  browser       session: Chromium driven by Playwright (executable /usr/bin/chromium)
+  demo_server   package: one daphne process (DEBUG=1, own sqlite copy) shared by the tests
+  browser       package: Chromium driven by Playwright (executable /usr/bin/chromium)
   page          function: a fresh context and page; console errors and page errors fail the
                 test unless the test allowed them with `browser_log.allow(regex)`
   browser_log   function: what the page logged (see BrowserLog)
@@ -29,16 +29,19 @@ CONNECTED = "[data-phx-main].phx-connected"
 DEFAULT_TIMEOUT_MS = 10_000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo_server(server_pool):
-    """One daphne process with DEBUG=1 for the whole session; tests must not stop it.
+    """One daphne process with DEBUG=1 for all browser tests; tests must not stop it.
     (Not named live_server: pytest-django's autouse helper gives any test that uses a fixture
     of that name a transactional test database.)"""
     require_js_bundle()
     return server_pool("daphne")
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is started, the main thread looks like
+# it runs an event loop, which breaks asyncio.run() and Django's ORM (SynchronousOnlyOperation)
+# for every later test of the session. It is stopped when the last browser test is done.
+@pytest.fixture(scope="package")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         # Fail, never skip: a missing browser must not turn the suite green.

@@ -4,7 +4,8 @@
 
 Fixtures:
   server_template_db  session: one migrated sqlite file that every server gets a copy of
-  server_pool         session: a ServerFactory for servers shared by many tests
+  server_pool         package: a ServerFactory for servers shared by the tests of the package
+                      (of the conftest that imports it); they stop when the package is done
   server_factory      function: a ServerFactory whose servers stop when the test ends
 
 Hooks: when a test fails, the report gets a section per server with the log lines written
@@ -38,7 +39,7 @@ def server_template_db(tmp_path_factory) -> Path:
     return migrate_template_db(tmp_path_factory.mktemp("server-db") / "template.sqlite3")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server_pool(tmp_path_factory, server_template_db):
     factory = ServerFactory(tmp_path_factory.mktemp("servers"), server_template_db)
     yield factory
