@@ -186,7 +186,7 @@ class LiveViewChannel:
                                       "to": patch.to}
         self._refuse_if_navigating()
         rendered = await self._render_full()
-        socket.flash_changed = False
+        socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
         await self.send(p.reply(self.join_ref, frame.ref, self.topic, response))
 
@@ -311,7 +311,7 @@ class LiveViewChannel:
         if patch is not None:
             await self.send(p.push(self.join_ref, self.topic, p.LIVE_PATCH,
                                    {"kind": _kind(patch), "to": patch.to}))
-        self._socket.flash_changed = False
+        self._socket.flash_new = {}
         return await self._render_diff()
 
     async def _follow_patches(self) -> Navigation | None:

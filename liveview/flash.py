@@ -44,11 +44,11 @@ def check_kind(kind: Any, where: str) -> str:
 
 
 class FlashMixin:
-    """`put_flash` / `clear_flash` for both sockets; the channel reads `flash_changed`."""
+    """`put_flash` / `clear_flash` for both sockets; the channel reads `flash_new`."""
 
     flash: Flash
-    #: Set when a handler changed the flash; a navigation then carries the flash along.
-    flash_changed: bool
+    #: What the running handler put; a navigation carries these (not older messages along).
+    flash_new: Flash
 
     def put_flash(self, kind: str, message: str) -> None:
         """Show `message` under `kind` ('info', 'error', ...) until cleared."""
@@ -57,16 +57,16 @@ class FlashMixin:
             raise TypeError(f"put_flash({kind!r}, ...): message must be a str, "
                             f"got {type(message).__name__}")
         self.flash = {**self.flash, kind: str(message)}
-        self.flash_changed = True
+        self.flash_new = {**self.flash_new, kind: str(message)}
 
     def clear_flash(self, kind: str | None = None) -> None:
         """Remove the `kind` message, or every message when `kind` is None."""
         if kind is None:
-            self.flash = {}
+            self.flash = self.flash_new = {}
         else:
             check_kind(kind, "clear_flash")
             self.flash = {k: v for k, v in self.flash.items() if k != kind}
-        self.flash_changed = True
+            self.flash_new = {k: v for k, v in self.flash_new.items() if k != kind}
 
 
 def clean_flash(data: Any) -> Flash:
@@ -145,11 +145,9 @@ def join_flash(payload: Mapping[str, Any], static: Mapping[str, Any]) -> Flash:
 
 
 def take_flash_token(socket: Any) -> str | None:
-    """The token a navigation carries: the flash, if the handler that navigated changed it."""
-    changed, socket.flash_changed = socket.flash_changed, False
-    if changed and socket.flash:
-        return sign_flash(socket.flash)
-    return None
+    """The token a navigation carries: the messages the navigating handler put (as Phoenix)."""
+    new, socket.flash_new = socket.flash_new, {}
+    return sign_flash(new) if new else None
 
 
 def clear_flash_event(socket: Any, value: Any) -> None:

@@ -60,7 +60,7 @@ class UnconnectedSocket(FlashMixin, Generic[T]):
         self.request = request
         #: Flash messages by kind, shown by the template as `flash` (see put_flash).
         self.flash: Flash = {}
-        self.flash_changed = False
+        self.flash_new: Flash = {}
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes that do not exist on this class.
@@ -87,7 +87,7 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
         self.scope = scope or {}
         #: Flash messages by kind, shown by the template as `flash` (see put_flash).
         self.flash: Flash = {}
-        self.flash_changed = False
+        self.flash_new: Flash = {}
         #: Events queued by push_event, sent with the next diff as `e`.
         self.pending_events: list[tuple[str, Any]] = []
         #: The tree the client holds, diffed against on the next render.

@@ -150,9 +150,10 @@ def live_navigate(label: str, to: str, *args: Any, **kwargs: Any) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def live_flash(context: template.Context) -> SafeString:
-    """Each flash message as a `role="alert"` element that clears itself when clicked."""
+    """Each flash message as a `role="alert"` element with a button that clears it."""
     flash = context.get("flash") or {}
     return format_html_join(
-        "", '<div id="flash-{0}" class="flash flash-{0}" role="alert" '
-            'phx-click="lv:clear-flash" phx-value-key="{0}">{1}</div>', flash.items())
+        "", '<div id="flash-{0}" class="flash flash-{0}" role="alert">{1} '
+            '<button type="button" class="flash-close" phx-click="lv:clear-flash" '
+            'phx-value-key="{0}" aria-label="Close">×</button></div>', flash.items())
 

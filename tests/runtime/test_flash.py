@@ -89,6 +89,13 @@ async def test_navigation_carries_only_a_flash_its_handler_set(client):
     assert reply["response"] == {"live_redirect": {"to": "/n/target/", "kind": "push"}}
 
 
+async def test_navigation_leaves_older_messages_behind(client):
+    await joined(client)
+    await client.click("noop", flash="Shown here already.", kind="error")
+    reply = await client.click("navigate", to="/n/target/", flash="New.")
+    assert verify_flash(reply["response"]["live_redirect"]["flash"]) == {"info": "New."}
+
+
 async def test_flash_set_in_handle_info_rides_the_live_redirect_push(client):
     await joined(client)
     await client.click("later", to="/n/target/")
