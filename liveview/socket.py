@@ -116,9 +116,13 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
         self._channel.schedule(event, seconds, repeat=False)
 
     # Navigation -------------------------------------------------------------------------
-    async def push_patch(self, path: str, params: dict[str, Any] | None = None) -> None:
-        """Change the URL within this view; `handle_params` runs with the new params."""
-        self.navigation = Navigation("patch", with_params(path, params))
+    async def push_patch(self, path: str, params: dict[str, Any] | None = None, *,
+                         replace: bool = False) -> None:
+        """Change the URL within this view; `handle_params` runs with the new params.
+
+        `replace=True` replaces the browser's history entry instead of adding one.
+        """
+        self.navigation = Navigation("patch", with_params(path, params), replace=replace)
 
     async def push_navigate(self, path: str, params: dict[str, Any] | None = None) -> None:
         """Switch to another LiveView without a page load (new history entry)."""

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-from liveview import ConnectedLiveViewSocket, LiveView, LiveViewSocket
+from liveview import ConnectedLiveViewSocket, LiveView, LiveViewSocket, is_connected
 
 ITEMS = [f"Item {n}" for n in range(1, 48)]
 PER_PAGE = 10
@@ -41,6 +41,10 @@ class ItemsLiveView(LiveView[ItemsContext]):
             page = 0
         if not 1 <= page <= LAST_PAGE:
             socket.put_flash("error", f"There is no page {raw!r}; showing page 1.")
+            if is_connected(socket):
+                # Correct the address bar too; handle_params runs again with page=1.
+                await socket.push_patch(url.path, {"page": 1}, replace=True)
+                return
             page = 1
         start = (page - 1) * PER_PAGE
         socket.context.update(

@@ -53,6 +53,15 @@ def test_patch_links_buttons_and_history_drive_handle_params(demo_server, open_l
     assert_not_reloaded(page)
 
 
+def test_push_patch_during_join_corrects_the_address_bar(demo_server, open_live, page):
+    base = demo_server.url
+    open_live(base + "/items/?page=99")
+    # handle_params put a flash and push_patch(replace=True): the join reply's live_patch.
+    expect(page).to_have_url(base + "/items/?page=1")
+    expect(page.locator("#flash-error")).to_contain_text("There is no page '99'")
+    expect(page.locator("#page-label")).to_have_text("Page 1 of 5")
+
+
 def test_navigate_keeps_the_document_and_flash_crosses_to_the_next_view(
         demo_server, open_live, page):
     base = demo_server.url

@@ -36,9 +36,9 @@ class PagerView(SourceView):
 
     async def handle_params(self, url, params, socket):
         page = int(params.get("page", ["1"])[0])
-        if page == 0 and is_connected(socket):
-            # Page 0 does not exist: correct the URL (a push_patch during mount/params).
-            await socket.push_patch(url.path, {"page": 1})
+        if page < 1 and is_connected(socket):
+            # No such page: correct the URL (a push_patch during mount/params); -1 replaces.
+            await socket.push_patch(url.path, {"page": 1}, replace=page < 0)
             return
         socket.context["page"] = page
         socket.live_title = f"Page {page}"

@@ -43,11 +43,12 @@ async def test_push_patch_sends_live_patch_then_the_diff_of_handle_params(client
     assert "<p id='page'>3</p>" in client.html
 
 
-async def test_push_patch_in_handle_params_during_join_goes_in_the_join_reply(client):
-    await client.get("/n/pager/?page=0")
+@pytest.mark.parametrize("page, kind", [(0, "push"), (-1, "replace")])
+async def test_push_patch_in_handle_params_during_join_goes_in_the_join_reply(client, page, kind):
+    await client.get(f"/n/pager/?page={page}")
     reply = await client.join(url=client.url)
     assert reply["status"] == "ok", reply
-    assert reply["response"]["live_patch"] == {"kind": "push", "to": "/n/pager/?page=1"}
+    assert reply["response"]["live_patch"] == {"kind": kind, "to": "/n/pager/?page=1"}
     assert "<p id='page'>1</p>" in client.html
     assert client.title == "Page 1"
 
