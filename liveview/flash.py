@@ -17,9 +17,12 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.messages import get_messages
+from django.contrib.messages.utils import get_level_tags
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import Promise
 
 logger = logging.getLogger(__name__)
@@ -160,3 +163,27 @@ def clear_flash_event(socket: Any, value: Any) -> None:
     else:
         raise ValueError(f"{CLEAR_FLASH_EVENT}: value key must be a flash kind (a non-empty "
                          f"string) or absent to clear every kind, got {key!r}")
+
+
+class FlashCookieMiddleware(MiddlewareMixin):
+    """Turn the flash a `redirect` left in its cookie into django.contrib.messages.
+
+    Without it, only LiveView pages read the cookie; with it (after MessageMiddleware), a
+    redirect to any Django page shows the flash wherever that page shows its messages.
+    Kinds map to message levels by tag ('info', 'error', ...); unknown kinds become INFO.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        token = request.COOKIES.pop(FLASH_COOKIE, None)
+        if token is None:
+            return
+        request._liveview_flash_cookie = True  # type: ignore[attr-defined]
+        levels = {tag: level for level, tag in get_level_tags().items()}
+        for kind, text in verify_flash(token).items():
+            messages.add_message(request, levels.get(kind, messages.INFO), text,
+                                 fail_silently=True)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(request, "_liveview_flash_cookie", False):
+            response.delete_cookie(FLASH_COOKIE, path="/")
+        return response

@@ -116,6 +116,11 @@ def add_messages(request):
     return HttpResponse("ok")
 
 
+def show_messages(request):
+    """A plain Django page listing its messages as `level:text|...`."""
+    return HttpResponse("|".join(f"{m.level_tag}:{m}" for m in messages.get_messages(request)))
+
+
 urlpatterns = [
     path("n/pager/", PagerView.as_view(), name="pager"),
     path("n/target/", TargetView.as_view(), name="target"),
@@ -123,6 +128,7 @@ urlpatterns = [
     path("n/mount-away/", MountAwayView.as_view()),
     path("n/dead-flash/", DeadFlashView.as_view()),
     path("n/messages/", add_messages),
+    path("n/show-messages/", show_messages),
     path("n/plain/", lambda request: HttpResponse("plain")),
     path("", include("demo_project.urls")),
 ]

@@ -9,6 +9,8 @@ from django.core import signing
 
 from liveview import flash as flash_module
 from liveview.flash import FLASH_COOKIE, FLASH_SALT, sign_flash, verify_flash
+
+MIDDLEWARE = "liveview.flash.FlashCookieMiddleware"
 from liveview.socket import UnconnectedSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -209,3 +211,27 @@ def test_put_flash_and_clear_flash_reject_bad_arguments():
     assert socket.flash == {"error": "b"}
     socket.clear_flash()
     assert socket.flash == {}
+
+
+@pytest.fixture
+def flash_middleware(settings):
+    at = settings.MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware")
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:at + 1], MIDDLEWARE,
+                           *settings.MIDDLEWARE[at + 1:]]
+
+
+async def test_middleware_shows_a_redirect_flash_on_a_plain_django_page(client, flash_middleware):
+    client.http.cookies[FLASH_COOKIE] = sign_flash({"info": "Hi.", "error": "No.", "odd": "?"})
+    response = await client.http.get("/n/show-messages/")
+    assert response.content.decode() == "info:Hi.|error:No.|info:?"
+    assert response.cookies[FLASH_COOKIE]["max-age"] == 0
+    assert (await client.http.get("/n/show-messages/")).content == b""
+
+
+async def test_middleware_and_a_live_page_show_the_flash_once(client, flash_middleware):
+    client.http.cookies[FLASH_COOKIE] = sign_flash({"info": "Once."})
+    html = await client.get("/n/target/")
+    assert html.count("Once.") == 1
+    await client.join()
+    assert client.html.count("Once.") == 1
+    assert "Once." not in await client.get("/n/target/")
