@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +35,8 @@ _CONTROLLED_ENV = ("DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "DEMO_DB_PATH", "LI
                    "LIVEVIEW_TEST_STATIC_ROOT")
 
 LOG_TAIL_CHARS = 12_000
+_PORT_ATTEMPTS = 3
+_ADDRESS_IN_USE = re.compile(r"address already in use|Errno 98", re.IGNORECASE)
 
 
 class ServerError(RuntimeError):
@@ -231,6 +234,7 @@ class ServerFactory:
         self.tmp_dir = Path(tmp_dir)
         self.template_db = Path(template_db)
         self.servers: list[ServerProcess] = []
+        self._count = 0
 
     def __call__(self, kind: str = "daphne", *, settings: str = DEFAULT_SETTINGS,
                  debug: bool = True, db_path: Path | None = None, app: str = DEFAULT_APP,
@@ -238,26 +242,30 @@ class ServerFactory:
                  **env: str | os.PathLike | None) -> ServerProcess:
         """Start a `kind` server. `db_path` lets several servers share one database (default: a
         fresh copy of the migrated template); extra keyword arguments become env variables."""
-        n = len(self.servers) + 1
-        port = free_port()
-        name = f"{kind}#{n}:{port}"
+        self._count += 1
+        n = self._count
         if db_path is None:
-            db_path = self.tmp_dir / f"db-{n}-{port}.sqlite3"
+            db_path = self.tmp_dir / f"db-{n}.sqlite3"
             shutil.copyfile(self.template_db, db_path)
         full_env = server_env(settings, DJANGO_DEBUG="1" if debug else "0", DEMO_DB_PATH=db_path,
                               **env)
-        server = ServerProcess(kind, port, full_env, self.tmp_dir / f"{kind}-{n}-{port}.log",
-                               app=app, ready_path=ready_path, name=name)
-        self.servers.append(server)
-        RUNNING.append(server)
-        if start:
+        for attempt in range(1, _PORT_ATTEMPTS + 1):
+            port = free_port()
+            server = ServerProcess(kind, port, full_env, self.tmp_dir / f"{kind}-{n}-{port}.log",
+                                   app=app, ready_path=ready_path, name=f"{kind}#{n}:{port}")
+            if not start:
+                break
             try:
                 server.start(timeout)
-            except BaseException:
-                # The error carries the log; a dead server has nothing more to show.
-                self.servers.remove(server)
-                RUNNING.remove(server)
-                raise
+                break
+            except BaseException as exc:
+                server.stop()
+                # Another process may take the free port before the server binds it: retry.
+                if not (isinstance(exc, ServerError) and attempt < _PORT_ATTEMPTS
+                        and _ADDRESS_IN_USE.search(str(exc))):
+                    raise
+        self.servers.append(server)
+        RUNNING.append(server)
         return server
 
     def stop_all(self) -> None:
