@@ -42,6 +42,8 @@ class RoomView(SourceView):
                 socket.context["topics"].append(topic)
             for name, seconds in zip(params.get("every", []), params.get("seconds", [])):
                 socket.schedule_info(InfoEvent(name), float(seconds))
+            for name in params.get("once", []):
+                socket.schedule_info_once(name, 0.01)
 
     async def handle_event(self, event, payload, socket):
         socket.context["events"] += 1
@@ -49,6 +51,12 @@ class RoomView(SourceView):
             await socket.broadcast(payload["topic"], payload["text"])
         elif event == "say_object":
             await socket.broadcast(payload["topic"], object())
+        elif event == "schedule":
+            socket.schedule_info(InfoEvent(payload["name"], payload.get("payload")),
+                                 float(payload["seconds"]))
+        elif event == "schedule_once":
+            socket.schedule_info_once(InfoEvent(payload["name"], payload.get("payload")),
+                                      float(payload["seconds"]))
         elif event == "navigate":
             await socket.push_navigate(payload["to"])
         elif event == "slow":
