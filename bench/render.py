@@ -37,7 +37,7 @@ TABLE = """<table class="orders">
     <tr id="row-{{ row.id }}">
       <td>{{ row.id }}</td>
       <td>{{ row.name|title }}</td>
-      <td>{% if row.active %}<span class="on">active</span>{% else %}<span class="off">off</span>{% endif %}</td>
+      <td>{% if row.active %}<span class="on">active</span>{% else %}off{% endif %}</td>
     </tr>
   {% endfor %}
   </tbody>

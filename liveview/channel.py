@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+# A view's disconnect() may broadcast; it must not hold up the socket's shutdown for long.
+DISCONNECT_TIMEOUT = 5.0
 
 
 class JoinRefused(Exception):
@@ -91,6 +93,7 @@ class LiveViewChannel:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+        await self._disconnect_view()
         await self.consumer.channel_stopped(self)
 
     async def _run(self) -> None:
@@ -397,6 +400,22 @@ class LiveViewChannel:
         return self.socket
 
     # Pub/sub and timers (used by ConnectedLiveViewSocket) -----------------------------------
+    async def _disconnect_view(self) -> None:
+        """Run the view's optional `disconnect(socket)` once, when a joined view ends.
+
+        It runs for leaves, navigations, rejoins, crashes and dropped sockets, while the
+        view's groups are still joined (e.g. to broadcast that a user left). Not on a crash
+        of the whole process: presence built on it needs an expiry too (docs/realtime.md).
+        """
+        disconnect = getattr(self.view, "disconnect", None)
+        if disconnect is None or self.socket is None or self.socket.prev_rendered is None:
+            return
+        try:
+            async with asyncio.timeout(DISCONNECT_TIMEOUT):
+                await call_user(disconnect, self.socket)
+        except Exception:
+            logger.exception("%s: disconnect() raised", self.topic)
+
     async def subscribe(self, topic: str) -> None:
         """Deliver `topic`'s broadcasts to this view's handle_info."""
         if topic not in self.topics:

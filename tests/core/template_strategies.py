@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,7 +26,8 @@ REFS = ("s", "safe", "n", "f", "dec", "flag", "flag2", "none", "lst", "nums", "m
 FORLOOP = ("forloop.counter", "forloop.counter0", "forloop.revcounter", "forloop.first",
            "forloop.last", "forloop.parentloop.counter")
 FILTERS = ("", "", "", "|upper", "|lower", "|title", "|escape", "|force_escape", "|safe",
-           "|length", '|default:"d<f>"', '|default_if_none:"-"', '|join:", "', "|striptags", "|linebreaksbr", "|truncatechars:4", '|yesno:"y,n,m"',
+           "|length", '|default:"d<f>"', '|default_if_none:"-"', '|join:", "', "|striptags",
+           "|linebreaksbr", "|truncatechars:4", '|yesno:"y,n,m"',
            "|add:2", '|cut:"a"', '|slice:":2"', '|stringformat:"s"', "|urlencode",
            "|capfirst", "|floatformat:1", "|pluralize", "|wordcount", "|safe|escape",
            "|escape|safe", "|make_list", "|slugify", "|center:7", "|escapejs",
@@ -168,33 +170,84 @@ _text = st.text(alphabet=st.sampled_from(list("ab <>&\"'é\n")), max_size=6)
 _utc = datetime.timezone.utc
 
 
+#: Items of the list-valued names, so lists can be edited one item at a time.
+ITEMS: dict[str, st.SearchStrategy[Any]] = {
+    "lst": _text,
+    "nums": st.integers(-5, 5),
+    "pairs": st.tuples(_text, st.integers(0, 3)),
+    "rows": st.fixed_dictionaries({"name": _text, "n": st.integers(0, 2),
+                                   "tags": st.lists(_text, max_size=2)}),
+}
+
+#: A strategy for the value of each name the generated templates use (a few stay undefined).
+VALUES: dict[str, st.SearchStrategy[Any]] = {
+    **{key: st.lists(item, max_size=4) for key, item in ITEMS.items()},
+    "s": _text,
+    "safe": _text.map(mark_safe),
+    "n": st.integers(-3, 12),
+    "f": st.sampled_from([0.5, 1234.5678, -2.0]) | st.floats(-1e4, 1e4, allow_nan=False),
+    "dec": st.decimals(-100, 100, places=2, allow_nan=False, allow_infinity=False)
+    | st.just(decimal.Decimal("1E+3")),
+    "flag": st.booleans(),
+    "flag2": st.booleans(),
+    "none": st.none(),
+    "obj": st.builds(SimpleNamespace, name=_text, n=st.integers(0, 3)),
+    "d": st.fixed_dictionaries({"key": _text}),
+    "dt": st.datetimes(min_value=datetime.datetime(2000, 1, 1),
+                       max_value=datetime.datetime(2030, 1, 1), timezones=st.just(_utc)),
+    "htm": st.just(Html()),
+    "lazy": st.just(gettext_lazy("Yes")),
+    "tname": st.sampled_from(INCLUDE_NAMES),
+    "base_name": st.just("base.html"),
+}
+
+
 def contexts() -> st.SearchStrategy[dict[str, Any]]:
-    """Values for every name the generated templates use (a few left undefined)."""
-    return st.fixed_dictionaries({
-        "s": _text,
-        "safe": _text.map(mark_safe),
-        "n": st.integers(-3, 12),
-        "f": st.sampled_from([0.5, 1234.5678, -2.0]) | st.floats(-1e4, 1e4, allow_nan=False),
-        "dec": st.decimals(-100, 100, places=2, allow_nan=False, allow_infinity=False)
-        | st.just(decimal.Decimal("1E+3")),
-        "flag": st.booleans(),
-        "flag2": st.booleans(),
-        "none": st.none(),
-        "lst": st.lists(_text, max_size=4),
-        "nums": st.lists(st.integers(-5, 5), max_size=4),
-        "pairs": st.lists(st.tuples(_text, st.integers(0, 3)), max_size=3),
-        "rows": st.lists(st.fixed_dictionaries({
-            "name": _text, "n": st.integers(0, 2), "tags": st.lists(_text, max_size=2)}),
-            max_size=4),
-        "obj": st.builds(SimpleNamespace, name=_text, n=st.integers(0, 3)),
-        "d": st.fixed_dictionaries({"key": _text}),
-        "dt": st.datetimes(min_value=datetime.datetime(2000, 1, 1),
-                           max_value=datetime.datetime(2030, 1, 1), timezones=st.just(_utc)),
-        "htm": st.just(Html()),
-        "lazy": st.just(gettext_lazy("Yes")),
-        "tname": st.sampled_from(INCLUDE_NAMES),
-        "base_name": st.just("base.html"),
-    })
+    """One context for the generated templates."""
+    return st.fixed_dictionaries(VALUES)
+
+
+@st.composite
+def scenarios(draw: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """A template set and 2-4 contexts, each a few edits away from the previous one.
+
+    Edits go to names the templates use, as an event's would. A loop over a
+    list is always rendered, and lists are edited in place (append, drop the
+    last, change one item) as often as replaced, so comprehension diffs get
+    exercised, not just full resends.
+    """
+    templates = draw(template_sets())
+    header, names = draw(st.sampled_from(LOOPS[:4]))
+    body = draw(fragment(2, names + FORLOOP, INCLUDE_NAMES, min_size=1))
+    loop = "{%% for %s %%}<li>%s</li>{%% endfor %%}" % (header, body)
+    # Outside any block, base.html renders it whatever main.html overrides.
+    templates["base.html"] += loop
+    if "{% extends" not in templates["main.html"]:
+        templates["main.html"] += loop
+    source = "".join(templates.values())
+    used = sorted(key for key in VALUES if re.search(rf"\b{key}\b", source))
+    looped = header.split(" in ")[1].split()[0]  # the list the loop iterates
+    states = [draw(contexts())]
+    for _ in range(draw(st.integers(1, 3))):
+        state = dict(states[-1])
+        keys = draw(st.sets(st.sampled_from(used), max_size=2)) | {looped}
+        for key in sorted(keys):
+            state[key] = draw(_edited(key, state[key]))
+        states.append(state)
+    return templates, states
+
+
+def _edited(key: str, value: Any) -> st.SearchStrategy[Any]:
+    fresh = VALUES[key]
+    if key not in ITEMS:
+        return fresh
+    item = ITEMS[key]
+    options = [fresh, item.map(lambda x: value + [x])]
+    if value:
+        options.append(st.just(value[:-1]))
+        options.append(st.tuples(st.integers(0, len(value) - 1), item).map(
+            lambda pair: value[:pair[0]] + [pair[1]] + value[pair[0] + 1:]))
+    return st.one_of(options)
 
 
 def engine_options() -> st.SearchStrategy[dict[str, Any]]:

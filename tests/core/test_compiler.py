@@ -86,7 +86,8 @@ def test_unresolvable_variables_follow_string_if_invalid(invalid: str, expected:
 def test_localisation_and_time_zones_match_django() -> None:
     moment = datetime.datetime(2024, 7, 1, 22, 30, tzinfo=datetime.timezone.utc)
     tree = render_both(
-        "{{ f }} {{ d }} {{ i }} {{ t }} {{ t|date:'H:i' }}{% load l10n %} {% localize off %}{{ i }}"
+        "{{ f }} {{ d }} {{ i }} {{ t }} {{ t|date:'H:i' }}{% load l10n %} "
+        "{% localize off %}{{ i }}"
         "{% endlocalize %}", {"f": 1234567.5, "d": Decimal("98765.43"), "i": 10 ** 6, "t": moment},
         libraries={"l10n": "django.templatetags.l10n"})
     assert tree["0"] == "1,234,567.5"

@@ -103,7 +103,8 @@ def test_top_level_statics_change_sends_the_tree_whole() -> None:
 
 
 def test_nested_comprehensions_diff_per_entry() -> None:
-    source = "{% for g in groups %}<ul>{% for x in g %}<li>{{ x }}</li>{% endfor %}</ul>{% endfor %}"
+    source = ("{% for g in groups %}<ul>{% for x in g %}<li>{{ x }}</li>{% endfor %}</ul>"
+              "{% endfor %}")
     diff = step(source, {"groups": [[1, 2], [3]]}, {"groups": [[1, 9], [3, 4]]})
     assert diff == {"0": {"k": {
         "0": {"0": {"k": {"1": {"0": "9"}, "kc": 2}}},

@@ -5,12 +5,11 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from liveview.core.compiler import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
-from tests.core.template_strategies import contexts, engine_options, template_sets
+from tests.core.template_strategies import contexts, engine_options, scenarios, template_sets
 from tests.core.treekit import check_wire, django_render, make_engine
 
 PROPERTY_SETTINGS = settings(
@@ -48,15 +47,12 @@ def test_tree_html_equals_django_render(
     assert tree_to_html(tree) == expected
 
 
-@PROPERTY_SETTINGS
-@given(
-    templates=template_sets(),
-    steps=st.lists(contexts(), min_size=2, max_size=4),
-    options=engine_options(),
-)
+@settings(PROPERTY_SETTINGS, max_examples=150)
+@given(scenario=scenarios(), options=engine_options())
 def test_diffs_merge_into_the_new_tree(
-    templates: dict[str, str], steps: list[dict[str, Any]], options: dict[str, Any]
+    scenario: tuple[dict[str, str], list[dict[str, Any]]], options: dict[str, Any]
 ) -> None:
+    templates, steps = scenario
     template = make_engine(templates, **options).get_template("main.html")
     held: dict[str, Any] | None = None  # what the client holds
     for context in steps:

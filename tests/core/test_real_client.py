@@ -16,13 +16,12 @@ from typing import Any
 
 from django.template import loader
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from liveview.core.compiler import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
 from tests.core.corpus import CORPUS
-from tests.core.template_strategies import contexts, engine_options, template_sets
+from tests.core.template_strategies import engine_options, scenarios
 from tests.core.treekit import django_render, make_engine, unmask_csrf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,10 +61,10 @@ def scenario(template: Any, steps: list[dict[str, Any]], request: Any = None) ->
     return messages, expected
 
 
-def assert_client_matches(scenarios: list[Scenario]) -> None:
-    results = run_client([messages for messages, _ in scenarios])
-    assert len(results) == len(scenarios)
-    for (messages, expected), got in zip(scenarios, results):
+def assert_client_matches(cases: list[Scenario]) -> None:
+    results = run_client([messages for messages, _ in cases])
+    assert len(results) == len(cases)
+    for (messages, expected), got in zip(cases, results):
         assert [unmask_csrf(html) for html in got] == [unmask_csrf(html) for html in expected], (
             json.dumps(messages)[:2000])
 
@@ -97,24 +96,24 @@ def test_large_table_changes_through_the_real_client() -> None:
 
 
 def test_generated_templates_through_the_real_client() -> None:
-    scenarios: list[Scenario] = []
+    collected: list[Scenario] = []
 
     # Hypothesis only generates here (derandomized, so the set is stable); the
     # client runs once over all of them, as one Node process per example is slow.
-    @settings(max_examples=60, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(templates=template_sets(), steps=st.lists(contexts(), min_size=2, max_size=4),
-           options=engine_options())
-    def collect(templates: dict[str, str], steps: list[dict[str, Any]],
+    @given(generated=scenarios(), options=engine_options())
+    def collect(generated: tuple[dict[str, str], list[dict[str, Any]]],
                 options: dict[str, Any]) -> None:
+        templates, steps = generated
         template = make_engine(templates, **options).get_template("main.html")
         messages, expected = scenario(template, steps)
         if messages:
-            scenarios.append((messages, expected))
+            collected.append((messages, expected))
 
     collect()
-    assert len(scenarios) > 40
-    assert_client_matches(scenarios)
+    assert len(collected) > 30
+    assert_client_matches(collected)
 
 
 _COMPONENT_ATTRS = re.compile(r' data-phx-(?:component|view|id)="[^"]*"')
