@@ -3,13 +3,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import AuthMiddleware
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from channels.sessions import CookieMiddleware, InstanceSessionWrapper, SessionMiddleware
 from django.urls import path
 
 from .conf import liveview_settings
 from .consumer import LiveViewConsumer
+
+
+class WebsocketSessionMiddleware(SessionMiddleware):
+    """Channels' SessionMiddleware without its wrapper around every outgoing frame.
+
+    That wrapper saves the session only on `http.response.start`, which a websocket never
+    sends, yet it runs LazyObject lookups and a caught AttributeError on every frame sent:
+    10-15% of the CPU a counter click costs in our own code (measured in process).
+    """
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        wrapper = InstanceSessionWrapper(scope, send)
+        await wrapper.resolve_session()
+        return await self.inner(wrapper.scope, receive, send)
 
 
 def websocket_urlpatterns() -> list[Any]:
@@ -27,5 +42,6 @@ def liveview_application(http_application: Any, websocket_routes: list[Any] | No
     routes = websocket_urlpatterns() + list(websocket_routes or [])
     return ProtocolTypeRouter({
         "http": http_application,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(routes))),
+        "websocket": AllowedHostsOriginValidator(
+            CookieMiddleware(WebsocketSessionMiddleware(AuthMiddleware(URLRouter(routes))))),
     })
