@@ -11,13 +11,10 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.layers import get_channel_layer
-
 from . import pubsub
 from .channel import LiveViewChannel
 from .conf import liveview_settings
 from .core import protocol as p
-from .events import InfoEvent
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +27,8 @@ class LiveViewConsumer:
         self._receive = receive
         self._send = send
         self.channels: dict[str, LiveViewChannel] = {}
-        self.subscribers: dict[str, set[LiveViewChannel]] = {}
-        self.channel_name: str | None = None
-        self._layer_task: asyncio.Task | None = None
+        #: Pub/sub: this socket's channel-layer channel and which views get which topics.
+        self.pubsub = pubsub.Subscriptions()
         self._open = False
 
     @classmethod
@@ -71,9 +67,7 @@ class LiveViewConsumer:
         """Stop every view (timers, groups) and the channel-layer reader."""
         for channel in list(self.channels.values()):
             await channel.stop()
-        if self._layer_task is not None:
-            self._layer_task.cancel()
-            self._layer_task = None
+        await self.pubsub.close()
 
     async def send_text(self, text: str) -> None:
         """Send one frame; frames for a closed socket are dropped."""
@@ -170,39 +164,10 @@ class LiveViewConsumer:
         """Forget a stopped view and leave the groups nobody here needs any more."""
         if self.channels.get(channel.topic) is channel:
             del self.channels[channel.topic]
-        for topic in channel.topics:
-            subscribers = self.subscribers.get(topic)
-            if subscribers is None:
-                continue
-            subscribers.discard(channel)
-            if not subscribers:
-                del self.subscribers[topic]
-                if self.channel_name is not None:
-                    await pubsub.group_discard(topic, self.channel_name)
+        await self.pubsub.unsubscribe(channel, channel.topics)
         channel.topics.clear()
 
-    # Pub/sub: one channel-layer channel per websocket, shared by its views -------------------
+    # Pub/sub: one channel-layer channel per websocket, shared by its views (pubsub.py) ------
     async def subscribe(self, channel: LiveViewChannel, topic: str) -> None:
         """Route `topic`'s broadcasts to `channel`."""
-        if self.channel_name is None:
-            layer = get_channel_layer()
-            if layer is None:
-                pubsub.group_name(topic)  # validates the topic first
-                pubsub._layer()  # raises the configuration error
-            self.channel_name = await layer.new_channel()
-            self._layer_task = asyncio.get_running_loop().create_task(self._read_layer(layer))
-        subscribers = self.subscribers.get(topic)
-        if subscribers is None:
-            subscribers = self.subscribers[topic] = set()
-            await pubsub.group_add(topic, self.channel_name)
-        subscribers.add(channel)
-
-    async def _read_layer(self, layer: Any) -> None:
-        while True:
-            message = await layer.receive(self.channel_name)
-            if message.get("type") != pubsub.MESSAGE_TYPE:
-                logger.warning("unexpected channel-layer message %r", message.get("type"))
-                continue
-            topic = message.get("topic")
-            for channel in tuple(self.subscribers.get(topic, ())):
-                channel.post_info(InfoEvent(topic, message.get("message")))
+        await self.pubsub.subscribe(channel, topic)

@@ -1,20 +1,28 @@
 """Pub/sub over the Channels layer: topics are groups, messages must survive msgpack.
 
 The in-memory layer serves one process; `channels_redis` carries the same calls across
-processes and machines. Messages are round-tripped through msgpack here, on every layer,
-so what works in development behaves the same on Redis.
+processes and machines. Messages are packed with msgpack here, on every layer, so what
+works in development behaves the same on Redis, and every view receives its own copy.
+
+Each websocket has one channel-layer channel, shared by its views (`Subscriptions`); a
+topic's group holds the channels of the websockets with a view subscribed to it.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import msgpack
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.exceptions import ImproperlyConfigured
+
+from .events import InfoEvent
+
+logger = logging.getLogger(__name__)
 
 #: `type` of the channel-layer messages carrying a broadcast.
 MESSAGE_TYPE = "liveview.broadcast"
@@ -37,13 +45,16 @@ def group_name(topic: str) -> str:
     return f"liveview.{_UNSAFE.sub('_', topic)[:40]}.{digest}"
 
 
-def portable(topic: str, message: Any) -> Any:
-    """`message` as every subscriber will receive it (after msgpack), or a clear TypeError.
+def pack(topic: str, message: Any) -> bytes:
+    """`message` packed as it travels between processes, or a clear TypeError.
 
-    Tuples arrive as lists, as they would through Redis.
+    Refused here, at broadcast time, whatever the layer: anything msgpack cannot carry
+    (models, sets, datetimes...). Tuples arrive as lists, as they would through Redis.
     """
     try:
-        return msgpack.unpackb(msgpack.packb(message, use_bin_type=True), raw=False)
+        packed = msgpack.packb(message, use_bin_type=True)
+        msgpack.unpackb(packed, raw=False)  # int keys only fail here
+        return packed
     except (TypeError, ValueError, OverflowError) as exc:
         found = _unportable(message, "message")
         what = found or f"{type(message).__name__} ({exc})"
@@ -52,6 +63,16 @@ def portable(topic: str, message: Any) -> Any:
             f"between processes: dict with str keys, list, tuple, str, bytes, int (64-bit), "
             f"float, bool or None; got {what}. Convert models, sets and datetimes to plain "
             f"values first (obj.pk, sorted(a_set), dt.isoformat()).") from None
+
+
+def unpack(packed: bytes) -> Any:
+    """A fresh copy of a packed message (each view gets its own)."""
+    return msgpack.unpackb(packed, raw=False)
+
+
+def portable(topic: str, message: Any) -> Any:
+    """`message` as every subscriber will receive it, or the TypeError of `pack`."""
+    return unpack(pack(topic, message))
 
 
 def _unportable(value: Any, path: str) -> str | None:
@@ -117,7 +138,7 @@ def broadcast_sync(topic: str, message: Any) -> None:
 
 def _prepare(topic: str, message: Any) -> tuple[str, dict[str, Any]]:
     group = group_name(topic)
-    return group, {"type": MESSAGE_TYPE, "topic": topic, "message": portable(topic, message)}
+    return group, {"type": MESSAGE_TYPE, "topic": topic, "packed": pack(topic, message)}
 
 
 #: The event loop of this process's websockets, once one has subscribed (see broadcast_sync).
@@ -134,3 +155,136 @@ async def group_add(topic: str, channel_name: str) -> None:
 async def group_discard(topic: str, channel_name: str) -> None:
     """Remove `channel_name` from `topic`'s group."""
     await _layer().group_discard(group_name(topic), channel_name)
+
+
+class Subscriber(Protocol):
+    """What a subscription delivers to: a view's mailbox."""
+
+    def post_info(self, event: Any) -> None: ...
+
+
+class Subscriptions:
+    """The pub/sub side of one websocket: one channel-layer channel for all its views.
+
+    The channel and its reader task exist from the first subscribe to `close()`. A group is
+    joined while at least one view of the socket is subscribed to its topic, and joined
+    again periodically: layers forget memberships older than `group_expiry` (a day by
+    default), and a Redis server that restarted forgot them all.
+    """
+
+    def __init__(self) -> None:
+        self.subscribers: dict[str, set[Subscriber]] = {}
+        self.channel_name: str | None = None
+        self._reader: asyncio.Task | None = None
+        self._refresh: asyncio.TimerHandle | None = None
+        self._lock = asyncio.Lock()
+
+    async def subscribe(self, subscriber: Subscriber, topic: str) -> None:
+        """Deliver `topic`'s broadcasts to `subscriber`."""
+        group_name(topic)  # a bad topic is refused before anything changes
+        layer = _layer()
+        async with self._lock:  # views of one socket may subscribe concurrently
+            if self.channel_name is None:
+                self.channel_name = await layer.new_channel()
+                self._reader = asyncio.get_running_loop().create_task(
+                    self._read(layer), name=f"liveview pub/sub reader {self.channel_name}")
+                self._arm_refresh(layer)
+            subscribers = self.subscribers.get(topic)
+            if subscribers is None:
+                # Known before the group is joined, so a view stopped meanwhile still leaves it.
+                subscribers = self.subscribers[topic] = set()
+                subscribers.add(subscriber)
+                await group_add(topic, self.channel_name)
+            else:
+                subscribers.add(subscriber)
+
+    async def unsubscribe(self, subscriber: Subscriber, topics: Any) -> None:
+        """Stop delivering `topics` to `subscriber`; leave the groups nobody here needs."""
+        async with self._lock:
+            for topic in list(topics):
+                subscribers = self.subscribers.get(topic)
+                if subscribers is None:
+                    continue
+                subscribers.discard(subscriber)
+                if not subscribers:
+                    del self.subscribers[topic]
+                    await self._discard(topic)
+
+    async def close(self) -> None:
+        """Leave every group, stop the reader (the websocket is gone)."""
+        if self._refresh is not None:
+            self._refresh.cancel()
+            self._refresh = None
+        async with self._lock:
+            for topic in list(self.subscribers):
+                del self.subscribers[topic]
+                await self._discard(topic)
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            await asyncio.wait([reader])  # raises only if the caller itself is cancelled
+            if not reader.cancelled() and reader.exception() is not None:
+                logger.error("pub/sub reader of %s failed", self.channel_name,
+                             exc_info=reader.exception())
+
+    async def _discard(self, topic: str) -> None:
+        assert self.channel_name is not None
+        try:
+            await group_discard(topic, self.channel_name)
+        except Exception:
+            # The layer is unreachable: the membership expires there (group_expiry).
+            logger.warning("could not leave pub/sub topic %r", topic, exc_info=True)
+
+    async def _read(self, layer: Any) -> None:
+        failures = 0
+        while True:
+            try:
+                message = await layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = min(5.0, 0.05 * 2 ** failures)
+                logger.warning("pub/sub: receiving from the channel layer failed (%s: %s); "
+                               "retrying in %.1fs", type(exc).__name__, exc, delay,
+                               exc_info=failures == 1)
+                await asyncio.sleep(delay)
+                await self._rejoin()
+                continue
+            if failures:
+                logger.info("pub/sub: channel layer reachable again after %d failures", failures)
+                failures = 0
+            self._deliver(message)
+
+    def _deliver(self, message: dict[str, Any]) -> None:
+        if message.get("type") != MESSAGE_TYPE:
+            logger.warning("pub/sub: unexpected channel-layer message %r", message.get("type"))
+            return
+        topic = message.get("topic")
+        packed = message.get("packed")
+        if not isinstance(topic, str) or not isinstance(packed, bytes):
+            logger.warning("pub/sub: malformed channel-layer message for topic %r", topic)
+            return
+        for subscriber in tuple(self.subscribers.get(topic, ())):
+            subscriber.post_info(InfoEvent(topic, unpack(packed)))
+
+    async def _rejoin(self) -> None:
+        """Join every group again (refreshes memberships; restores them after a flush)."""
+        async with self._lock:
+            for topic in list(self.subscribers):
+                try:
+                    await group_add(topic, self.channel_name)  # type: ignore[arg-type]
+                except Exception as exc:
+                    logger.debug("pub/sub: rejoining %r failed: %s", topic, exc)
+                    return
+
+    def _arm_refresh(self, layer: Any) -> None:
+        expiry = getattr(layer, "group_expiry", 86400)
+        every = max(float(expiry) / 3, 0.1)
+        loop = asyncio.get_running_loop()
+
+        def refresh() -> None:
+            self._refresh = loop.call_later(every, refresh)
+            loop.create_task(self._rejoin(), name="liveview pub/sub refresh")
+
+        self._refresh = loop.call_later(every, refresh)
