@@ -7,7 +7,6 @@ each `lv:` topic goes to its own `LiveViewChannel` actor.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
