@@ -62,11 +62,16 @@ DATABASES = {
 
 # One process: the in-memory layer. Several processes: set LIVEVIEW_REDIS_URL
 # (e.g. redis://127.0.0.1:6379/0) and every process shares groups through Redis.
+# LIVEVIEW_REDIS_PREFIX keeps apart several deployments (or test runs) on one Redis;
+# LIVEVIEW_REDIS_LAYER=pubsub picks RedisPubSubChannelLayer (see docs/realtime.md).
 if os.environ.get("LIVEVIEW_REDIS_URL"):
+    _pubsub_layer = os.environ.get("LIVEVIEW_REDIS_LAYER", "core") == "pubsub"
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["LIVEVIEW_REDIS_URL"]]},
+            "BACKEND": ("channels_redis.pubsub.RedisPubSubChannelLayer" if _pubsub_layer
+                        else "channels_redis.core.RedisChannelLayer"),
+            "CONFIG": {"hosts": [os.environ["LIVEVIEW_REDIS_URL"]],
+                       "prefix": os.environ.get("LIVEVIEW_REDIS_PREFIX", "asgi")},
         }
     }
 else:
