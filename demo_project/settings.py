@@ -77,7 +77,9 @@ if os.environ.get("LIVEVIEW_REDIS_URL"):
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-LIVEVIEW = {"LAYOUT": "demos/layout.html", "TITLE_SUFFIX": " · liveview demos"}
+LIVEVIEW = {"LAYOUT": "demos/layout.html", "TITLE_SUFFIX": " · liveview demos",
+            # Tests point this at their own directory to check that no temp file is left.
+            "UPLOAD_TEMP_DIR": os.environ.get("LIVEVIEW_UPLOAD_TEMP_DIR") or None}
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"
@@ -88,7 +90,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = os.environ.get("DEMO_MEDIA_ROOT") or BASE_DIR / "media"
+MEDIA_URL = "media/"
 LOGIN_URL = "/accounts/login/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,9 +1,11 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import navigation, realtime
+from demo_project.demos import navigation, realtime, uploads
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -16,5 +18,10 @@ urlpatterns = [
     path("chat/", realtime.ChatLiveView.as_view(), name="chat"),
     path("clock/", realtime.ClockLiveView.as_view(), name="clock"),
     path("presence/", realtime.PresenceLiveView.as_view(), name="presence"),
+    path("uploads/photos/", uploads.PhotoUploadLiveView.as_view(), name="upload-photos"),
+    path("uploads/documents/", uploads.DocumentUploadLiveView.as_view(),
+         name="upload-documents"),
     path("admin/", admin.site.urls),
 ]
+# Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server).
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

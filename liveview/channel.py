@@ -27,6 +27,7 @@ from .routing import LiveRoute, dotted_path, resolve_live, route_params
 from .security import csrf_token_valid
 from .socket import ConnectedLiveViewSocket, Navigation
 from .timers import Timers
+from .upload_handlers import handle_allow_upload, handle_progress, register_change_uploads
 from .tokens import TokenError, verify_session, verify_static
 
 if TYPE_CHECKING:
@@ -81,6 +82,12 @@ class LiveViewChannel:
         if not self.closed:
             self._queue.put_nowait(event if isinstance(event, InfoEvent) else InfoEvent(str(event)))
 
+    def post_internal(self, item: Any) -> None:
+        """Queue server-side work for this view (an object with `name` and `async run(channel)`),
+        e.g. an upload channel reporting a failed entry."""
+        if not self.closed:
+            self._queue.put_nowait(item)
+
     async def stop(self) -> None:
         """End the view: cancel timers, leave pub/sub topics, stop the actor."""
         if self.closed:
@@ -94,6 +101,8 @@ class LiveViewChannel:
             except (asyncio.CancelledError, Exception):
                 pass
         await self._disconnect_view()
+        if self.socket is not None:
+            await self.socket.upload_manager.shutdown()  # temp files go with the view
         await self.consumer.channel_stopped(self)
 
     async def _run(self) -> None:
@@ -145,6 +154,9 @@ class LiveViewChannel:
     async def _handle(self, item: Any) -> None:
         if isinstance(item, InfoEvent):
             await self._info(item)
+            return
+        if not isinstance(item, p.Frame):
+            await item.run(self)
             return
         handler = self._handlers.get(item.event)
         if handler is None:
@@ -239,6 +251,8 @@ class LiveViewChannel:
             await self.send(p.reply(self.join_ref, frame.ref, self.topic,
                                     {"reason": f"unknown event {event!r}"}, ok=False))
             return
+        if "uploads" in payload:  # files chosen in a phx-change: known before handle_event
+            register_change_uploads(self, payload["uploads"])
         value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
         result = await call_user(self._view.handle_event, event, value, self._socket)
         diff = await self._after_handler(frame.ref)
@@ -299,6 +313,8 @@ class LiveViewChannel:
         p.LEAVE: _leave,
         p.CIDS_WILL_DESTROY: _cids_will_destroy,
         p.CIDS_DESTROYED: _cids_destroyed,
+        p.ALLOW_UPLOAD: handle_allow_upload,
+        p.PROGRESS: handle_progress,
     }
 
     # After a handler ----------------------------------------------------------------------
@@ -307,6 +323,7 @@ class LiveViewChannel:
 
         `ref` is the request the handler answers; a navigation away answers it.
         """
+        await self._socket.upload_manager.flush()
         patch = await self._follow_patches()
         nav = self._socket.navigation
         if nav is not None:

@@ -14,6 +14,7 @@ from . import pubsub
 from .channel import LiveViewChannel
 from .conf import liveview_settings
 from .core import protocol as p
+from .upload_channel import UploadChannel, route_upload
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class LiveViewConsumer:
         self.channels: dict[str, LiveViewChannel] = {}
         #: Pub/sub: this socket's channel-layer channel and which views get which topics.
         self.pubsub = pubsub.Subscriptions()
+        #: `lvu:<entry ref>` topics: files streaming to a view of this socket.
+        self.upload_channels: dict[str, UploadChannel] = {}
         self._open = False
 
     @classmethod
@@ -127,6 +130,8 @@ class LiveViewConsumer:
                 await self._unmatched(frame)
         elif topic.startswith(p.LV_TOPIC_PREFIX):
             await self._route_view(frame)
+        elif topic.startswith(p.UPLOAD_TOPIC_PREFIX):
+            await route_upload(self, frame)
         else:
             await self._unmatched(frame)
 

@@ -7,8 +7,11 @@ frames after the handler returns. Nothing here touches the websocket.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, Literal, TypeGuard, TypeVar, Union
 from urllib.parse import urlencode
+
+from .core.uploads import UploadConstraints
+from .uploads import UploadConfig, UploadManager
 
 from .flash import Flash, FlashMixin
 
@@ -21,7 +24,8 @@ T = TypeVar("T")
 CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
     "push_navigate", "replace_navigate", "redirect", "push_event",
-    "pending_events", "upload_manager", "prev_rendered",
+    "pending_events", "upload_manager", "prev_rendered", "cancel_upload",
+    "consume_uploaded_entries",
 })
 
 
@@ -58,9 +62,17 @@ class UnconnectedSocket(FlashMixin, Generic[T]):
         self.session = session
         self.user = user
         self.request = request
+        self._uploads = UploadManager()
         #: Flash messages by kind, shown by the template as `flash` (see put_flash).
         self.flash: Flash = {}
         self.flash_new: Flash = {}
+
+    def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,
+                     auto_upload: bool = False, progress: Callable[..., Any] | None = None,
+                     *, chunk_size: int | None = None) -> UploadConfig:
+        """Declare an upload so the first render can show its `{% live_file_input %}`."""
+        return self._uploads.allow(upload_name, constraints, auto_upload=auto_upload,
+                                   progress=progress, chunk_size=chunk_size)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes that do not exist on this class.
@@ -93,7 +105,7 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
         #: The tree the client holds, diffed against on the next render.
         self.prev_rendered: dict[str, Any] | None = None
         #: Upload configurations of this view (see allow_upload).
-        self.upload_manager: Any = None
+        self.upload_manager = UploadManager(channel)
         #: The navigation requested by the last handler, taken by the channel.
         self.navigation: Navigation | None = None
         self._channel = channel
@@ -142,6 +154,24 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
         if not isinstance(event, str) or not event:
             raise ValueError(f"push_event: event must be a non-empty str, got {event!r}")
         self.pending_events.append((event, value))
+
+
+    # Uploads ----------------------------------------------------------------------------
+    def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,
+                     auto_upload: bool = False, progress: Callable[..., Any] | None = None,
+                     *, chunk_size: int | None = None) -> UploadConfig:
+        """Accept files for `upload_name`; render the returned config with live_file_input."""
+        return self.upload_manager.allow(upload_name, constraints, auto_upload=auto_upload,
+                                         progress=progress, chunk_size=chunk_size)
+
+    def cancel_upload(self, upload_name: str, entry_ref: str) -> bool:
+        """Drop one entry of `upload_name` (its data too); False if it was already gone."""
+        return self.upload_manager.get(upload_name).cancel_entry(entry_ref)
+
+    async def consume_uploaded_entries(self, upload_name: str,
+                                       func: Callable[..., Any]) -> list[Any]:
+        """Call `func(upload, entry)` for each finished entry of `upload_name`; the results."""
+        return await self.upload_manager.get(upload_name).consume_uploaded_entries(func)
 
 
 LiveViewSocket = Union[ConnectedLiveViewSocket[T], UnconnectedSocket[T]]

@@ -157,3 +157,68 @@ def live_flash(context: template.Context) -> SafeString:
             '<button type="button" class="flash-close" phx-click="lv:clear-flash" '
             'phx-value-key="{0}" aria-label="Close">×</button></div>', flash.items())
 
+
+# Uploads ----------------------------------------------------------------------------------------
+
+def _extra_attrs(tag: str, attrs: dict[str, Any], reserved: set[str]) -> SafeString:
+    """Keyword arguments as HTML attributes: `phx_drop_target="x"` → `phx-drop-target="x"`."""
+    parts = []
+    for key, value in attrs.items():
+        name = key.replace("_", "-")
+        if name in reserved:
+            raise template.TemplateSyntaxError(
+                f"{{% {tag} %}}: {name!r} is set by the tag itself; not overridable "
+                f"(set: {', '.join(sorted(reserved))})")
+        if value is True:
+            parts.append(format_html(" {}", name))
+        elif value is not False and value is not None:
+            parts.append(format_html(' {}="{}"', name, value))
+    return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def live_file_input(config: Any, **attrs: Any) -> SafeString:
+    """The `<input type="file">` of an upload, with every attribute the client needs."""
+    from ..uploads import UploadConfig
+
+    if not isinstance(config, UploadConfig):
+        raise template.TemplateSyntaxError(
+            f"{{% live_file_input %}} needs the UploadConfig returned by "
+            f"socket.allow_upload(), got {type(config).__name__}")
+    reserved = {"id", "type", "name", "accept", "multiple", "data-phx-hook",
+                "data-phx-upload-ref", "data-phx-active-refs", "data-phx-done-refs",
+                "data-phx-preflighted-refs", "data-phx-error-refs", "data-phx-auto-upload"}
+    accept = config.constraints.accept_attribute
+    error_refs = config.error_refs
+    return format_html(
+        '<input id="{ref}" type="file" name="{name}"{accept} '
+        'data-phx-hook="Phoenix.LiveFileUpload" data-phx-upload-ref="{ref}" '
+        'data-phx-active-refs="{active}" data-phx-done-refs="{done}" '
+        'data-phx-preflighted-refs="{preflighted}"{errors}{auto}{multiple}{extra}>',
+        ref=config.ref, name=config.name,
+        accept=format_html(' accept="{}"', accept) if accept else "",
+        active=config.active_refs, done=config.done_refs,
+        preflighted=config.preflighted_refs,
+        errors=format_html(' data-phx-error-refs="{}"', error_refs) if error_refs else "",
+        auto=mark_safe(" data-phx-auto-upload") if config.auto_upload else "",
+        multiple=mark_safe(" multiple") if config.max_files > 1 else "",
+        extra=_extra_attrs("live_file_input", attrs, reserved))
+
+
+@register.simple_tag
+def live_img_preview(entry: Any, **attrs: Any) -> SafeString:
+    """An `<img>` showing a selected image from the browser's memory, before any upload."""
+    from ..uploads import UploadEntry
+
+    if not isinstance(entry, UploadEntry):
+        raise template.TemplateSyntaxError(
+            f"{{% live_img_preview %}} needs an entry of an UploadConfig's entries, "
+            f"got {type(entry).__name__}")
+    reserved = {"id", "src", "data-phx-upload-ref", "data-phx-entry-ref", "data-phx-hook",
+                "data-phx-update"}
+    return format_html(
+        '<img id="phx-preview-{ref}" data-phx-upload-ref="{upload_ref}" '
+        'data-phx-entry-ref="{ref}" data-phx-hook="Phoenix.LiveImgPreview" '
+        'data-phx-update="ignore"{extra}>',
+        ref=entry.ref, upload_ref=entry.upload_ref,
+        extra=_extra_attrs("live_img_preview", attrs, reserved))

@@ -1,0 +1,422 @@
+"""Uploads at run time: configs and entries a view renders, temp files, consuming, storage.
+
+`socket.allow_upload()` returns an `UploadConfig`; the client registers files with it
+(phx-change `uploads`), asks for upload tokens (`allow_upload`), streams each file over its
+own `lvu:` topic (`liveview.upload_channel`) into a temp file, and reports progress. The
+view then consumes done entries: `with config.consume_upload_entry(ref) as upload: ...`,
+after which the temp file is gone. The rules (limits, accept, codes) are `core.uploads`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import secrets
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
+
+from .callbacks import call_user
+from .conf import liveview_settings
+from .core import uploads as rules
+from .core.uploads import ClientEntry, UploadConstraints
+
+if TYPE_CHECKING:
+    from .channel import LiveViewChannel
+    from .upload_channel import UploadChannel
+
+logger = logging.getLogger(__name__)
+
+TOKEN_SALT = "liveview.upload"
+#: Upload tokens are used right after the preflight that made them.
+TOKEN_MAX_AGE = 600
+#: Longest binary frame header: kind + four lengths + four fields of at most 255 bytes.
+MAX_FRAME_HEADER = 5 + 4 * 255
+TEMP_PREFIX = "liveview-upload-"
+
+
+@dataclass(frozen=True)
+class UploadError:
+    """One upload error: a Phoenix-style `code` and a `message` to show."""
+
+    code: str
+    message: str
+    ref: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UploadEntry:
+    """One file of an upload: what the client declared, progress, errors, the temp file."""
+
+    def __init__(self, config: UploadConfig, client: ClientEntry):
+        self.config = config
+        self.ref = client.ref
+        self.upload_ref = config.ref
+        self.name = client.name
+        self.size = client.size
+        self.content_type = client.content_type
+        self.last_modified = client.last_modified
+        self.relative_path = client.relative_path
+        self.progress = 0
+        self.done = False
+        self.preflighted = False
+        self.cancelled = False
+        self.errors: list[UploadError] = []
+        #: Bytes actually received by the server (what limits are enforced on).
+        self.received = 0
+        self.path: str | None = None
+        self.channel: UploadChannel | None = None
+        self._file: IO[bytes] | None = None
+
+    @property
+    def valid(self) -> bool:
+        """True while the entry has no error."""
+        return not self.errors
+
+    def add_error(self, code: str, **details: Any) -> None:
+        """Record error `code` once, with its human message."""
+        if any(error.code == code for error in self.errors):
+            return
+        message = rules.error_message(code, self.config.constraints, name=self.name, **details)
+        self.errors.append(UploadError(code, message, self.ref))
+
+    # Temp file (used by the upload channel) -------------------------------------------------
+    def open_writer(self) -> None:
+        """Create the temp file the chunks go to."""
+        directory = temp_dir()
+        fd, self.path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+        self._file = os.fdopen(fd, "wb", buffering=0)
+
+    def write(self, data: bytes) -> None:
+        """Append one chunk (already checked against the limits)."""
+        assert self._file is not None, "write before open_writer"
+        # A write of one chunk to the page cache takes microseconds: less than a thread hop.
+        self._file.write(data)
+        self.received += len(data)
+
+    def finish_writer(self) -> None:
+        """Close the temp file once every byte is there."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def discard_data(self) -> None:
+        """Close and delete the temp file (cancel, error, consume, view gone)."""
+        self.finish_writer()
+        if self.path is not None:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                logger.exception("could not delete upload temp file %s", self.path)
+            self.path = None
+
+    def __repr__(self) -> str:
+        return (f"<UploadEntry {self.ref} {self.name!r} {self.size}B progress={self.progress}"
+                f"{' done' if self.done else ''}{' errors' if self.errors else ''}>")
+
+
+@dataclass
+class ConsumedUpload:
+    """A finished upload being consumed: `.file` is open for reading."""
+
+    file: IO[bytes]
+    name: str
+    size: int
+    content_type: str
+    ref: str
+    path: str
+
+    def save(self, name: str | None = None, *, upload_to: str = "",
+             storage: str | None = None) -> str:
+        """Save into Django storage (LIVEVIEW UPLOAD_STORAGE by default); the stored name."""
+        return save_upload(self, name, upload_to=upload_to, storage=storage)
+
+    async def asave(self, name: str | None = None, *, upload_to: str = "",
+                    storage: str | None = None) -> str:
+        """`save()` for async handlers: the storage I/O runs in a worker thread."""
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(save_upload)(self, name, upload_to=upload_to,
+                                                storage=storage)
+
+
+def save_upload(upload: ConsumedUpload, name: str | None = None, *, upload_to: str = "",
+                storage: str | None = None) -> str:
+    """Save `upload` with `storages[storage]` under `upload_to/`; returns the stored name."""
+    from django.core.files import File
+    from django.core.files.storage import storages
+
+    alias = storage or liveview_settings.UPLOAD_STORAGE
+    # Only the last path segment of a client-chosen name: never a path into the storage.
+    filename = posixpath.basename((name or upload.name).replace("\\", "/")) or "upload"
+    upload.file.seek(0)
+    return storages[alias].save(posixpath.join(upload_to, filename),
+                                File(upload.file, name=filename))
+
+
+def temp_dir() -> str:
+    """Where uploads stream to (LIVEVIEW UPLOAD_TEMP_DIR, else the system temp dir)."""
+    directory = liveview_settings.UPLOAD_TEMP_DIR or tempfile.gettempdir()
+    os.makedirs(directory, exist_ok=True)
+    return str(directory)
+
+
+class UploadConfig:
+    """One named upload of a view: its input, its entries and their errors."""
+
+    def __init__(self, manager: UploadManager, name: str, constraints: UploadConstraints, *,
+                 auto_upload: bool, progress: Callable[..., Any] | None, chunk_size: int):
+        self.manager = manager
+        self.name = name
+        self.ref = "phx-" + secrets.token_urlsafe(9)
+        self.constraints = constraints
+        self.auto_upload = auto_upload
+        self.progress_callback = progress
+        self.chunk_size = chunk_size
+        self.chunk_timeout = rules.DEFAULT_CHUNK_TIMEOUT_MS
+        self.entries: list[UploadEntry] = []
+        self._errors: list[UploadError] = []
+
+    # What templates read ---------------------------------------------------------------------
+    @property
+    def max_file_size(self) -> int:
+        return self.constraints.max_file_size
+
+    @property
+    def max_files(self) -> int:
+        return self.constraints.max_files
+
+    @property
+    def accept(self) -> tuple[str, ...] | None:
+        return self.constraints.accept  # type: ignore[return-value]
+
+    @property
+    def errors(self) -> list[UploadError]:
+        """Errors of the upload as a whole (too_many_files); entries have their own."""
+        return list(self._errors)
+
+    @property
+    def all_errors(self) -> list[UploadError]:
+        """Config errors then every entry's errors."""
+        return [*self._errors, *(e for entry in self.entries for e in entry.errors)]
+
+    @property
+    def active_refs(self) -> str:
+        return rules.join_refs(entry.ref for entry in self.entries)
+
+    @property
+    def done_refs(self) -> str:
+        return rules.join_refs(entry.ref for entry in self.entries if entry.done)
+
+    @property
+    def preflighted_refs(self) -> str:
+        return rules.join_refs(entry.ref for entry in self.entries if entry.preflighted)
+
+    @property
+    def error_refs(self) -> str:
+        refs = [entry.ref for entry in self.entries if entry.errors]
+        return rules.join_refs([self.ref] + refs if self._errors else refs)
+
+    def get_entry(self, ref: str) -> UploadEntry | None:
+        """The entry with client ref `ref`, if still there."""
+        return next((entry for entry in self.entries if entry.ref == ref), None)
+
+    # Entries ---------------------------------------------------------------------------------
+    def put_entries(self, clients: Sequence[ClientEntry]) -> list[UploadEntry]:
+        """Register new client entries (known refs are skipped), validating each; the new ones."""
+        new = [c for c in clients if self.get_entry(c.ref) is None]
+        if new and self.max_files == 1 and len(self.entries) == 1:
+            # A single-file input: choosing another file replaces the first.
+            self.cancel_entry(self.entries[0].ref)
+        added = []
+        for client in dict((c.ref, c) for c in new).values():
+            entry = UploadEntry(self, client)
+            for code in rules.entry_error_codes(self.constraints, client):
+                entry.add_error(code, size=client.size)
+            self.entries.append(entry)
+            added.append(entry)
+        self._check_count()
+        return added
+
+    def _check_count(self) -> None:
+        too_many = rules.too_many_files(self.constraints, len(self.entries))
+        self._errors = [e for e in self._errors if e.code != rules.TOO_MANY_FILES]
+        if too_many:
+            self._errors.append(UploadError(
+                rules.TOO_MANY_FILES,
+                rules.error_message(rules.TOO_MANY_FILES, self.constraints), self.ref))
+
+    def preflight_errors(self) -> list[list[str]]:
+        """`[[ref, code], ...]` for the preflight reply."""
+        return [[error.ref, error.code] for error in self.all_errors]
+
+    def mark_preflighted(self) -> list[UploadEntry]:
+        """Entries allowed to upload now (none while the config itself has an error)."""
+        if self._errors:
+            return []
+        ready = [entry for entry in self.entries
+                 if entry.valid and not entry.preflighted and not entry.done]
+        for entry in ready:
+            entry.preflighted = True
+        return ready
+
+    def cancel_entry(self, ref: str) -> bool:
+        """Drop entry `ref` and its data (False if unknown); the client stops its upload."""
+        entry = self.get_entry(ref)
+        if entry is None:
+            return False
+        entry.cancelled = True
+        self._remove(entry)
+        return True
+
+    def _remove(self, entry: UploadEntry) -> None:
+        self.entries.remove(entry)
+        self.manager.release(entry)
+        self._check_count()
+
+    # Consuming -------------------------------------------------------------------------------
+    @contextmanager
+    def consume_upload_entry(self, ref: str) -> Iterator[ConsumedUpload | None]:
+        """The done entry `ref` as an open file (None if not done); deleted afterwards."""
+        entry = self.get_entry(ref)
+        if entry is None or not entry.done or entry.errors or entry.path is None:
+            yield None
+            return
+        entry.finish_writer()
+        handle = open(entry.path, "rb")
+        try:
+            yield ConsumedUpload(handle, entry.name, entry.size, entry.content_type,
+                                 entry.ref, entry.path)
+        finally:
+            # Consumed, even if the block raised: keeping the bytes around would leak them.
+            handle.close()
+            if entry in self.entries:
+                self._remove(entry)
+            else:
+                entry.discard_data()
+
+    async def consume_uploaded_entries(self, func: Callable[..., Any]) -> list[Any]:
+        """Call `func(upload, entry)` (sync or async) for every done entry; their results."""
+        results = []
+        for entry in [e for e in self.entries if e.done and not e.errors]:
+            with self.consume_upload_entry(entry.ref) as upload:
+                if upload is not None:
+                    results.append(await call_user(func, upload, entry))
+        return results
+
+    def __repr__(self) -> str:
+        return f"<UploadConfig {self.name!r} {self.ref} entries={self.entries!r}>"
+
+
+class UploadManager:
+    """The upload configs of one view, by name and by ref."""
+
+    def __init__(self, channel: LiveViewChannel | None = None):
+        self.channel = channel
+        self.configs: dict[str, UploadConfig] = {}
+        self._by_ref: dict[str, UploadConfig] = {}
+        #: Upload channels to close (phx_close) once the current handler is done.
+        self.closing: list[UploadChannel] = []
+
+    def allow(self, name: Any, constraints: Any = None, *, auto_upload: bool = False,
+              progress: Callable[..., Any] | None = None,
+              chunk_size: int | None = None) -> UploadConfig:
+        """Create (or replace, while it has no entries) the upload `name`."""
+        where = f"allow_upload({name!r})"
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"allow_upload: name must be a non-empty str, got {name!r}")
+        constraints = UploadConstraints.coerce(constraints, where)
+        if not isinstance(auto_upload, bool):
+            raise TypeError(f"{where}: auto_upload must be True or False, got {auto_upload!r}")
+        if progress is not None and not callable(progress):
+            raise TypeError(f"{where}: progress must be a callable "
+                            f"(entry, socket) or None, got {progress!r}")
+        chunk_size = chunk_size if chunk_size is not None else liveview_settings.UPLOAD_CHUNK_SIZE
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0:
+            raise ValueError(f"{where}: chunk_size must be a positive int, got {chunk_size!r}")
+        frame_limit = liveview_settings.MAX_FRAME_BYTES
+        if chunk_size + MAX_FRAME_HEADER > frame_limit:
+            raise ImproperlyConfigured(
+                f"{where}: chunk_size {chunk_size} plus the frame header ({MAX_FRAME_HEADER}) "
+                f"exceeds LIVEVIEW MAX_FRAME_BYTES={frame_limit}; raise MAX_FRAME_BYTES or "
+                f"lower the chunk size")
+        old = self.configs.get(name)
+        if old is not None:
+            if old.entries:
+                raise ValueError(f"{where}: this upload already has entries; cancel or consume "
+                                 f"them before allowing it again")
+            del self._by_ref[old.ref]
+        config = UploadConfig(self, name, constraints, auto_upload=auto_upload,
+                              progress=progress, chunk_size=chunk_size)
+        self.configs[name] = config
+        self._by_ref[config.ref] = config
+        return config
+
+    def get(self, name: str) -> UploadConfig:
+        """The config named `name`; KeyError lists the known names."""
+        try:
+            return self.configs[name]
+        except KeyError:
+            raise KeyError(f"no upload named {name!r}; allowed uploads: "
+                           f"{', '.join(map(repr, self.configs)) or 'none'}") from None
+
+    def by_ref(self, ref: Any) -> UploadConfig | None:
+        """The config whose input has id `ref`."""
+        return self._by_ref.get(ref) if isinstance(ref, str) else None
+
+    def release(self, entry: UploadEntry) -> None:
+        """An entry left its config: delete its data, stop its upload channel."""
+        entry.discard_data()
+        channel = entry.channel
+        if channel is not None:
+            entry.channel = None
+            channel.detach()
+            self.closing.append(channel)
+
+    async def flush(self) -> None:
+        """Send phx_close to the upload channels released by the last handler."""
+        closing, self.closing = self.closing, []
+        for channel in closing:
+            await channel.send_close()
+
+    async def shutdown(self) -> None:
+        """The view is gone: every entry's data is deleted and its channel closed."""
+        for config in self.configs.values():
+            for entry in list(config.entries):
+                entry.cancelled = True
+                self.release(entry)
+            config.entries.clear()
+        await self.flush()
+
+
+# Upload tokens (protocol.md §10.1): bound to the view instance, upload and entry ------------
+def sign_upload_token(channel: LiveViewChannel, config: UploadConfig, entry: UploadEntry,
+                      cid: Any = None) -> str:
+    """The token the client joins `lvu:<entry ref>` with."""
+    return signing.dumps({"v": channel.view_id, "j": channel.join_ref, "u": config.ref,
+                          "e": entry.ref, "c": cid if isinstance(cid, int) else None},
+                         salt=TOKEN_SALT, compress=False)
+
+
+def verify_upload_token(token: Any) -> dict[str, Any]:
+    """The token's claims; ValueError when missing, tampered with or expired."""
+    if not isinstance(token, str) or not token:
+        raise ValueError("missing upload token")
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValueError("upload token expired") from None
+    except signing.BadSignature:
+        raise ValueError("upload token has a bad signature") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "vjue"):
+        raise ValueError("upload token is malformed")
+    return data
