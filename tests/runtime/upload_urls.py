@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from . import upload_views
+
+urlpatterns = [
+    path("t/up/manual/", upload_views.ManualUploadView.as_view()),
+    path("t/up/auto/", upload_views.AutoUploadView.as_view()),
+    path("t/up/big/", upload_views.BigUploadView.as_view()),
+    path("t/up/unconnected/", upload_views.UnconnectedUploadView.as_view()),
+    path("", include("demo_project.urls")),
+]

@@ -1,0 +1,86 @@
+"""LiveViews exercising uploads (routed by tests/runtime/upload_urls.py)."""
+from __future__ import annotations
+
+import hashlib
+
+from liveview import UploadConstraints, is_connected
+
+from .views import StringTemplateView
+
+SOURCE = (
+    "{% load liveview %}<form id='f' phx-change='validate' phx-submit='save'>"
+    "{% live_file_input up %}</form>"
+    "<p id='clicks'>{{ clicks }}</p><p id='seen'>{{ seen }}</p>"
+    "<ul>{% for e in up.entries %}<li id='e{{ e.ref }}' data-progress='{{ e.progress }}' "
+    "data-done='{{ e.done }}'>{{ e.name }}{% for err in e.errors %}"
+    "<i class='err' data-code='{{ err.code }}'>{{ err.message }}</i>{% endfor %}</li>"
+    "{% endfor %}</ul>"
+    "{% for err in up.errors %}<b class='cerr' data-code='{{ err.code }}'>{{ err.message }}</b>"
+    "{% endfor %}<p id='log'>{{ log|join:' ' }}</p><p id='saved'>{{ saved|join:' ' }}</p>")
+
+
+class ManualUploadView(StringTemplateView):
+    """Up to 2 .txt files of at most 100 bytes, uploaded on submit."""
+
+    source = SOURCE
+    constraints = UploadConstraints(max_file_size=100, max_files=2, accept=[".txt"])
+    auto = False
+
+    async def mount(self, socket, session):
+        socket.context = {"up": socket.allow_upload("up", self.constraints,
+                                                    auto_upload=self.auto,
+                                                    progress=self.on_progress),
+                          "clicks": 0, "seen": "", "log": [], "saved": []}
+
+    async def on_progress(self, entry, socket):
+        socket.context["log"].append(f"{entry.ref}:{entry.progress}{'+' if entry.done else ''}")
+
+    async def handle_event(self, event, payload, socket):
+        up = socket.context["up"]
+        if event == "validate":
+            # Files chosen in this change are already registered when the handler runs.
+            socket.context["seen"] = ",".join(e.name for e in up.entries)
+        elif event == "click":
+            socket.context["clicks"] += 1
+        elif event == "cancel-upload":
+            socket.cancel_upload("up", payload["ref"])
+        elif event == "save":
+            def read(upload, entry):  # a sync callback: runs in a worker thread
+                data = upload.file.read()
+                return f"{upload.name}={data.decode()}"
+
+            socket.context["saved"] = await socket.consume_uploaded_entries("up", read)
+
+
+class AutoUploadView(ManualUploadView):
+    """Same limits, uploaded as soon as chosen; each done file is consumed by the callback."""
+
+    auto = True
+
+    async def on_progress(self, entry, socket):
+        await super().on_progress(entry, socket)
+        if entry.done:
+            with socket.context["up"].consume_upload_entry(entry.ref) as upload:
+                digest = hashlib.sha256(upload.file.read()).hexdigest()[:8]
+                socket.context["saved"].append(f"{upload.name}:{upload.size}:{digest}")
+
+
+class BigUploadView(ManualUploadView):
+    """One file of any type up to 100 MB, uploaded as soon as chosen (bench/upload.py)."""
+
+    constraints = UploadConstraints(max_file_size=100_000_000)
+    auto = True
+
+
+class UnconnectedUploadView(StringTemplateView):
+    """Checks what an UnconnectedSocket offers."""
+
+    source = "{% load liveview %}<p>{{ where }}</p>{% live_file_input up accept_x='1' %}"
+
+    async def mount(self, socket, session):
+        up = socket.allow_upload("up", {"max_files": 3, "accept": "image/*"})
+        where = "live"
+        if not is_connected(socket):
+            with up.consume_upload_entry("0") as nothing:
+                where = f"http consume={nothing}"
+        socket.context = {"up": up, "where": where}
