@@ -98,3 +98,93 @@ def test_photo_uploads_on_selection_and_is_stored_byte_for_byte(upload_server, u
     assert sha256(on_disk[Path(saved.get_attribute("data-name")).name]) == sha256(data)
     expect(page.locator("li.entry")).to_have_count(0)  # consumed
     assert temp_files(upload_dirs) == []
+
+
+def test_document_uploads_on_submit_then_is_stored_and_listed(upload_server, upload_dirs,
+                                                              open_live, page, files):
+    page = open_live(upload_server.url + "/uploads/documents/")
+    page.evaluate(WATCH_PROGRESS)
+    data = ("notes line\n" * 10_000).encode()  # 110 KB: two chunks
+    page.set_input_files("input[type=file][name=documents]", files("notes.txt", data))
+    entry = page.locator("li.entry[data-name='notes.txt']")
+    expect(entry).to_have_attribute("data-progress", "0")
+    assert stored(upload_dirs, "documents") == {}  # nothing is sent before the submit
+
+    page.click("#save")
+    expect(page.locator("#message")).to_contain_text("Saved documents/notes")
+    assert page.evaluate("window.__progress")["notes.txt"] == 100
+    expect(page.locator("li.entry")).to_have_count(0)
+    documents = stored(upload_dirs, "documents")
+    assert [sha256(v) for v in documents.values()] == [sha256(data)]
+    expect(page.locator("#stored li.stored")).to_have_count(1)
+    assert temp_files(upload_dirs) == []
+
+
+def test_too_large_wrong_type_and_too_many_files_show_errors_and_store_nothing(
+        upload_server, upload_dirs, open_live, page, files):
+    before = stored(upload_dirs, "photos")
+    page = open_live(upload_server.url + "/uploads/photos/")
+    photos = "input[type=file][name=photos]"
+    errors = page.locator(".upload-error")
+
+    page.set_input_files(photos, files("huge.png", png_bytes(1300, 1300, seed=2)))  # 5.07 MB
+    expect(page.locator(".upload-error[data-code=too_large]")).to_contain_text(
+        "huge.png: file is too large (5.1 MB); the limit is 5 MB")
+    page.click("button[aria-label='Cancel huge.png']")
+    expect(errors).to_have_count(0)
+
+    page.set_input_files(photos, files("notes.txt", b"not an image"))
+    expect(page.locator(".upload-error[data-code=not_accepted]")).to_contain_text(
+        "notes.txt: file type not accepted; accepted: .png, .jpg, .jpeg, .gif, .webp")
+    page.click("button[aria-label='Cancel notes.txt']")
+    expect(errors).to_have_count(0)
+
+    four = [files(f"p{i}.png", png_bytes(20, 20, seed=10 + i)) for i in range(4)]
+    page.set_input_files(photos, four)
+    expect(page.locator(".upload-error[data-code=too_many_files]")).to_have_text(
+        "Too many files: at most 3 files can be uploaded")
+    expect(page.locator("li.entry")).to_have_count(4)
+
+    page.wait_for_timeout(300)  # time for an upload that should not happen
+    assert stored(upload_dirs, "photos") == before
+    expect(page.locator("#saved li.saved")).to_have_count(0)
+    assert temp_files(upload_dirs) == []
+
+
+def test_cancelled_errored_and_abandoned_uploads_leave_no_temp_file(
+        upload_server, upload_dirs, open_live, page, files, browser_log):
+    # Closing the tab mid-upload: the client's last progress push has no connection left.
+    browser_log.allow(r"Failed to push file progress .*no connection")
+    page = open_live(upload_server.url + "/uploads/photos/")
+    # Slow the client down (a delay before each chunk and each message) so that uploads are
+    # still running when they are cancelled or abandoned.
+    page.evaluate("window.liveSocket.enableLatencySim(40)")
+    photos = "input[type=file][name=photos]"
+
+    page.set_input_files(photos, files("slow1.png", png_bytes(1000, 1000, seed=3)))  # 3 MB
+    uploading = page.locator("li.entry[data-name='slow1.png']:not([data-progress='0'])")
+    expect(uploading).to_have_count(1)
+    assert len(temp_files(upload_dirs)) == 1
+    page.click("button[aria-label='Cancel slow1.png']")
+    expect(page.locator("li.entry")).to_have_count(0)
+    wait_until_empty(page, upload_dirs)
+
+    page.set_input_files(photos, files("huge.png", png_bytes(1300, 1300, seed=4)))
+    expect(page.locator(".upload-error[data-code=too_large]")).to_have_count(1)
+
+    page.set_input_files(photos, files("slow2.png", png_bytes(1000, 1000, seed=5)))
+    expect(page.locator("li.entry[data-name='slow2.png']:not([data-progress='0'])")) \
+        .to_have_count(1)
+    assert len(temp_files(upload_dirs)) == 1
+    page.close()  # the tab goes away mid-upload
+    wait_until_empty(page, upload_dirs)
+    assert stored(upload_dirs, "photos").keys().isdisjoint({"slow1.png", "slow2.png"})
+
+
+def wait_until_empty(page, upload_dirs, timeout_s: float = 5.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while temp_files(upload_dirs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert temp_files(upload_dirs) == []
