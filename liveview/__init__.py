@@ -1,6 +1,15 @@
 """Phoenix LiveView for Django: server-rendered, real-time pages in Python and templates."""
+from .auth import (
+    LoginRequiredMixin,
+    PermissionRequiredMixin,
+    UserPassesTestMixin,
+    login_required,
+    permission_required,
+    user_passes_test,
+)
 from .core.uploads import UploadConstraints
 from .events import InfoEvent
+from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
 from .pubsub import broadcast, broadcast_sync
 from .socket import (
     ConnectedLiveViewSocket,
@@ -17,15 +26,25 @@ __all__ = [
     "ConnectedOnlyError",
     "ConsumedUpload",
     "InfoEvent",
+    "LiveFormMixin",
     "LiveView",
     "LiveViewSocket",
+    "LoginRequiredMixin",
+    "PermissionRequiredMixin",
     "UnconnectedSocket",
     "UploadConfig",
     "UploadConstraints",
     "UploadEntry",
     "UploadError",
+    "UserPassesTestMixin",
+    "abind_form",
+    "aclean_form",
+    "bind_form",
     "broadcast",
     "broadcast_sync",
     "is_connected",
+    "login_required",
+    "permission_required",
     "save_upload",
+    "user_passes_test",
 ]
