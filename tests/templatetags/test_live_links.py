@@ -58,7 +58,8 @@ def test_label_and_values_are_escaped():
 def test_pattern_name_with_query_kwargs_explains_what_to_do():
     with pytest.raises(NoReverseMatch, match=r"\{% live_patch %\}: Reverse for 'items'.*"
                        r"for query parameters give a path instead: "
-                       r"\{% url 'items' as items_url %\}\{% live_patch \.\.\. items_url page=\.\.\. %\}"):
+                       r"\{% url 'items' as items_url %\}"
+                       r"\{% live_patch \.\.\. items_url page=\.\.\. %\}"):
         render('{% live_patch "Next" "items" page=2 %}')
 
 
