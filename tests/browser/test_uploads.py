@@ -188,3 +188,17 @@ def wait_until_empty(page, upload_dirs, timeout_s: float = 5.0) -> None:
     while temp_files(upload_dirs) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert temp_files(upload_dirs) == []
+
+
+def test_dropping_a_file_on_the_drop_target_uploads_it(upload_server, upload_dirs, open_live,
+                                                       page):
+    page = open_live(upload_server.url + "/uploads/photos/")
+    data = png_bytes(40, 30, seed=7)
+    page.evaluate("""(bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], "dropped.png", {type: "image/png"}));
+      document.querySelector("[phx-drop-target]").dispatchEvent(
+        new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""", list(data))
+    saved = page.locator("#saved li.saved[data-name^='photos/dropped']")
+    expect(saved).to_have_attribute("data-sha256", sha256(data))
