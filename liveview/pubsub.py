@@ -4,8 +4,8 @@ The in-memory layer serves one process; `channels_redis` carries the same calls 
 processes and machines. Messages are packed with msgpack here, on every layer, so what
 works in development behaves the same on Redis, and every view receives its own copy.
 
-Each websocket has one channel-layer channel, shared by its views (`Subscriptions`); a
-topic's group holds the channels of the websockets with a view subscribed to it.
+Each process has ONE channel-layer channel (its `Hub`): a topic's group holds the channels of
+the processes with a view subscribed to it, and the hub hands each message to its local views.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import weakref
 from typing import Any, Protocol
 
 import msgpack
@@ -145,18 +146,6 @@ def _prepare(topic: str, message: Any) -> tuple[str, dict[str, Any]]:
 _server_loop: asyncio.AbstractEventLoop | None = None
 
 
-async def group_add(topic: str, channel_name: str) -> None:
-    """Join `channel_name` (one websocket) to `topic`'s group."""
-    global _server_loop
-    _server_loop = asyncio.get_running_loop()
-    await _layer().group_add(group_name(topic), channel_name)
-
-
-async def group_discard(topic: str, channel_name: str) -> None:
-    """Remove `channel_name` from `topic`'s group."""
-    await _layer().group_discard(group_name(topic), channel_name)
-
-
 class Subscriber(Protocol):
     """What a subscription delivers to: a view's mailbox."""
 
@@ -164,15 +153,49 @@ class Subscriber(Protocol):
 
 
 class Subscriptions:
-    """The pub/sub side of one websocket: one channel-layer channel for all its views.
+    """The subscriptions of one websocket's views, registered with this process's hub."""
 
-    The channel and its reader task exist from the first subscribe to `close()`. A group is
-    joined while at least one view of the socket is subscribed to its topic, and joined
+    def __init__(self) -> None:
+        self.subscribers: dict[str, set[Subscriber]] = {}
+
+    async def subscribe(self, subscriber: Subscriber, topic: str) -> None:
+        """Deliver `topic`'s broadcasts to `subscriber`."""
+        group_name(topic)  # a bad topic is refused before anything changes
+        self.subscribers.setdefault(topic, set()).add(subscriber)
+        await _hub().subscribe(subscriber, topic)
+
+    async def unsubscribe(self, subscriber: Subscriber, topics: Any) -> None:
+        """Stop delivering `topics` to `subscriber`."""
+        left = []
+        for topic in list(topics):
+            subscribers = self.subscribers.get(topic)
+            if subscribers is not None and subscriber in subscribers:
+                subscribers.discard(subscriber)
+                if not subscribers:
+                    del self.subscribers[topic]
+                left.append(topic)
+        if left:
+            await _hub().unsubscribe(subscriber, left)
+
+    async def close(self) -> None:
+        """Drop whatever is still subscribed (the websocket is gone)."""
+        for topic, subscribers in list(self.subscribers.items()):
+            for subscriber in list(subscribers):
+                await self.unsubscribe(subscriber, [topic])
+
+
+class Hub:
+    """This process's end of pub/sub: ONE channel-layer channel for all its views.
+
+    A broadcast costs one layer message per process, whatever the number of views: the
+    hub's reader hands a copy to every local view subscribed to the topic. The channel and
+    the reader exist while at least one view of the process is subscribed. Groups are joined
     again periodically: layers forget memberships older than `group_expiry` (a day by
     default), and a Redis server that restarted forgot them all.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
         self.subscribers: dict[str, set[Subscriber]] = {}
         self.channel_name: str | None = None
         self._reader: asyncio.Task | None = None
@@ -180,66 +203,69 @@ class Subscriptions:
         self._lock = asyncio.Lock()
 
     async def subscribe(self, subscriber: Subscriber, topic: str) -> None:
-        """Deliver `topic`'s broadcasts to `subscriber`."""
-        group_name(topic)  # a bad topic is refused before anything changes
-        layer = _layer()
-        async with self._lock:  # views of one socket may subscribe concurrently
+        async with self._lock:  # group joins and leaves happen one at a time, in order
             if self.channel_name is None:
-                self.channel_name = await layer.new_channel()
-                self._reader = asyncio.get_running_loop().create_task(
-                    self._read(layer), name=f"liveview pub/sub reader {self.channel_name}")
-                self._arm_refresh(layer)
+                await self._open()
             subscribers = self.subscribers.get(topic)
             if subscribers is None:
                 # Known before the group is joined, so a view stopped meanwhile still leaves it.
-                subscribers = self.subscribers[topic] = set()
-                subscribers.add(subscriber)
-                await group_add(topic, self.channel_name)
+                self.subscribers[topic] = {subscriber}
+                await self._group("group_add", topic)
             else:
                 subscribers.add(subscriber)
 
-    async def unsubscribe(self, subscriber: Subscriber, topics: Any) -> None:
-        """Stop delivering `topics` to `subscriber`; leave the groups nobody here needs."""
+    async def unsubscribe(self, subscriber: Subscriber, topics: list[str]) -> None:
         async with self._lock:
-            for topic in list(topics):
+            for topic in topics:
                 subscribers = self.subscribers.get(topic)
                 if subscribers is None:
                     continue
                 subscribers.discard(subscriber)
                 if not subscribers:
                     del self.subscribers[topic]
-                    await self._discard(topic)
+                    try:
+                        await self._group("group_discard", topic)
+                    except Exception:
+                        # The layer is unreachable: the membership expires there.
+                        logger.warning("pub/sub: could not leave topic %r", topic, exc_info=True)
+            if not self.subscribers and self.channel_name is not None:
+                await self._close()
 
-    async def close(self) -> None:
-        """Leave every group, stop the reader (the websocket is gone)."""
+    async def _open(self) -> None:
+        global _server_loop
+        loop = _server_loop = asyncio.get_running_loop()
+        self.channel_name = await self.layer.new_channel()
+        self._reader = loop.create_task(self._read(self.channel_name),
+                                        name=f"liveview pub/sub {self.channel_name}")
+        every = max(float(getattr(self.layer, "group_expiry", 86400)) / 3, 0.1)
+
+        def refresh() -> None:
+            self._refresh = loop.call_later(every, refresh)
+            loop.create_task(self._rejoin(), name="liveview pub/sub refresh")
+
+        self._refresh = loop.call_later(every, refresh)
+
+    async def _close(self) -> None:
         if self._refresh is not None:
             self._refresh.cancel()
             self._refresh = None
-        async with self._lock:
-            for topic in list(self.subscribers):
-                del self.subscribers[topic]
-                await self._discard(topic)
         reader, self._reader = self._reader, None
+        self.channel_name = None
         if reader is not None:
             reader.cancel()
             await asyncio.wait([reader])  # raises only if the caller itself is cancelled
             if not reader.cancelled() and reader.exception() is not None:
-                logger.error("pub/sub reader of %s failed", self.channel_name,
-                             exc_info=reader.exception())
+                logger.error("pub/sub reader failed", exc_info=reader.exception())
 
-    async def _discard(self, topic: str) -> None:
+    async def _group(self, method: str, topic: str) -> None:
         assert self.channel_name is not None
-        try:
-            await group_discard(topic, self.channel_name)
-        except Exception:
-            # The layer is unreachable: the membership expires there (group_expiry).
-            logger.warning("could not leave pub/sub topic %r", topic, exc_info=True)
+        await getattr(self.layer, method)(group_name(topic), self.channel_name)
 
-    async def _read(self, layer: Any) -> None:
+    async def _read(self, channel_name: str) -> None:
         failures = 0
         while True:
             try:
-                message = await layer.receive(self.channel_name)
+                message = await self.layer.receive(channel_name)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -272,19 +298,23 @@ class Subscriptions:
         """Join every group again (refreshes memberships; restores them after a flush)."""
         async with self._lock:
             for topic in list(self.subscribers):
+                if self.channel_name is None:
+                    return
                 try:
-                    await group_add(topic, self.channel_name)  # type: ignore[arg-type]
+                    await self._group("group_add", topic)
                 except Exception as exc:
                     logger.debug("pub/sub: rejoining %r failed: %s", topic, exc)
                     return
 
-    def _arm_refresh(self, layer: Any) -> None:
-        expiry = getattr(layer, "group_expiry", 86400)
-        every = max(float(expiry) / 3, 0.1)
-        loop = asyncio.get_running_loop()
 
-        def refresh() -> None:
-            self._refresh = loop.call_later(every, refresh)
-            loop.create_task(self._rejoin(), name="liveview pub/sub refresh")
+# One hub per event loop (a server has one; tests make one per test), for the current layer.
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
 
-        self._refresh = loop.call_later(every, refresh)
+
+def _hub() -> Hub:
+    loop = asyncio.get_running_loop()
+    layer = _layer()
+    hub = _hubs.get(loop)
+    if hub is None or hub.layer is not layer:  # CHANNEL_LAYERS changed (tests)
+        hub = _hubs[loop] = Hub(layer)
+    return hub

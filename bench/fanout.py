@@ -1,0 +1,273 @@
+"""Pub/sub fan-out benchmark (issue 4): one broadcast delivered to N subscribed views.
+
+Scenarios (each starts its own server processes, DEBUG off; --servers daphne,uvicorn):
+  memory   one server process, InMemoryChannelLayer
+  redis    two server processes on RedisChannelLayer (127.0.0.1:6379, a unique key prefix);
+           the views are split evenly between them, the broadcast starts on the first
+  pubsub   as `redis`, on RedisPubSubChannelLayer (only with --scenarios ...,pubsub)
+
+For N in --sizes, N real websocket clients (the `websockets` package, one asyncio process)
+join `/fanout/`, a view subscribed to one topic that renders one text value (a heavier
+template adds its own render time per view). A separate, unsubscribed view receives a
+`fire` event and calls `socket.broadcast(topic, {"n": n, "t": time.time()})`; every view's
+handle_info renders the stamp and the client computes `arrival - t`. Rounds are sequential:
+the next broadcast goes out once every client has the previous one.
+
+Printed per scenario and N: p50/p99/max delivery latency (broadcast call to diff received by
+the client), the p50 and max of "last client updated" per round, and server CPU time (all
+server processes, /proc/<pid>/stat) per delivered diff. The load generator's own CPU is
+printed too: with 1000 clients it competes with the server for the same cores.
+
+    .venv/bin/python bench/fanout.py
+    .venv/bin/python bench/fanout.py --sizes 1000 --rounds 30 --scenarios memory
+
+Prints figures only; nothing here is a pass/fail test. Redis down fails the redis scenarios.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from websockets.asyncio.client import connect  # noqa: E402
+
+from tests.support.servers import ServerFactory, migrate_template_db  # noqa: E402
+
+SETTINGS = "bench.fanout_app.settings"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+_CONTAINER = re.compile(r'id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)"'
+                        r' data-phx-static="(?P<static>[^"]*)"')
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+_STAMP = re.compile(r'(\d+)@([0-9.]+)')
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all threads), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+async def load_page(port: int, path: str) -> dict:
+    """GET the page with a raw HTTP/1.1 request; the tokens and cookie needed to join."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+                 .encode())
+    raw = (await reader.read()).decode()
+    writer.close()
+    head, _, body = raw.partition("\r\n\r\n")
+    cookies = "; ".join(m.group(1) for m in re.finditer(r"(?im)^set-cookie: ([^;]+)", head))
+    container, csrf = _CONTAINER.search(body), _CSRF.search(body)
+    if not (container and csrf):
+        raise RuntimeError(f"GET {path} on :{port}: no LiveView container\n{raw[:2000]}")
+    return {"port": port, "path": path, "id": container["id"],
+            "session": unescape(container["session"]), "static": unescape(container["static"]),
+            "csrf": csrf.group(1), "cookies": cookies}
+
+
+class Client:
+    """One websocket, one joined view; records arrival latencies of stamped diffs."""
+
+    def __init__(self, page: dict):
+        self.page = page
+        self.topic = f"lv:{page['id']}"
+        self.ws = None
+        self.latest = -1
+        self.samples: dict[int, float] = {}
+        self.arrived = asyncio.Event()
+        self.waiting_for = -1
+        self._reader: asyncio.Task | None = None
+
+    async def join(self) -> None:
+        page = self.page
+        origin = f"http://127.0.0.1:{page['port']}"
+        query = urlencode({"_csrf_token": page["csrf"], "vsn": "2.0.0"})
+        self.ws = await connect(f"ws://127.0.0.1:{page['port']}/live/websocket?{query}",
+                                additional_headers={"Cookie": page["cookies"], "Origin": origin},
+                                open_timeout=60, ping_interval=None, max_queue=None)
+        await self.ws.send(json.dumps([
+            "1", "1", self.topic, "phx_join",
+            {"url": origin + page["path"], "params": {"_csrf_token": page["csrf"], "_mounts": 0},
+             "session": page["session"], "static": page["static"], "sticky": False}]))
+        reply = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
+        if reply[3] != "phx_reply" or reply[4]["status"] != "ok":
+            raise RuntimeError(f"join failed: {reply}")
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        async for text in self.ws:
+            now = time.time()
+            if '"diff"' not in text[:200]:
+                continue
+            match = _STAMP.search(text)
+            if match:
+                n = int(match.group(1))
+                self.samples[n] = now - float(match.group(2))
+                self.latest = n
+                if n >= self.waiting_for:
+                    self.arrived.set()
+
+    async def fire(self, n: int) -> None:
+        await self.ws.send(json.dumps(["1", str(n + 10), self.topic, "event",
+                                       {"type": "click", "event": "fire", "value": {"n": n}}]))
+
+    async def wait(self, n: int, timeout: float) -> None:
+        self.waiting_for = n
+        if self.latest >= n:
+            return
+        self.arrived.clear()
+        await asyncio.wait_for(self.arrived.wait(), timeout)
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+
+async def run_size(servers, n_views: int, rounds: int) -> dict:
+    pages = [await load_page(s.port, "/fanout/") for s in servers]
+    fire_page = await load_page(servers[0].port, "/fanout/?fire=1")
+    clients = [Client(pages[i % len(pages)]) for i in range(n_views)]
+    gate = asyncio.Semaphore(50)
+
+    async def join(client: Client) -> None:
+        async with gate:
+            await client.join()
+
+    await asyncio.gather(*(join(c) for c in clients))
+    firer = Client(fire_page)
+    await firer.join()
+    await asyncio.sleep(0.5)  # joins settle (subscriptions done, loop idle)
+
+    # One warm-up round, not measured.
+    await firer.fire(0)
+    await asyncio.gather(*(c.wait(0, 30) for c in clients))
+    cpu0 = sum(cpu_seconds(s.proc.pid) for s in servers)
+    own0 = own_cpu()
+    last_updated: list[float] = []
+    for n in range(1, rounds + 1):
+        await firer.fire(n)
+        await asyncio.gather(*(c.wait(n, 30) for c in clients))
+        last_updated.append(max(c.samples[n] for c in clients))
+        await asyncio.sleep(0.02)
+    cpu = sum(cpu_seconds(s.proc.pid) for s in servers) - cpu0
+    own = own_cpu() - own0
+    latencies = [c.samples[n] for c in clients for n in range(1, rounds + 1)]
+    await asyncio.gather(*(c.close() for c in clients), firer.close())
+    await asyncio.sleep(0.5)  # the servers tear the views down
+    return {"views": n_views, "rounds": rounds, "p50": pct(latencies, 50),
+            "p99": pct(latencies, 99), "max": max(latencies),
+            "all_p50": statistics.median(last_updated), "all_max": max(last_updated),
+            "cpu_per_diff": cpu / (rounds * n_views), "client_cpu": own / rounds}
+
+
+def start_servers(factory: ServerFactory, kind: str, count: int, env: dict) -> list:
+    servers = [factory(kind, settings=SETTINGS, debug=False, start=False, **env)
+               for _ in range(count)]
+    with ThreadPoolExecutor(count) as pool:
+        for future in [pool.submit(s.start, 60) for s in servers]:
+            future.result()
+    return servers
+
+
+def check_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        sys.exit(f"Redis is not reachable at {REDIS_URL}: {exc}")
+
+
+def clear_prefix(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+SCENARIOS = {
+    "memory": (1, {}, "1 {server}, in-memory layer"),
+    "redis": (2, {"LIVEVIEW_REDIS_LAYER": "core"}, "2 {server}, RedisChannelLayer"),
+    "pubsub": (2, {"LIVEVIEW_REDIS_LAYER": "pubsub"}, "2 {server}, RedisPubSubChannelLayer"),
+}
+
+
+def rounds_for(n: int, rounds: int | None) -> int:
+    return rounds or (200 if n == 1 else 50 if n <= 100 else 20)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1,100,1000")
+    parser.add_argument("--rounds", type=int, default=None, help="broadcasts per size")
+    parser.add_argument("--scenarios", default="memory,redis", help="memory,redis,pubsub")
+    parser.add_argument("--servers", default="daphne", help="daphne,uvicorn")
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")]
+    names = args.scenarios.split(",")
+    if any(name != "memory" for name in names):
+        check_redis()
+
+    with tempfile.TemporaryDirectory(prefix="fanout-bench-") as tmp:
+        template_db = migrate_template_db(Path(tmp) / "template.sqlite3")
+        print(f"fan-out: one broadcast to N views; latency = broadcast() call to diff "
+              f"received; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+        print(f"{'scenario':<36}{'views':>6}{'rounds':>7}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'max ms':>9}{'all p50':>9}{'all max':>9}{'srv CPU/diff':>14}{'client CPU':>12}")
+        for kind, name in [(k, n) for k in args.servers.split(",") for n in names]:
+            count, env, label = SCENARIOS[name]
+            label = label.format(server=kind)
+            (Path(tmp) / f"{kind}-{name}").mkdir()
+            factory = ServerFactory(Path(tmp) / f"{kind}-{name}", template_db)
+            prefix = f"lvbench-{uuid.uuid4().hex[:10]}"
+            if name != "memory":
+                env = {**env, "LIVEVIEW_REDIS_URL": REDIS_URL, "LIVEVIEW_REDIS_PREFIX": prefix}
+            try:
+                servers = start_servers(factory, kind, count, env)
+                for n in sizes:
+                    r = await run_size(servers, n, rounds_for(n, args.rounds))
+                    print(f"{label:<36}{r['views']:>6}{r['rounds']:>7}{r['p50'] * 1e3:>9.1f}"
+                          f"{r['p99'] * 1e3:>9.1f}{r['max'] * 1e3:>9.1f}"
+                          f"{r['all_p50'] * 1e3:>9.1f}{r['all_max'] * 1e3:>9.1f}"
+                          f"{r['cpu_per_diff'] * 1e6:>11.0f} µs"
+                          f"{r['client_cpu'] * 1e3:>9.0f} ms", flush=True)
+            finally:
+                factory.stop_all()
+                if name != "memory":
+                    clear_prefix(prefix)
+        print("all p50 / all max: when the LAST of the N views got the round's diff. "
+              "client CPU: the load generator's CPU per round (it shares the cores).")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
