@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import navigation, realtime, uploads
+from demo_project.demos import accounts, navigation, realtime, uploads
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -21,6 +22,10 @@ urlpatterns = [
     path("uploads/photos/", uploads.PhotoUploadLiveView.as_view(), name="upload-photos"),
     path("uploads/documents/", uploads.DocumentUploadLiveView.as_view(),
          name="upload-documents"),
+    path("register/", accounts.RegisterLiveView.as_view(), name="register"),
+    path("members/", accounts.MembersLiveView.as_view(), name="members"),
+    path("accounts/login/", auth_views.LoginView.as_view(next_page="index"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("admin/", admin.site.urls),
 ]
 # Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server).

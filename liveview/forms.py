@@ -145,8 +145,8 @@ def bind_form(form_class: type[F], payload: Mapping[str, Any] | None = None, *,
     """A `form_class` form bound to `payload` (unbound if None) that hides errors of untouched
     fields while the user types.
 
-    `submitted` forces every error to show (True) or only touched fields' (False); by default a
-    change event's payload hides and a submit's shows. `touched` adds input names to count as
+    `submitted=True` shows every error, `False` applies the touched rule; by default a change
+    event's payload gets the rule and a submit's shows everything. `touched` adds input names to count as
     touched. Other keyword arguments go to the form (`instance`, `initial`, `prefix`, `files`...).
     Validation runs lazily, as with any Django form; see `abind_form` for async handlers.
     """
