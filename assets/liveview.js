@@ -4,7 +4,7 @@
 // Hooks and uploaders: define them on `window.liveviewHooks` / `window.liveviewUploaders`
 // in any script on the page (this bundle is loaded with `defer`, so inline scripts run
 // first). The same objects are handed to LiveSocket, so hooks added later still apply
-// to elements mounted afterwards. See docs/navigation.md ("JS hooks").
+// to elements mounted afterwards. See docs/navigation.md ("Your JavaScript: push_event and hooks").
 import {Socket} from "phoenix"
 import {LiveSocket} from "phoenix_live_view"
 
