@@ -1,0 +1,431 @@
+"""Socket load benchmark (issue 3): N counter views clicking at a fixed aggregate rate.
+
+For each server (daphne, uvicorn; one process each, DEBUG off, a fresh migrated sqlite
+file) and each number of clients N, a new server process is started and:
+
+1. every client GETs /counter/ (cookies, CSRF meta token, session/static tokens);
+2. clients open /live/websocket (with the cookies and an Origin) and join `lv:<id>` at a
+   fixed arrival rate;
+3. clicks on `increment` go out at a fixed aggregate rate, round-robin over the clients,
+   open loop (a slow reply never delays the next click, so queueing shows in the tail).
+
+Server CPU comes from /proc/<pid>/stat (utime+stime, all threads); server memory per view
+is the VmRSS growth from "N pages loaded, no websocket" to "N views joined", divided by N.
+The load generator is one asyncio process (uvloop when installed); its own CPU is printed
+so you can tell whether it was the bottleneck. Every reply is checked: a view whose count
+differs from its number of clicks is an error.
+
+    .venv/bin/python bench/socket_load.py                      # daphne+uvicorn x 1,100,500
+    .venv/bin/python bench/socket_load.py --servers uvicorn --clients 500 --duration 5
+    .venv/bin/python bench/socket_load.py --clients 100 --profile /tmp/prof   # + cProfile
+
+Prints figures only; nothing here is a pass/fail test (targets are in bench/README.md).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import json
+import os
+import pstats
+import re
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+
+from tests.support.servers import (  # noqa: E402
+    ServerProcess,
+    free_port,
+    migrate_template_db,
+    server_env,
+)
+
+_CONTAINER = re.compile(r'<\w+ id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>'
+                        r'[^"]*)" data-phx-static="(?P<static>[^"]*)">')
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+_CLICK = json.dumps({"type": "click", "event": "increment", "value": {"value": ""}})
+_TICK = os.sysconf("SC_CLK_TCK")
+
+# Runs a server module under cProfile, recording only between SIGUSR1 and SIGUSR2 (the click
+# phase) on the event loop's thread. argv: <stats file> -m <module> <module args...>
+_PROFILED_LAUNCHER = """
+import cProfile, runpy, signal, sys, time
+out, module = sys.argv[1], sys.argv[3]
+prof = cProfile.Profile(time.thread_time)  # CPU time: waiting for a CPU is not a cost
+signal.signal(signal.SIGUSR1, lambda *_: prof.enable())
+signal.signal(signal.SIGUSR2, lambda *_: (prof.disable(), prof.dump_stats(out)))
+sys.argv = [module, *sys.argv[4:]]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+class ProfiledServer(ServerProcess):
+    """A server whose click phase is recorded by cProfile into `stats_path`."""
+
+    def __init__(self, *args, stats_path: Path, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stats_path = stats_path
+
+    def command(self) -> list[str]:
+        python, *rest = super().command()
+        return [python, "-c", _PROFILED_LAUNCHER, str(self.stats_path), *rest]
+
+
+# Measurements -----------------------------------------------------------------------------
+def cpu_times(pid: int) -> tuple[float, float]:
+    """(utime, stime) of every thread of `pid`, in seconds (resolution 1/SC_CLK_TCK)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / _TICK, int(fields[12]) / _TICK  # fields 14 and 15 of proc(5)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime+stime of every thread of `pid`, in seconds."""
+    return sum(cpu_times(pid))
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of `pid` in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of `values`; NaN when empty."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+# One simulated browser tab -------------------------------------------------------------------
+async def http_get(port: int, path: str) -> tuple[int, list[str], str]:
+    """A minimal HTTP/1.0 GET (no chunking, closes after): status, Set-Cookie values, body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    data = await reader.read()
+    writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    cookies = [line.split(":", 1)[1].strip() for line in lines[1:]
+               if line.lower().startswith("set-cookie:")]
+    return int(lines[0].split()[1]), cookies, body.decode()
+
+
+@dataclass
+class Client:
+    """One browser tab: the page's tokens, its websocket, its clicks in flight."""
+
+    port: int
+    cookies: str = ""
+    csrf: str = ""
+    view_id: str = ""
+    session: str = ""
+    static: str = ""
+    ws: ClientConnection | None = None
+    join_ref: str = ""
+    ref: int = 0
+    clicks: int = 0
+    last_count: int | None = None
+    pending: dict[str, float] = field(default_factory=dict)
+
+    async def load_page(self) -> None:
+        status, set_cookies, body = await http_get(self.port, "/counter/")
+        container, csrf = _CONTAINER.search(body), _CSRF.search(body)
+        if status != 200 or container is None or csrf is None:
+            raise RuntimeError(f"GET /counter/ answered {status} without a LiveView container "
+                               f"or csrf meta tag: {body[:300]!r}")
+        self.cookies = "; ".join(c.split(";", 1)[0] for c in set_cookies)
+        self.csrf = csrf.group(1)
+        self.view_id = container["id"]
+        self.session = html.unescape(container["session"])
+        self.static = html.unescape(container["static"])
+
+    def next_ref(self) -> str:
+        self.ref += 1
+        return str(self.ref)
+
+    async def join(self, compression: str | None) -> float:
+        """Open the websocket and join (protocol.md §0, §3.1); returns the join's seconds."""
+        origin = f"http://127.0.0.1:{self.port}"
+        self.ws = await connect(
+            f"ws://127.0.0.1:{self.port}/live/websocket?_csrf_token={self.csrf}&vsn=2.0.0",
+            origin=origin, additional_headers={"Cookie": self.cookies}, compression=compression,
+            proxy=None, ping_interval=None, max_queue=None, open_timeout=30)
+        self.join_ref = self.next_ref()
+        payload = {"url": f"{origin}/counter/", "session": self.session, "static": self.static,
+                   "params": {"_csrf_token": self.csrf, "_mounts": 0, "_mount_attempts": 0},
+                   "sticky": False}
+        start = time.perf_counter()
+        await self.ws.send(json.dumps([self.join_ref, self.join_ref, f"lv:{self.view_id}",
+                                       "phx_join", payload]))
+        while True:
+            frame = json.loads(await self.ws.recv())
+            if frame[1] == self.join_ref and frame[3] == "phx_reply":
+                break
+        if frame[4]["status"] != "ok":
+            raise RuntimeError(f"join of lv:{self.view_id} refused: {frame[4]}")
+        return time.perf_counter() - start
+
+    async def click(self) -> None:
+        ref = self.next_ref()
+        self.clicks += 1
+        self.pending[ref] = time.perf_counter()
+        await self.ws.send(f'["{self.join_ref}","{ref}","lv:{self.view_id}","event",{_CLICK}]')
+
+    async def read_replies(self, rtts: list[float], errors: list[str]) -> None:
+        """Record each click's round trip (and the count it shows) until the socket closes."""
+        async for text in self.ws:
+            now = time.perf_counter()
+            frame = json.loads(text)
+            sent = self.pending.pop(frame[1], None)
+            if sent is None:
+                continue
+            rtts.append(now - sent)
+            reply = frame[4]
+            if reply["status"] != "ok":
+                errors.append(f"lv:{self.view_id}: {reply}")
+                continue
+            for value in reply["response"].get("diff", {}).values():
+                if isinstance(value, str) and value.lstrip("-").isdigit():
+                    self.last_count = int(value)
+
+
+# One run: a fresh server, N clients ---------------------------------------------------------
+@dataclass
+class Result:
+    server: str
+    n: int
+    deflate: bool
+    joins: list[float]
+    cpu_per_join_ms: float
+    rss_per_view_kb: float
+    idle_cpu_ms_per_s: float
+    rtts: list[float]
+    events_per_s: float
+    cpu_per_click_ms: float
+    sys_share: float
+    client_cpu_pct: float
+    errors: list[str]
+
+
+async def connect_all(server: ServerProcess, clients: list[Client], args: argparse.Namespace
+                      ) -> dict:
+    """Load every page, then join every view at `args.join_rate`; memory and CPU around it."""
+    pid = server.proc.pid
+    compression = None if args.no_compression else "deflate"
+    semaphore = asyncio.Semaphore(20)
+
+    async def load(client: Client) -> None:
+        async with semaphore:
+            await client.load_page()
+
+    async def arrive(i: int, client: Client) -> float:
+        await asyncio.sleep(i / args.join_rate)
+        return await client.join(compression)
+
+    await asyncio.gather(*(load(c) for c in clients))
+    await asyncio.sleep(0.5)
+    rss_before, cpu_before = rss_kb(pid), cpu_seconds(pid)
+    joins = await asyncio.gather(*(arrive(i, c) for i, c in enumerate(clients)))
+    cpu_join = cpu_seconds(pid) - cpu_before
+    await asyncio.sleep(0.5)
+    n = len(clients)
+    extensions = clients[0].ws.response.headers.get("Sec-WebSocket-Extensions") or ""
+    return dict(joins=list(joins), cpu_per_join_ms=1000 * cpu_join / n,
+                rss_per_view_kb=(rss_kb(pid) - rss_before) / n,
+                deflate="permessage-deflate" in extensions)
+
+
+async def click_phase(server: ServerProcess, clients: list[Client], args: argparse.Namespace
+                      ) -> dict:
+    """Idle CPU for a second, then `args.rate` clicks/s for `args.duration` seconds."""
+    pid, n = server.proc.pid, len(clients)
+    rtts: list[float] = []
+    errors: list[str] = []
+    readers = [asyncio.create_task(c.read_replies(rtts, errors)) for c in clients]
+    cpu_before = cpu_seconds(pid)
+    await asyncio.sleep(1.0)
+    idle_cpu = cpu_seconds(pid) - cpu_before
+
+    total = int(args.rate * args.duration)
+    if isinstance(server, ProfiledServer):
+        os.kill(pid, signal.SIGUSR1)
+    (user0, sys0), own0 = cpu_times(pid), own_cpu()
+    start = time.perf_counter()
+    for k in range(total):
+        delay = start + k / args.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await clients[k % n].click()
+    deadline = time.perf_counter() + 10
+    while any(c.pending for c in clients) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.005)
+    elapsed = time.perf_counter() - start
+    (user1, sys1), own = cpu_times(pid), own_cpu() - own0
+    if isinstance(server, ProfiledServer):
+        os.kill(pid, signal.SIGUSR2)
+
+    missing = sum(len(c.pending) for c in clients)
+    if missing:
+        errors.append(f"{missing} clicks got no reply within 10 s")
+    wrong = [c for c in clients if c.clicks and c.last_count != c.clicks]
+    if wrong and not missing:
+        errors.append(f"{len(wrong)} views show a count other than their clicks "
+                      f"(e.g. {wrong[0].last_count} after {wrong[0].clicks})")
+    await asyncio.gather(*(c.ws.close() for c in clients))
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    cpu = user1 - user0 + sys1 - sys0
+    return dict(idle_cpu_ms_per_s=1000 * idle_cpu, rtts=rtts, events_per_s=len(rtts) / elapsed,
+                cpu_per_click_ms=1000 * cpu / total,
+                sys_share=(sys1 - sys0) / cpu if cpu else float("nan"),
+                client_cpu_pct=100 * own / elapsed, errors=errors)
+
+
+async def run_load(server: ServerProcess, n: int, args: argparse.Namespace) -> Result:
+    # Warm up first: templates compiled and every code path imported before measuring.
+    warm = Client(server.port)
+    await warm.load_page()
+    await warm.join(None if args.no_compression else "deflate")
+    for _ in range(20):
+        await warm.click()
+        await warm.ws.recv()
+    await warm.ws.close()
+
+    clients = [Client(server.port) for _ in range(n)]
+    connected = await connect_all(server, clients, args)
+    clicked = await click_phase(server, clients, args)
+    return Result(server=server.kind, n=n, **connected, **clicked)
+
+
+def run_case(kind: str, n: int, args: argparse.Namespace, tmp: Path, template_db: Path
+             ) -> Result:
+    """Start a fresh `kind` server, load it with `n` clients, stop it."""
+    db = tmp / f"{kind}-{n}.sqlite3"
+    shutil.copyfile(template_db, db)
+    env = server_env(DJANGO_DEBUG="0", DEMO_DB_PATH=db)
+    where = (kind, free_port(), env, tmp / f"{kind}-{n}.log")
+    stats = args.profile / f"{kind}-{n}.prof" if args.profile else None
+    server = ProfiledServer(*where, stats_path=stats) if stats else ServerProcess(*where)
+    server.start()
+    try:
+        result = asyncio_run(run_load(server, n, args))
+    except BaseException:
+        print(server.log_tail(chars=3000), file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+    if stats:
+        print_profile(stats, int(args.rate * args.duration))
+    return result
+
+
+def asyncio_run(coro):
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+# Report ------------------------------------------------------------------------------------
+def print_profile(path: Path, clicks: int) -> None:
+    """The click phase's hottest functions, by own time and by cumulative time."""
+    deadline = time.monotonic() + 10
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stats = pstats.Stats(str(path), stream=sys.stderr)
+    print(f"\n--- {path}: {clicks} clicks; CPU seconds, inflated by the profiler ---",
+          file=sys.stderr)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
+_COLUMNS = (  # (header, unit)
+    ("server", ""), ("N", ""), ("deflate", ""), ("join p50", "ms"), ("join p99", "ms"),
+    ("cpu/join", "ms"), ("rss/view", "KiB"), ("idle cpu", "ms/s"), ("rtt p50", "ms"),
+    ("rtt p99", "ms"), ("events/s", ""), ("cpu/click", "ms"), ("of it sys", "%"),
+    ("client cpu", "% core"), ("errors", ""),
+)
+
+
+def row(r: Result) -> tuple[str, ...]:
+    return (r.server, str(r.n), "yes" if r.deflate else "no",
+            f"{1000 * pct(r.joins, 50):.1f}", f"{1000 * pct(r.joins, 99):.1f}",
+            f"{r.cpu_per_join_ms:.2f}", f"{r.rss_per_view_kb:.1f}",
+            f"{r.idle_cpu_ms_per_s:.0f}", f"{1000 * pct(r.rtts, 50):.2f}",
+            f"{1000 * pct(r.rtts, 99):.2f}", f"{r.events_per_s:.0f}",
+            f"{r.cpu_per_click_ms:.3f}", f"{100 * r.sys_share:.0f}",
+            f"{r.client_cpu_pct:.0f}", str(len(r.errors)))
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    table = [tuple(h for h, _ in _COLUMNS), tuple(u for _, u in _COLUMNS), *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(_COLUMNS))]
+    for r in table:
+        print("  ".join(cell.rjust(w) for cell, w in zip(r, widths)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--servers", default="daphne,uvicorn")
+    parser.add_argument("--clients", default="1,100,500", help="comma-separated values of N")
+    parser.add_argument("--rate", type=float, default=200, help="aggregate clicks per second")
+    parser.add_argument("--duration", type=float, default=8, help="seconds of clicking")
+    parser.add_argument("--join-rate", type=float, default=100,
+                        help="websocket joins per second while connecting the N clients")
+    parser.add_argument("--no-compression", action="store_true",
+                        help="do not offer permessage-deflate (browsers offer it; uvicorn "
+                             "accepts it, daphne does not)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="run each server under cProfile for the click phase, write "
+                             "DIR/<server>-<N>.prof and print its top functions (CPU figures "
+                             "are then inflated by the profiler)")
+    args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="liveview-socket-load-"))
+    load_before = os.getloadavg()[0]
+    try:
+        template_db = migrate_template_db(tmp / "template.sqlite3")
+        rows = []
+        for kind in args.servers.split(","):
+            for n in (int(v) for v in args.clients.split(",")):
+                print(f"{kind} N={n} ...", file=sys.stderr, flush=True)
+                result = run_case(kind, n, args, tmp, template_db)
+                for error in result.errors[:5]:
+                    print(f"  error: {error}", file=sys.stderr)
+                rows.append(row(result))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\n{args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
+          f"{args.join_rate:.0f}/s, permessage-deflate "
+          f"{'not offered' if args.no_compression else 'offered'}; {os.cpu_count()} CPUs, "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
