@@ -68,7 +68,11 @@ class RoomView(SourceView):
             raise RuntimeError("handle_info exploded")
         if isinstance(event.payload, str) and event.payload.startswith("sleep:"):
             await asyncio.sleep(float(event.payload[6:]))
-        socket.context["messages"].append(f"{event.name}={event.payload}")
+        if isinstance(event.payload, dict) and "items" in event.payload:
+            event.payload["items"].append(socket.view_id)  # must not leak to other views
+            socket.context["messages"].append(f"{event.name}=items:{len(event.payload['items'])}")
+        else:
+            socket.context["messages"].append(f"{event.name}={event.payload}")
         INFO_LOG.append((socket.view_id, event.name, event.payload, "end"))
 
 

@@ -1,0 +1,117 @@
+"""The process hub: one channel-layer channel per process, local fan-out, resilience."""
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from channels.layers import get_channel_layer
+
+import liveview
+from demo_project.asgi import application
+from liveview import pubsub
+from liveview.testing import LiveViewTestClient
+
+
+@pytest.fixture(autouse=True)
+def rt_urls(settings):
+    settings.ROOT_URLCONF = "tests.runtime.pubsub_views"
+
+
+@pytest.fixture
+async def open_room():
+    clients: list[LiveViewTestClient] = []
+
+    async def open_room(*topics: str) -> LiveViewTestClient:
+        client = LiveViewTestClient(application)
+        clients.append(client)
+        await client.get("/rt/room/?" + "&".join(f"topic={t}" for t in topics))
+        assert (await client.join())["status"] == "ok"
+        return client
+
+    yield open_room
+    for client in clients:
+        await client.close()
+
+
+def messages(client: LiveViewTestClient) -> list[str]:
+    return re.findall(r"<li>(.*?)</li>", client.html)
+
+
+async def next_diff(client: LiveViewTestClient, timeout: float = 3) -> None:
+    while (await client.receive(timeout))[3] != "diff":
+        pass
+
+
+async def test_one_layer_message_per_process_whatever_the_number_of_views(open_room,
+                                                                        monkeypatch):
+    layer = get_channel_layer()
+    clients = [await open_room("many") for _ in range(5)]
+    assert len(layer.groups[pubsub.group_name("many")]) == 1  # the process's one channel
+    sends = []
+    original = layer.send
+
+    async def counting_send(channel, message):
+        sends.append(channel)
+        await original(channel, message)
+
+    monkeypatch.setattr(layer, "send", counting_send)
+    await liveview.broadcast("many", "hello")
+    for client in clients:
+        await next_diff(client)
+        assert messages(client) == ["many=hello"]
+    assert len(sends) == 1
+
+
+async def test_every_view_gets_its_own_copy_of_the_message(open_room):
+    one, two = await open_room("copy"), await open_room("copy")
+    await liveview.broadcast("copy", {"items": []})
+    for client in (one, two):
+        await next_diff(client)
+        assert messages(client) == ["copy=items:1"]
+
+
+async def test_the_reader_survives_layer_errors_and_rejoins_its_groups(open_room, monkeypatch,
+                                                                      caplog):
+    layer = get_channel_layer()
+    original = layer.receive
+    failures = []
+
+    async def flaky_receive(channel):
+        if not failures:
+            failures.append(channel)
+            layer.groups.clear()  # as if Redis restarted empty
+            raise ConnectionError("layer unreachable")
+        return await original(channel)
+
+    monkeypatch.setattr(layer, "receive", flaky_receive)
+    client = await open_room("flaky")
+    for _ in range(100):
+        if failures and pubsub.group_name("flaky") in layer.groups:
+            break
+        await asyncio.sleep(0.02)
+    assert failures, "the reader never called receive"
+    assert "receiving from the channel layer failed (ConnectionError: layer unreachable)" \
+        in caplog.text
+    await liveview.broadcast("flaky", "back")
+    await next_diff(client)
+    assert messages(client) == ["flaky=back"]
+
+
+async def test_group_memberships_are_refreshed_before_the_layer_expires_them(settings,
+                                                                            open_room):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                                           "CONFIG": {"group_expiry": 1}}}
+    client = await open_room("long-lived")
+    await asyncio.sleep(2.5)  # well past group_expiry: without refreshes the layer drops it
+    await liveview.broadcast("long-lived", "still here")
+    await next_diff(client)
+    assert messages(client) == ["long-lived=still here"]
+
+
+async def test_hub_closes_when_the_last_view_leaves(open_room):
+    client = await open_room("short")
+    hub = pubsub._hub()
+    assert hub.channel_name is not None and hub._reader is not None
+    await client.close()
+    assert hub.channel_name is None and hub._reader is None and hub.subscribers == {}
