@@ -42,6 +42,7 @@ class RoomView(SourceView):
                 socket.context["topics"].append(topic)
             for name, seconds in zip(params.get("every", []), params.get("seconds", [])):
                 socket.schedule_info(InfoEvent(name), float(seconds))
+            socket.context["farewell"] = params.get("farewell", [None])[0]
             for name in params.get("once", []):
                 socket.schedule_info_once(name, 0.01)
 
@@ -74,6 +75,15 @@ class RoomView(SourceView):
         else:
             socket.context["messages"].append(f"{event.name}={event.payload}")
         INFO_LOG.append((socket.view_id, event.name, event.payload, "end"))
+
+
+    async def disconnect(self, socket):
+        """Optional hook: runs when the view ends (leave, navigation, closed socket)."""
+        farewell = socket.context.get("farewell")
+        if farewell == "raise":
+            raise RuntimeError("disconnect exploded")
+        if farewell:
+            await socket.broadcast(farewell, f"bye from {socket.view_id}")
 
 
 urlpatterns = [

@@ -244,6 +244,30 @@ async def test_failing_subscriber_does_not_affect_the_others(open_room):
     assert pubsub.group_name("boom-only") not in layer.groups
 
 
+# disconnect() ---------------------------------------------------------------------------------
+async def test_disconnect_runs_when_the_socket_drops_and_may_broadcast(open_room):
+    watcher = await open_room("lobby")
+    leaver = await open_room(farewell="lobby")
+    await leaver.close()
+    await next_push(watcher)
+    assert messages(watcher) == [f"lobby=bye from {leaver.view_id}"]
+
+
+async def test_disconnect_runs_on_phx_leave(open_room):
+    watcher = await open_room("lobby")
+    leaver = await open_room(farewell="lobby")
+    await leaver.request(leaver.topic, "phx_leave", {})
+    await next_push(watcher)
+    assert messages(watcher) == [f"lobby=bye from {leaver.view_id}"]
+
+
+async def test_a_failing_disconnect_is_logged_and_cleanup_goes_on(open_room, caplog):
+    leaver = await open_room("t1", farewell="raise")
+    await leaver.close()
+    assert "disconnect() raised" in caplog.text
+    assert pubsub.group_name("t1") not in get_channel_layer().groups
+
+
 # Ordering ------------------------------------------------------------------------------------
 async def test_info_and_events_for_one_view_are_handled_one_at_a_time_in_order(open_room):
     client = await open_room("q")
