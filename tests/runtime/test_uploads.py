@@ -395,15 +395,12 @@ def test_template_tags_refuse_wrong_arguments():
 
 
 def test_save_upload_uses_the_configured_storage_and_strips_paths(settings, tmp_path):
-    from django.core.files.storage import storages
-
     from liveview.uploads import ConsumedUpload
 
     settings.STORAGES = {**settings.STORAGES, "uploads": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path / "store")}}}
     settings.LIVEVIEW = {**settings.LIVEVIEW, "UPLOAD_STORAGE": "uploads"}
-    storages._storages = {}  # the handler caches backends; settings changed under it
     source = tmp_path / "src"
     source.write_bytes(b"payload")
     with open(source, "rb") as handle:
@@ -413,4 +410,3 @@ def test_save_upload_uses_the_configured_storage_and_strips_paths(settings, tmp_
     assert name == "docs/passwd"
     assert (tmp_path / "store" / "docs" / "passwd").read_bytes() == b"payload"
     assert again == "passwd"
-    storages._storages = {}
