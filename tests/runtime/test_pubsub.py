@@ -209,6 +209,14 @@ async def test_refused_broadcast_inside_a_handler_crashes_only_that_view(open_ro
     assert frame[2] == client.topic
 
 
+async def test_without_a_channel_layer_broadcast_says_what_to_configure(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.CHANNEL_LAYERS = {}
+    with pytest.raises(ImproperlyConfigured, match="set CHANNEL_LAYERS"):
+        await liveview.broadcast("t", "x")
+
+
 # Failures ------------------------------------------------------------------------------------
 async def test_handle_info_that_raises_errors_that_view_only_and_it_remounts(open_room, caplog):
     victim = await open_room("room")
