@@ -95,11 +95,14 @@ class LiveFormMixin:
             return True
         data: FormPayload = self.data  # type: ignore[attr-defined]
         names = self.input_names(name)
-        if data.get(TARGET_KEY) in names or not self.touched.isdisjoint(names):
+        if not self.touched.isdisjoint(names):
             return True
+        target = data.get(TARGET_KEY)
         # Phoenix's rule: a field is used once it is in the form data without an _unused_
-        # marker. Absent inputs (an unchecked checkbox) count as untouched until submitted.
-        return any(n in data and data.is_used(n) for n in names)
+        # marker. An input absent from the data (an unchecked checkbox: Django renders no
+        # hidden twin for it) counts only while it is the one that fired. A present input's
+        # marker wins over `_target`: form recovery names the first input as the target.
+        return any(data.is_used(n) if n in data else n == target for n in names)
 
     def _all_used(self) -> bool:
         return all(self.is_used(name) for name, field in self.fields.items()  # type: ignore

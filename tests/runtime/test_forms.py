@@ -151,6 +151,13 @@ async def test_form_recovery_after_a_rejoin_restores_values_and_errors(client):
     assert BAD_EMAIL in client.html and REQUIRED not in client.html
 
 
+async def test_target_with_an_unused_marker_stays_untouched(client):
+    """Form recovery names the form's first input as `_target`, touched or not."""
+    await joined(client, "/f/signup/")
+    await client.submit("validate", change(name=None, email="nope"), target="name", change=True)
+    assert BAD_EMAIL in client.html and REQUIRED not in client.html
+
+
 # The registration demo ------------------------------------------------------------------------
 async def test_registration_demo_checks_the_database_and_welcomes(client):
     from demo_project.demos.models import Member
