@@ -9,6 +9,7 @@ urlpatterns = [
     path("f/fields/", v.FieldsView.as_view()),
     path("f/user/", v.UserFormView.as_view()),
     path("f/sync-user/", v.SyncUserFormView.as_view()),
+    path("d/lazy/", v.LazyQuerysetView.as_view()),
     path("a/public/", v.PublicView.as_view()),
     path("a/members/", v.MembersOnlyView.as_view()),
     path("a/reverse/", v.ReverseOrderView.as_view()),

@@ -145,3 +145,18 @@ class HasAccessView(WhoView):
 
 class PublicView(WhoView):
     pass
+
+
+class LazyQuerysetView(StringTemplateView):
+    """A context holding a lazy queryset: the render evaluates it (in the ORM's thread)."""
+
+    source = "<ul>{% for u in users %}<li>{{ u.username }}</li>{% endfor %}</ul><p>{{ n }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"users": User.objects.order_by("username"), "n": 0}
+
+    async def handle_event(self, event, payload, socket):
+        # Async ORM in an async handler; a fresh queryset, as a rendered one caches its rows.
+        await User.objects.acreate(username=payload["name"])
+        socket.context.update(users=User.objects.order_by("username"),
+                              n=await User.objects.acount())
