@@ -149,8 +149,9 @@ def bind_form(form_class: type[F], payload: Mapping[str, Any] | None = None, *,
     fields while the user types.
 
     `submitted=True` shows every error, `False` applies the touched rule; by default a change
-    event's payload gets the rule and a submit's shows everything. `touched` adds input names to count as
-    touched. Other keyword arguments go to the form (`instance`, `initial`, `prefix`, `files`...).
+    event's payload gets the rule and a submit's shows everything. `touched` adds input names
+    to count as touched. Other keyword arguments go to the form (`instance`, `initial`,
+    `prefix`, `files`...).
     Validation runs lazily, as with any Django form; see `abind_form` for async handlers.
     """
     cls = live_form_class(form_class)
