@@ -15,8 +15,10 @@ the next broadcast goes out once every client has the previous one.
 
 Printed per scenario and N: p50/p99/max delivery latency (broadcast call to diff received by
 the client), the p50 and max of "last client updated" per round, and server CPU time (all
-server processes, /proc/<pid>/stat) per delivered diff. The load generator's own CPU is
-printed too: with 1000 clients it competes with the server for the same cores.
+server processes, /proc/<pid>/stat) per delivered diff (minus the servers' idle CPU, measured for a second before). /proc counts in
+10 ms ticks, so CPU per diff is only meaningful with many diffs (N = 100 and up). The load
+generator's own CPU is printed too: with 1000 clients it competes with the server for the
+same cores.
 
     .venv/bin/python bench/fanout.py
     .venv/bin/python bench/fanout.py --sizes 1000 --rounds 30 --scenarios memory
@@ -91,17 +93,35 @@ async def load_page(port: int, path: str) -> dict:
             "csrf": csrf.group(1), "cookies": cookies}
 
 
+class Round:
+    """Counts the clients that got broadcast `n`; one event for all of them (cheap to wait)."""
+
+    def __init__(self, expected: int):
+        self.expected = expected
+        self.n = -1
+        self.count = 0
+        self.done = asyncio.Event()
+
+    def start(self, n: int) -> None:
+        self.n, self.count = n, 0
+        self.done.clear()
+
+    def arrived(self, n: int) -> None:
+        if n == self.n:
+            self.count += 1
+            if self.count == self.expected:
+                self.done.set()
+
+
 class Client:
     """One websocket, one joined view; records arrival latencies of stamped diffs."""
 
-    def __init__(self, page: dict):
+    def __init__(self, page: dict, round: Round | None = None):
         self.page = page
+        self.round = round
         self.topic = f"lv:{page['id']}"
         self.ws = None
-        self.latest = -1
         self.samples: dict[int, float] = {}
-        self.arrived = asyncio.Event()
-        self.waiting_for = -1
         self._reader: asyncio.Task | None = None
 
     async def join(self) -> None:
@@ -123,26 +143,17 @@ class Client:
     async def _read(self) -> None:
         async for text in self.ws:
             now = time.time()
-            if '"diff"' not in text[:200]:
+            if self.round is None or '"diff"' not in text[:200]:
                 continue
             match = _STAMP.search(text)
             if match:
                 n = int(match.group(1))
                 self.samples[n] = now - float(match.group(2))
-                self.latest = n
-                if n >= self.waiting_for:
-                    self.arrived.set()
+                self.round.arrived(n)
 
     async def fire(self, n: int) -> None:
         await self.ws.send(json.dumps(["1", str(n + 10), self.topic, "event",
                                        {"type": "click", "event": "fire", "value": {"n": n}}]))
-
-    async def wait(self, n: int, timeout: float) -> None:
-        self.waiting_for = n
-        if self.latest >= n:
-            return
-        self.arrived.clear()
-        await asyncio.wait_for(self.arrived.wait(), timeout)
 
     async def close(self) -> None:
         if self._reader is not None:
@@ -154,7 +165,8 @@ class Client:
 async def run_size(servers, n_views: int, rounds: int) -> dict:
     pages = [await load_page(s.port, "/fanout/") for s in servers]
     fire_page = await load_page(servers[0].port, "/fanout/?fire=1")
-    clients = [Client(pages[i % len(pages)]) for i in range(n_views)]
+    round = Round(n_views)
+    clients = [Client(pages[i % len(pages)], round) for i in range(n_views)]
     gate = asyncio.Semaphore(50)
 
     async def join(client: Client) -> None:
@@ -166,18 +178,26 @@ async def run_size(servers, n_views: int, rounds: int) -> dict:
     await firer.join()
     await asyncio.sleep(0.5)  # joins settle (subscriptions done, loop idle)
 
-    # One warm-up round, not measured.
-    await firer.fire(0)
-    await asyncio.gather(*(c.wait(0, 30) for c in clients))
-    cpu0 = sum(cpu_seconds(s.proc.pid) for s in servers)
+    async def broadcast(n: int) -> None:
+        round.start(n)
+        await firer.fire(n)
+        await asyncio.wait_for(round.done.wait(), 60)
+
+    await broadcast(0)  # warm-up, not measured
+    # The servers' idle CPU (timers, Redis polling) is measured and subtracted.
+    idle0, idle_t0 = sum(cpu_seconds(s.proc.pid) for s in servers), time.monotonic()
+    await asyncio.sleep(1.0)
+    idle_rate = (sum(cpu_seconds(s.proc.pid) for s in servers) - idle0) / (
+        time.monotonic() - idle_t0)
+    cpu0, t0 = sum(cpu_seconds(s.proc.pid) for s in servers), time.monotonic()
     own0 = own_cpu()
     last_updated: list[float] = []
     for n in range(1, rounds + 1):
-        await firer.fire(n)
-        await asyncio.gather(*(c.wait(n, 30) for c in clients))
+        await broadcast(n)
         last_updated.append(max(c.samples[n] for c in clients))
         await asyncio.sleep(0.02)
     cpu = sum(cpu_seconds(s.proc.pid) for s in servers) - cpu0
+    cpu = max(0.0, cpu - idle_rate * (time.monotonic() - t0))
     own = own_cpu() - own0
     latencies = [c.samples[n] for c in clients for n in range(1, rounds + 1)]
     await asyncio.gather(*(c.close() for c in clients), firer.close())
