@@ -15,10 +15,10 @@ the next broadcast goes out once every client has the previous one.
 
 Printed per scenario and N: p50/p99/max delivery latency (broadcast call to diff received by
 the client), the p50 and max of "last client updated" per round, and server CPU time (all
-server processes, /proc/<pid>/stat) per delivered diff (minus the servers' idle CPU, measured for a second before). /proc counts in
-10 ms ticks, so CPU per diff is only meaningful with many diffs (N = 100 and up). The load
-generator's own CPU is printed too: with 1000 clients it competes with the server for the
-same cores.
+server processes, /proc/<pid>/stat) per delivered diff, minus the servers' idle CPU measured
+for a second before. /proc counts in 10 ms ticks, so CPU per diff is only meaningful with many
+diffs (N = 100 and up). The load generator's own CPU is printed too: with 1000 clients it
+competes with the server for the same cores.
 
     .venv/bin/python bench/fanout.py
     .venv/bin/python bench/fanout.py --sizes 1000 --rounds 30 --scenarios memory

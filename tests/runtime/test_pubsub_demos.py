@@ -61,7 +61,7 @@ async def test_chat_refuses_empty_and_long_messages(open_page):
     assert await client.communicator.receive_nothing(0.05)
 
 
-async def test_clock_ticks(open_page, monkeypatch):
+async def test_clock_ticks(open_page):
     client = await open_page("/clock/")
     assert '<span id="ticks">0</span>' in client.html
     await until(client, lambda html: '<span id="ticks">1</span>' in html)
