@@ -50,3 +50,40 @@ def check_client_bundle(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             hint="Build it with `npm ci && npm run build` (or `make setup`) in the liveview "
                  "source tree; installed wheels ship it.", id="liveview.W002")]
     return []
+
+
+def _url_patterns(patterns: Any, prefix: str = "") -> Any:
+    """(route, callback) for every URL pattern, includes walked."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if hasattr(pattern, "url_patterns"):
+            yield from _url_patterns(pattern.url_patterns, route)
+        else:
+            yield route, pattern.callback
+
+
+@register("urls", "security")
+def check_decorated_liveviews(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """A LiveView's as_view() wrapped in a decorator: its checks do not run at websocket joins."""
+    from django.urls import get_resolver
+
+    from .views import LiveView
+
+    problems: list[Any] = []
+    for route, callback in _url_patterns(get_resolver().url_patterns):
+        view_class = getattr(callback, "view_class", None)
+        if not (isinstance(view_class, type) and issubclass(view_class, LiveView)) or \
+                not hasattr(callback, "__wrapped__"):
+            continue
+        code = getattr(callback, "__code__", None)
+        decorator = getattr(code, "co_qualname", None) or getattr(code, "co_name", "?")
+        problems.append(Warning(
+            f"URL pattern {route!r} wraps {view_class.__name__}.as_view() in a decorator "
+            f"({decorator}); decorators run for the HTTP render only, not for the websocket "
+            f"joins, so an access check there does not protect the live view",
+            hint="Use liveview.login_required / permission_required / user_passes_test, the "
+                 "LoginRequiredMixin / PermissionRequiredMixin / UserPassesTestMixin of "
+                 "liveview.auth, or override LiveView.has_access (see docs/forms-and-auth.md). "
+                 "Silence liveview.W003 if the decorator checks no access.",
+            id="liveview.W003"))
+    return problems

@@ -219,3 +219,15 @@ def test_liveview_base_allows_everyone():
     import asyncio
 
     assert asyncio.run(LiveView().has_access(None)) is True
+
+
+def test_system_check_warns_about_decorators_that_skip_the_joins(settings):
+    from liveview.checks import check_decorated_liveviews
+
+    settings.ROOT_URLCONF = "tests.runtime.decorated_urls"
+    problems = check_decorated_liveviews()
+    assert [p.id for p in problems] == ["liveview.W003"]
+    assert "'nested/django/' wraps PublicView.as_view() in a decorator" in problems[0].msg
+    assert "user_passes_test" in problems[0].msg  # Django's login_required is built on it
+    settings.ROOT_URLCONF = "tests.runtime.forms_auth_urls"
+    assert check_decorated_liveviews() == []
