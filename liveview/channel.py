@@ -393,6 +393,8 @@ class LiveViewChannel:
     async def _render_diff(self) -> dict[str, Any]:
         tree = await render_view(self._view, self._socket)
         diff = diff_tree(self._socket.prev_rendered, tree)
+        if diff is tree:  # a whole new tree: title and events must not land in the held copy
+            diff = dict(tree)
         self._socket.prev_rendered = tree
         self._add_title_and_events(diff)
         return diff
