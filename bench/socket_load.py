@@ -95,6 +95,19 @@ def cpu_seconds(pid: int) -> float:
     return sum(cpu_times(pid))
 
 
+def run_queue_wait(pid: int) -> float:
+    """Seconds the threads of `pid` spent runnable but waiting for a CPU (schedstat field 2):
+    what other processes on the machine took from it."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except FileNotFoundError:  # a thread that just ended
+            pass
+    return total / 1e9
+
+
 def rss_kb(pid: int) -> int:
     """VmRSS of `pid` in KiB."""
     with open(f"/proc/{pid}/status") as f:
@@ -224,6 +237,7 @@ class Result:
     events_per_s: float
     cpu_per_click_ms: float
     sys_share: float
+    server_waited_ms_per_s: float
     client_cpu_pct: float
     errors: list[str]
 
@@ -270,7 +284,7 @@ async def click_phase(server: ServerProcess, clients: list[Client], args: argpar
     total = int(args.rate * args.duration)
     if isinstance(server, ProfiledServer):
         os.kill(pid, signal.SIGUSR1)
-    (user0, sys0), own0 = cpu_times(pid), own_cpu()
+    (user0, sys0), own0, wait0 = cpu_times(pid), own_cpu(), run_queue_wait(pid)
     start = time.perf_counter()
     for k in range(total):
         delay = start + k / args.rate - time.perf_counter()
@@ -282,6 +296,7 @@ async def click_phase(server: ServerProcess, clients: list[Client], args: argpar
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - start
     (user1, sys1), own = cpu_times(pid), own_cpu() - own0
+    waited = run_queue_wait(pid) - wait0
     if isinstance(server, ProfiledServer):
         os.kill(pid, signal.SIGUSR2)
 
@@ -300,6 +315,7 @@ async def click_phase(server: ServerProcess, clients: list[Client], args: argpar
     return dict(idle_cpu_ms_per_s=1000 * idle_cpu, rtts=rtts, events_per_s=len(rtts) / elapsed,
                 cpu_per_click_ms=1000 * cpu / total,
                 sys_share=(sys1 - sys0) / cpu if cpu else float("nan"),
+                server_waited_ms_per_s=1000 * waited / elapsed,
                 client_cpu_pct=100 * own / elapsed, errors=errors)
 
 
@@ -366,7 +382,7 @@ _COLUMNS = (  # (header, unit)
     ("server", ""), ("N", ""), ("deflate", ""), ("join p50", "ms"), ("join p99", "ms"),
     ("cpu/join", "ms"), ("rss/view", "KiB"), ("idle cpu", "ms/s"), ("rtt p50", "ms"),
     ("rtt p99", "ms"), ("events/s", ""), ("cpu/click", "ms"), ("of it sys", "%"),
-    ("client cpu", "% core"), ("errors", ""),
+    ("cpu wait", "ms/s"), ("client cpu", "% core"), ("errors", ""),
 )
 
 
@@ -377,7 +393,7 @@ def row(r: Result) -> tuple[str, ...]:
             f"{r.idle_cpu_ms_per_s:.0f}", f"{1000 * pct(r.rtts, 50):.2f}",
             f"{1000 * pct(r.rtts, 99):.2f}", f"{r.events_per_s:.0f}",
             f"{r.cpu_per_click_ms:.3f}", f"{100 * r.sys_share:.0f}",
-            f"{r.client_cpu_pct:.0f}", str(len(r.errors)))
+            f"{r.server_waited_ms_per_s:.0f}", f"{r.client_cpu_pct:.0f}", str(len(r.errors)))
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
