@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from django.conf import settings
 from django.template.base import (
     Node,
     NodeList,
@@ -18,6 +19,7 @@ from django.template.base import (
     TextNode,
     VariableDoesNotExist,
     VariableNode,
+    render_value_in_context,
 )
 from django.template.context import Context
 from django.template.defaulttags import (
@@ -36,6 +38,8 @@ from django.template.loader_tags import (
     IncludeNode,
     construct_relative_path,
 )
+
+from django.utils.html import escape
 
 from .plan import Plan, Slot
 from .wire import KEYED, KEYED_COUNT, STATIC
@@ -114,8 +118,29 @@ def _opaque(node: Node) -> Slot:
 
 
 def _variable(node: VariableNode) -> Slot:
-    # VariableNode.render already escapes and localises exactly as Django does.
-    return node.render_annotated
+    resolve = node.filter_expression.resolve
+
+    def slot(context: Context) -> str:
+        # VariableNode.render, with shortcuts for the two commonest values. Django's
+        # localize() of an int is str(int) unless thousand separators are on, and that
+        # number formatting is a tenth of a whole counter click; a plain str only needs
+        # escaping. Anything else goes through Django's own render_value_in_context.
+        try:
+            try:
+                value = resolve(context)
+            except UnicodeDecodeError:
+                return ""
+            kind = type(value)
+            if kind is int and not settings.USE_THOUSAND_SEPARATOR:
+                return str(value)
+            if kind is str:
+                return escape(value) if context.autoescape else value
+            return render_value_in_context(value, context)
+        except Exception as exc:
+            _annotate(exc, node, context)
+            raise
+
+    return slot
 
 
 def _if(node: IfNode) -> Slot:
