@@ -426,12 +426,11 @@ class LiveViewChannel:
         view's groups are still joined (e.g. to broadcast that a user left). Not on a crash
         of the whole process: presence built on it needs an expiry too (docs/realtime.md).
         """
-        disconnect = getattr(self.view, "disconnect", None)
-        if disconnect is None or self.socket is None or self.socket.prev_rendered is None:
+        if self.view is None or self.socket is None or self.socket.prev_rendered is None:
             return
         try:
             async with asyncio.timeout(DISCONNECT_TIMEOUT):
-                await call_user(disconnect, self.socket)
+                await call_user(self.view.disconnect, self.socket)
         except Exception:
             logger.exception("%s: disconnect() raised", self.topic)
 

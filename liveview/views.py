@@ -56,6 +56,10 @@ class LiveView(Generic[T]):
         logger.warning("%s received info %r but does not override handle_info",
                        type(self).__name__, getattr(event, "name", event))
 
+    async def disconnect(self, socket: ConnectedLiveViewSocket[T]) -> None:
+        """The joined view is ending (leave, navigation, crash, closed tab): last words,
+        e.g. a presence broadcast. Not called if the whole process dies."""
+
     async def has_access(self, user: Any) -> bool:
         """Whether `user` may see this view: checked before the HTTP render's mount and at
         every websocket join (see liveview.auth for the login and permission mixins)."""

@@ -32,7 +32,8 @@ SERVER_KINDS = ("daphne", "uvicorn")
 # Variables that change what a server does; a test states them explicitly or gets the defaults,
 # never whatever the developer's shell happened to export.
 _CONTROLLED_ENV = ("DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "DEMO_DB_PATH", "LIVEVIEW_REDIS_URL",
-                   "LIVEVIEW_TEST_STATIC_ROOT")
+                   "LIVEVIEW_REDIS_PREFIX", "LIVEVIEW_REDIS_LAYER", "LIVEVIEW_TEST_STATIC_ROOT",
+                   "DEMO_MEDIA_ROOT", "LIVEVIEW_UPLOAD_TEMP_DIR")
 
 LOG_TAIL_CHARS = 12_000
 _PORT_ATTEMPTS = 3
