@@ -112,10 +112,13 @@ def peek_head(text: str) -> tuple[str | None, str | None, str] | None:
     return unquote(match.group(1)), unquote(match.group(2)), match.group(3)
 
 
+# One encoder for every frame: json.dumps with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode(join_ref: str | None, ref: str | None, topic: str, event: str, payload: Any) -> str:
     """The one way out: every server frame is serialised here."""
-    return json.dumps([join_ref, ref, topic, event, payload], separators=(",", ":"),
-                      ensure_ascii=False)
+    return _ENCODER.encode([join_ref, ref, topic, event, payload])
 
 
 def reply(join_ref: str | None, ref: str | None, topic: str, response: dict | None = None,
