@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from . import db
 from .auth import current_session_user, view_allows
@@ -22,13 +21,12 @@ from .core.payloads import decode_event_value
 from .core.wire import EVENTS, REPLY, TITLE
 from .events import InfoEvent
 from .flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
+from .join import JoinRefused, verify_join
 from .rendering import render_view
-from .routing import LiveRoute, dotted_path, resolve_live, route_params
-from .security import csrf_token_valid
+from .routing import dotted_path, resolve_live, route_params
 from .socket import ConnectedLiveViewSocket, Navigation
 from .timers import Timers
 from .upload_handlers import handle_allow_upload, handle_progress, register_change_uploads
-from .tokens import TokenError, verify_session, verify_static
 
 if TYPE_CHECKING:
     from .consumer import LiveViewConsumer
@@ -36,17 +34,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_STOP = object()
 # A view's disconnect() may broadcast; it must not hold up the socket's shutdown for long.
 DISCONNECT_TIMEOUT = 5.0
-
-
-class JoinRefused(Exception):
-    """A join answered with an error reply (stale, unauthorized, redirect...)."""
-
-    def __init__(self, response: dict[str, Any], log: str):
-        super().__init__(log)
-        self.response = response
 
 
 class _Closed(Exception):
@@ -169,14 +158,7 @@ class LiveViewChannel:
     async def _join(self, frame: p.Frame) -> None:
         payload = frame.payload
         scope = self.consumer.scope
-        try:
-            token = verify_session(payload.get("session"), self.view_id)
-            static = verify_static(payload.get("static"), self.view_id)
-        except TokenError as exc:
-            raise JoinRefused({"reason": p.REASON_STALE}, f"bad token: {exc}") from None
-        if not csrf_token_valid(scope, payload.get("params")):
-            raise JoinRefused({"reason": p.REASON_STALE}, "CSRF token missing or wrong")
-        route = self._authorize(payload, token)
+        route, static = verify_join(payload, self.view_id, scope)
 
         # Read again at every join: the websocket's may predate a logout in another tab.
         session, user = await current_session_user(scope)
@@ -204,24 +186,6 @@ class LiveViewChannel:
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
         await self.send(p.reply(self.join_ref, frame.ref, self.topic, response))
-
-    def _authorize(self, payload: dict[str, Any], token: Any) -> LiveRoute:
-        redirect = payload.get("redirect")
-        url = redirect if redirect is not None else payload.get("url")
-        if not isinstance(url, str):
-            raise JoinRefused({"reason": p.REASON_UNAUTHORIZED}, "join without url or redirect")
-        route = resolve_live(url)
-        if route is None:
-            raise JoinRefused({"reason": p.REASON_UNAUTHORIZED}, f"{url} is not a LiveView")
-        if redirect is None and dotted_path(route.view_class) != token.view:
-            raise JoinRefused({"reason": p.REASON_UNAUTHORIZED},
-                              f"{url} routes to {dotted_path(route.view_class)}, "
-                              f"the page was rendered by {token.view}")
-        if redirect is not None and route.view_class.live_session != token.live_session:
-            raise JoinRefused({"reason": p.REASON_UNAUTHORIZED},
-                              f"{url} is in live session {route.view_class.live_session!r}, "
-                              f"not {token.live_session!r}")
-        return route
 
     def _refuse_if_navigating(self) -> None:
         """Navigation away during mount: the join answers with where to go instead."""

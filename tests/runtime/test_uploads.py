@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 
@@ -12,8 +11,6 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.template import TemplateSyntaxError, engines
 
-from demo_project.asgi import application
-from liveview import UploadConstraints
 from liveview.testing import LiveViewTestClient
 from liveview.uploads import TOKEN_SALT, UploadManager, save_upload
 
