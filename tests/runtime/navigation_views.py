@@ -3,27 +3,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.template import engines
 from django.urls import include, path
 
-from liveview import InfoEvent, LiveView, is_connected
-from liveview.core.compiler import render_tree
+from liveview import InfoEvent, is_connected
+from tests.runtime.views import StringTemplateView as SourceView
 
 FLASH_MARKUP = ("{% for kind, text in flash.items %}<p class='flash-{{ kind }}'>{{ text }}</p>"
                 "{% endfor %}")
-
-
-class SourceView(LiveView):
-    """A LiveView whose template is the `source` string."""
-
-    source = ""
-
-    def render(self, context):
-        compiled = type(self).__dict__.get("_compiled")
-        if compiled is None:
-            compiled = engines["django"].from_string(self.source)
-            type(self)._compiled = compiled
-        return render_tree(compiled, context)
 
 
 class PagerView(SourceView):

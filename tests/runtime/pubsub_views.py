@@ -3,27 +3,13 @@ from __future__ import annotations
 
 import asyncio
 
-from django.template import engines
 from django.urls import include, path
 
-from liveview import InfoEvent, LiveView, is_connected
-from liveview.core.compiler import render_tree
+from liveview import InfoEvent, is_connected
+from tests.runtime.views import StringTemplateView as SourceView
 
 #: Every handle_info call, as (view id, event name, payload, "start"/"end"), across views.
 INFO_LOG: list[tuple[str, str, object, str]] = []
-
-
-class SourceView(LiveView):
-    """A LiveView whose template is the `source` string."""
-
-    source = ""
-
-    def render(self, context):
-        compiled = type(self).__dict__.get("_compiled")
-        if compiled is None:
-            compiled = engines["django"].from_string(self.source)
-            type(self)._compiled = compiled
-        return render_tree(compiled, context)
 
 
 class RoomView(SourceView):
