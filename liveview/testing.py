@@ -131,6 +131,14 @@ class LiveViewTestClient:
             self._apply(reply["response"]["rendered"])
         return reply
 
+    async def open(self, path: str) -> dict[str, Any]:
+        """`get(path)` then `join()`, as a browser opening the page; returns the join reply."""
+        await self.get(path)
+        reply = await self.join()
+        if reply["status"] != "ok":
+            raise AssertionError(f"join of {path} refused: {reply['response']}")
+        return reply
+
     @property
     def topic(self) -> str:
         return f"lv:{self.view_id}"

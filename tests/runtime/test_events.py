@@ -9,9 +9,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def joined(client, path="/t/echo/"):
-    await client.get(path)
-    reply = await client.join()
-    assert reply["status"] == "ok", reply
+    await client.open(path)
     return client
 
 

@@ -8,8 +8,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def joined(client, path="/t/echo/"):
-    await client.get(path)
-    assert (await client.join())["status"] == "ok"
+    await client.open(path)
     return client
 
 

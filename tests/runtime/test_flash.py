@@ -22,10 +22,7 @@ def urls(settings):
 
 
 async def joined(client, path="/n/pager/"):
-    await client.get(path)
-    reply = await client.join()
-    assert reply["status"] == "ok", reply
-    return reply
+    return await client.open(path)
 
 
 async def test_put_flash_renders_and_clear_flash_event_clears_one_kind(client):

@@ -25,9 +25,7 @@ def urls(settings):
 
 
 async def joined(client, path):
-    await client.get(path)
-    reply = await client.join()
-    assert reply["status"] == "ok", reply
+    await client.open(path)
     return client
 
 

@@ -13,10 +13,7 @@ def urls(settings):
 
 
 async def joined(client, path="/n/pager/"):
-    await client.get(path)
-    reply = await client.join()
-    assert reply["status"] == "ok", reply
-    return reply
+    return await client.open(path)
 
 
 async def frames_until_reply(client, ref_event):

@@ -123,9 +123,7 @@ class Uploader:
 
 
 async def joined(client, path):
-    await client.get(path)
-    reply = await client.join()
-    assert reply["status"] == "ok", reply
+    await client.open(path)
     return Uploader(client)
 
 
