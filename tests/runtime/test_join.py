@@ -144,3 +144,9 @@ async def test_websocket_from_a_foreign_origin_is_refused(urls):
                                                   (b"host", b"testserver")])
     connected, _ = await communicator.connect()
     assert not connected
+
+
+async def test_test_client_open_fails_when_the_join_is_refused(client, settings):
+    settings.LIVEVIEW = {"TOKEN_MAX_AGE": -1}
+    with pytest.raises(AssertionError, match=r"join of /counter/ refused: \{'reason': 'stale'\}"):
+        await client.open("/counter/")
