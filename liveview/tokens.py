@@ -1,4 +1,4 @@
-"""Signed session and static tokens carried by the LiveView container (protocol.md §2.2).
+"""Signed tokens: session and static (the LiveView container, protocol.md §2.2), uploads (§10.1).
 
 Both are `django.core.signing` tokens with their own salt and a max age, and both name
 the view id, which must match the topic joined (`lv:<id>`). User data stays in the Django
@@ -16,6 +16,9 @@ from .conf import liveview_settings
 
 SESSION_SALT = "liveview.session"
 STATIC_SALT = "liveview.static"
+UPLOAD_SALT = "liveview.upload"
+#: Upload tokens are used right after the preflight that made them.
+UPLOAD_TOKEN_MAX_AGE = 600
 
 
 class TokenError(Exception):
@@ -77,4 +80,28 @@ def verify_static(token: Any, view_id: str) -> dict:
     data = _load(token, STATIC_SALT)
     if data["id"] != view_id:
         raise TokenError(f"static token is for {data['id']!r}, not {view_id!r}")
+    return data
+
+
+def sign_upload_token(view_id: str, join_ref: str | None, upload_ref: str, entry_ref: str,
+                      cid: Any = None) -> str:
+    """The token the client joins `lvu:<entry ref>` with (protocol.md §10.1): bound to one
+    joined view instance (id and join ref), one upload config and one entry."""
+    return signing.dumps({"v": view_id, "j": join_ref, "u": upload_ref, "e": entry_ref,
+                          "c": cid if isinstance(cid, int) else None},
+                         salt=UPLOAD_SALT, compress=False)
+
+
+def verify_upload_token(token: Any) -> dict[str, Any]:
+    """The upload token's claims; ValueError when missing, tampered with or expired."""
+    if not isinstance(token, str) or not token:
+        raise ValueError("missing upload token")
+    try:
+        data = signing.loads(token, salt=UPLOAD_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValueError("upload token expired") from None
+    except signing.BadSignature:
+        raise ValueError("upload token has a bad signature") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "vjue"):
+        raise ValueError("upload token is malformed")
     return data

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from .core import protocol as p
 from .core import uploads as rules
-from .uploads import UploadConfig, UploadEntry, verify_upload_token
+from .tokens import verify_upload_token
+from .uploads import UploadConfig, UploadEntry
 
 if TYPE_CHECKING:
     from .channel import LiveViewChannel

@@ -12,7 +12,8 @@ from .callbacks import call_user
 from .core import protocol as p
 from .core import uploads as rules
 from .core.uploads import ClientEntry
-from .uploads import UploadConfig, sign_upload_token
+from .tokens import sign_upload_token
+from .uploads import UploadConfig
 
 if TYPE_CHECKING:
     from .channel import LiveViewChannel
@@ -85,7 +86,8 @@ async def handle_allow_upload(channel: LiveViewChannel, frame: p.Frame) -> None:
         await _reply(channel, frame, {"ref": config.ref, "error": errors})
         return
     cid = payload.get("cid")
-    tokens = {entry.ref: sign_upload_token(channel, config, entry, cid)
+    tokens = {entry.ref: sign_upload_token(channel.view_id, channel.join_ref, config.ref,
+                                           entry.ref, cid)
               for entry in config.mark_preflighted()}
     response: dict[str, Any] = {
         "ref": config.ref,

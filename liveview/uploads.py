@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 
 from .callbacks import call_user
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-TOKEN_SALT = "liveview.upload"
-#: Upload tokens are used right after the preflight that made them.
-TOKEN_MAX_AGE = 600
 #: Longest binary frame header: kind + four lengths + four fields of at most 255 bytes.
 MAX_FRAME_HEADER = 5 + 4 * 255
 TEMP_PREFIX = "liveview-upload-"
@@ -396,27 +392,3 @@ class UploadManager:
                 self.release(entry)
             config.entries.clear()
         await self.flush()
-
-
-# Upload tokens (protocol.md §10.1): bound to the view instance, upload and entry ------------
-def sign_upload_token(channel: LiveViewChannel, config: UploadConfig, entry: UploadEntry,
-                      cid: Any = None) -> str:
-    """The token the client joins `lvu:<entry ref>` with."""
-    return signing.dumps({"v": channel.view_id, "j": channel.join_ref, "u": config.ref,
-                          "e": entry.ref, "c": cid if isinstance(cid, int) else None},
-                         salt=TOKEN_SALT, compress=False)
-
-
-def verify_upload_token(token: Any) -> dict[str, Any]:
-    """The token's claims; ValueError when missing, tampered with or expired."""
-    if not isinstance(token, str) or not token:
-        raise ValueError("missing upload token")
-    try:
-        data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
-    except signing.SignatureExpired:
-        raise ValueError("upload token expired") from None
-    except signing.BadSignature:
-        raise ValueError("upload token has a bad signature") from None
-    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "vjue"):
-        raise ValueError("upload token is malformed")
-    return data

@@ -12,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template import TemplateSyntaxError, engines
 
 from liveview.testing import LiveViewTestClient
-from liveview.uploads import TOKEN_SALT, UploadManager, save_upload
+from liveview.tokens import UPLOAD_SALT
+from liveview.uploads import UploadManager, save_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -344,7 +345,7 @@ async def test_upload_tokens_are_checked(make_client, temp_dir):
     assert await reason(other_up, "0", tokens["0"]) == "invalid_token"  # another socket
     # Signed correctly but for an entry that was never preflighted.
     forged = signing.dumps({"v": client.view_id, "j": client.join_ref, "u": up.ref, "e": "7",
-                            "c": None}, salt=TOKEN_SALT, compress=False)
+                            "c": None}, salt=UPLOAD_SALT, compress=False)
     assert await reason(up, "7", forged) == "disallowed"
     assert (await up.join("0", tokens["0"]))["status"] == "ok"
     assert await reason(up, "0", tokens["0"], join_ref="again") == "already_registered"
