@@ -1,8 +1,9 @@
 """Signed tokens: session and static (the LiveView container, protocol.md §2.2), uploads (§10.1).
 
-Both are `django.core.signing` tokens with their own salt and a max age, and both name
-the view id, which must match the topic joined (`lv:<id>`). User data stays in the Django
-session (reachable from the websocket through the session cookie), never in a token.
+Each kind is a `django.core.signing` token with its own salt and a max age. Session and
+static tokens name the view id, which must match the topic joined (`lv:<id>`); upload tokens
+name the joined view instance and the entry. User data stays in the Django session
+(reachable from the websocket through the session cookie), never in a token.
 """
 from __future__ import annotations
 
