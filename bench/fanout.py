@@ -39,7 +39,6 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -48,13 +47,11 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from websockets.asyncio.client import connect  # noqa: E402
 
+from liveview.testing import page_tokens  # noqa: E402
 from tests.support.servers import ServerFactory, migrate_template_db  # noqa: E402
 
 SETTINGS = "bench.fanout_app.settings"
 REDIS_URL = "redis://127.0.0.1:6379/0"
-_CONTAINER = re.compile(r'id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)"'
-                        r' data-phx-static="(?P<static>[^"]*)"')
-_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 _STAMP = re.compile(r'(\d+)@([0-9.]+)')
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -85,12 +82,11 @@ async def load_page(port: int, path: str) -> dict:
     writer.close()
     head, _, body = raw.partition("\r\n\r\n")
     cookies = "; ".join(m.group(1) for m in re.finditer(r"(?im)^set-cookie: ([^;]+)", head))
-    container, csrf = _CONTAINER.search(body), _CSRF.search(body)
-    if not (container and csrf):
+    tokens = page_tokens(body)
+    if tokens is None:
         raise RuntimeError(f"GET {path} on :{port}: no LiveView container\n{raw[:2000]}")
-    return {"port": port, "path": path, "id": container["id"],
-            "session": unescape(container["session"]), "static": unescape(container["static"]),
-            "csrf": csrf.group(1), "cookies": cookies}
+    return {"port": port, "path": path, "id": tokens.view_id, "session": tokens.session,
+            "static": tokens.static, "csrf": tokens.csrf_token, "cookies": cookies}
 
 
 class Round:

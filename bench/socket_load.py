@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
 import json
 import os
 import pstats
-import re
 import resource
 import shutil
 import signal
@@ -44,6 +42,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
+from liveview.testing import page_tokens  # noqa: E402
 from tests.support.servers import (  # noqa: E402
     ServerProcess,
     free_port,
@@ -51,9 +50,6 @@ from tests.support.servers import (  # noqa: E402
     server_env,
 )
 
-_CONTAINER = re.compile(r'<\w+ id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>'
-                        r'[^"]*)" data-phx-static="(?P<static>[^"]*)">')
-_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 _CLICK = json.dumps({"type": "click", "event": "increment", "value": {"value": ""}})
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -163,15 +159,15 @@ class Client:
 
     async def load_page(self) -> None:
         status, set_cookies, body = await http_get(self.port, "/counter/")
-        container, csrf = _CONTAINER.search(body), _CSRF.search(body)
-        if status != 200 or container is None or csrf is None:
+        tokens = page_tokens(body)
+        if status != 200 or tokens is None:
             raise RuntimeError(f"GET /counter/ answered {status} without a LiveView container "
                                f"or csrf meta tag: {body[:300]!r}")
         self.cookies = "; ".join(c.split(";", 1)[0] for c in set_cookies)
-        self.csrf = csrf.group(1)
-        self.view_id = container["id"]
-        self.session = html.unescape(container["session"])
-        self.static = html.unescape(container["static"])
+        self.csrf = tokens.csrf_token
+        self.view_id = tokens.view_id
+        self.session = tokens.session
+        self.static = tokens.static
 
     def next_ref(self) -> str:
         self.ref += 1

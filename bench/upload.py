@@ -28,7 +28,6 @@ import statistics
 import sys
 import tempfile
 import time
-from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -37,13 +36,11 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from websockets.asyncio.client import connect  # noqa: E402
 
+from liveview.testing import page_tokens  # noqa: E402
 from tests.support.servers import ServerFactory, migrate_template_db  # noqa: E402
 
 SETTINGS = "bench.upload_settings"
 PATH = "/t/up/big/"
-_CONTAINER = re.compile(r'id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)"'
-                        r' data-phx-static="(?P<static>[^"]*)"')
-_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 _INPUT_ID = re.compile(r'<input id="(phx-[^"]+)" type="file"')
 
 
@@ -68,12 +65,11 @@ async def load_page(port: int) -> dict:
     writer.close()
     head, _, body = raw.partition("\r\n\r\n")
     cookies = "; ".join(m.group(1) for m in re.finditer(r"(?im)^set-cookie: ([^;]+)", head))
-    container, csrf, upload = _CONTAINER.search(body), _CSRF.search(body), _INPUT_ID.search(body)
-    if not (container and csrf and upload):
+    tokens, upload = page_tokens(body), _INPUT_ID.search(body)
+    if not (tokens and upload):
         raise RuntimeError(f"GET {PATH}: no LiveView container or file input\n{raw[:2000]}")
-    return {"id": container["id"], "session": unescape(container["session"]),
-            "static": unescape(container["static"]), "csrf": csrf.group(1),
-            "cookies": cookies, "port": port}
+    return {"id": tokens.view_id, "session": tokens.session, "static": tokens.static,
+            "csrf": tokens.csrf_token, "cookies": cookies, "port": port}
 
 
 class Session:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from html import unescape
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +28,29 @@ _CONTAINER = re.compile(
     r'<(?P<tag>\w+) id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)" '
     r'data-phx-static="(?P<static>[^"]*)">')
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+@dataclass(frozen=True)
+class PageTokens:
+    """What a client needs from a LiveView page to join it over the websocket."""
+
+    view_id: str
+    session: str
+    static: str
+    csrf_token: str
+
+    @property
+    def topic(self) -> str:
+        return f"lv:{self.view_id}"
+
+
+def page_tokens(html: str) -> PageTokens | None:
+    """The main LiveView's tokens in a page rendered by liveview, or None if it has none."""
+    container, csrf = _CONTAINER.search(html), _CSRF.search(html)
+    if container is None or csrf is None:
+        return None
+    return PageTokens(container["id"], unescape(container["session"]),
+                      unescape(container["static"]), csrf.group(1))
 
 
 class LiveViewTestClient:
@@ -57,15 +81,14 @@ class LiveViewTestClient:
         if response.status_code != 200:
             raise AssertionError(f"GET {path} answered {response.status_code}")
         self.page_html = response.content.decode()
-        container = _CONTAINER.search(self.page_html)
-        csrf = _CSRF.search(self.page_html)
-        if container is None or csrf is None:
+        tokens = page_tokens(self.page_html)
+        if tokens is None:
             raise AssertionError(f"GET {path}: no LiveView container or csrf meta tag")
         self.url = f"http://{self.host}{path}"
-        self.view_id = container["id"]
-        self.session_token = unescape(container["session"])
-        self.static_token = unescape(container["static"])
-        self.csrf_token = csrf.group(1)
+        self.view_id = tokens.view_id
+        self.session_token = tokens.session
+        self.static_token = tokens.static
+        self.csrf_token = tokens.csrf_token
         return self.page_html
 
     # Websocket ----------------------------------------------------------------------------

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import re
-from html import unescape
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlencode
@@ -15,10 +13,8 @@ from urllib.parse import urlencode
 import websockets
 
 from liveview.core.tree import merge_diff, tree_to_html
+from liveview.testing import page_tokens
 
-_CONTAINER = re.compile(r'id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)" '
-                        r'data-phx-static="(?P<static>[^"]*)"')
-_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 def fetch_page(port: int, path: str) -> tuple[str, str]:
@@ -58,19 +54,19 @@ class LiveClient:
 
     async def connect(self) -> None:
         html, cookies = await asyncio.to_thread(fetch_page, self.port, self.path)
-        container, csrf = _CONTAINER.search(html), _CSRF.search(html)
-        assert container and csrf, f"no LiveView container on {self.path}"
+        tokens = page_tokens(html)
+        assert tokens, f"no LiveView container on {self.path}"
         origin = f"http://127.0.0.1:{self.port}"
-        query = urlencode({"_csrf_token": csrf.group(1), "vsn": "2.0.0"})
+        query = urlencode({"_csrf_token": tokens.csrf_token, "vsn": "2.0.0"})
         self.ws = await websockets.connect(
             f"ws://127.0.0.1:{self.port}/live/websocket?{query}",
             additional_headers={"Cookie": cookies, "Origin": origin}, open_timeout=10)
-        self.topic = f"lv:{container['id']}"
+        self.topic = f"lv:{tokens.view_id}"
         await self.ws.send(json.dumps([
             self.join_ref, self.join_ref, self.topic, "phx_join",
             {"url": origin + self.path,
-             "params": {"_csrf_token": csrf.group(1), "_mounts": 0, "_mount_attempts": 0},
-             "session": unescape(container["session"]), "static": unescape(container["static"]),
+             "params": {"_csrf_token": tokens.csrf_token, "_mounts": 0, "_mount_attempts": 0},
+             "session": tokens.session, "static": tokens.static,
              "sticky": False}]))
         while True:
             frame = await self.receive()
