@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from websockets.asyncio.client import connect  # noqa: E402
 
 from liveview.testing import page_tokens  # noqa: E402
+from page import cookie_header, http_get  # noqa: E402
 from tests.support.servers import ServerFactory, migrate_template_db  # noqa: E402
 
 SETTINGS = "bench.fanout_app.settings"
@@ -75,18 +76,14 @@ def pct(values: list[float], q: float) -> float:
 
 async def load_page(port: int, path: str) -> dict:
     """GET the page with a raw HTTP/1.1 request; the tokens and cookie needed to join."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-                 .encode())
-    raw = (await reader.read()).decode()
-    writer.close()
-    head, _, body = raw.partition("\r\n\r\n")
-    cookies = "; ".join(m.group(1) for m in re.finditer(r"(?im)^set-cookie: ([^;]+)", head))
+    status, set_cookies, body = await http_get(port, path)
     tokens = page_tokens(body)
     if tokens is None:
-        raise RuntimeError(f"GET {path} on :{port}: no LiveView container\n{raw[:2000]}")
+        raise RuntimeError(f"GET {path} on :{port} answered {status} with no LiveView "
+                           f"container\n{body[:2000]}")
     return {"port": port, "path": path, "id": tokens.view_id, "session": tokens.session,
-            "static": tokens.static, "csrf": tokens.csrf_token, "cookies": cookies}
+            "static": tokens.static, "csrf": tokens.csrf_token,
+            "cookies": cookie_header(set_cookies)}
 
 
 class Round:

@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from liveview.testing import page_tokens  # noqa: E402
+from page import cookie_header, http_get  # noqa: E402
 from tests.support.servers import (  # noqa: E402
     ServerProcess,
     free_port,
@@ -127,19 +128,6 @@ def pct(values: list[float], q: float) -> float:
 
 
 # One simulated browser tab -------------------------------------------------------------------
-async def http_get(port: int, path: str) -> tuple[int, list[str], str]:
-    """A minimal HTTP/1.0 GET (no chunking, closes after): status, Set-Cookie values, body."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-    data = await reader.read()
-    writer.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    cookies = [line.split(":", 1)[1].strip() for line in lines[1:]
-               if line.lower().startswith("set-cookie:")]
-    return int(lines[0].split()[1]), cookies, body.decode()
-
-
 @dataclass
 class Client:
     """One browser tab: the page's tokens, its websocket, its clicks in flight."""
@@ -163,7 +151,7 @@ class Client:
         if status != 200 or tokens is None:
             raise RuntimeError(f"GET /counter/ answered {status} without a LiveView container "
                                f"or csrf meta tag: {body[:300]!r}")
-        self.cookies = "; ".join(c.split(";", 1)[0] for c in set_cookies)
+        self.cookies = cookie_header(set_cookies)
         self.csrf = tokens.csrf_token
         self.view_id = tokens.view_id
         self.session = tokens.session

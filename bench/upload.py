@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from websockets.asyncio.client import connect  # noqa: E402
 
 from liveview.testing import page_tokens  # noqa: E402
+from page import cookie_header, http_get  # noqa: E402
 from tests.support.servers import ServerFactory, migrate_template_db  # noqa: E402
 
 SETTINGS = "bench.upload_settings"
@@ -58,18 +59,13 @@ def binary_frame(join_ref: str, ref: str, topic: str, event: str, data: bytes) -
 
 
 async def load_page(port: int) -> dict:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-                 .encode())
-    raw = (await reader.read()).decode()
-    writer.close()
-    head, _, body = raw.partition("\r\n\r\n")
-    cookies = "; ".join(m.group(1) for m in re.finditer(r"(?im)^set-cookie: ([^;]+)", head))
+    status, set_cookies, body = await http_get(port, PATH)
     tokens, upload = page_tokens(body), _INPUT_ID.search(body)
     if not (tokens and upload):
-        raise RuntimeError(f"GET {PATH}: no LiveView container or file input\n{raw[:2000]}")
+        raise RuntimeError(f"GET {PATH} answered {status} with no LiveView container or file "
+                           f"input\n{body[:2000]}")
     return {"id": tokens.view_id, "session": tokens.session, "static": tokens.static,
-            "csrf": tokens.csrf_token, "cookies": cookies, "port": port}
+            "csrf": tokens.csrf_token, "cookies": cookie_header(set_cookies), "port": port}
 
 
 class Session:
