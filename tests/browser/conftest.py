@@ -109,15 +109,29 @@ def browser_log(request):
 
 
 @pytest.fixture
-def page(browser, browser_log):
-    context = browser.new_context()
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    page.on("console", browser_log.on_console)
-    page.on("pageerror", browser_log.on_page_error)
-    page.on("crash", browser_log.on_crash)
-    yield page
-    context.close()
+def new_page(browser, browser_log):
+    """Opens pages, each in its own browser context (own cookies and websocket), their
+    console and page errors checked; all closed at teardown."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context()
+        contexts.append(context)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        page = context.new_page()
+        page.on("console", browser_log.on_console)
+        page.on("pageerror", browser_log.on_page_error)
+        page.on("crash", browser_log.on_crash)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
     unexpected = browser_log.unexpected()
     if unexpected:
         pytest.fail("unexpected JavaScript errors in the page:\n" + "\n".join(unexpected),

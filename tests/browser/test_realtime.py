@@ -6,22 +6,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import CONNECTED, DEFAULT_TIMEOUT_MS
+from .conftest import CONNECTED
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def second_page(browser, browser_log):
+def second_page(new_page):
     """Another browser (own context: own cookies and websocket), errors checked like `page`."""
-    context = browser.new_context()
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    page.on("console", browser_log.on_console)
-    page.on("pageerror", browser_log.on_page_error)
-    yield page
-    if not page.is_closed():
-        context.close()
+    return new_page()
 
 
 def open_connected(page, url):
