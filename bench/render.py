@@ -25,7 +25,7 @@ django.setup()
 
 from django.template import Context, Engine  # noqa: E402
 
-from liveview.core.compiler import render_tree  # noqa: E402
+from liveview.core.render import render_tree  # noqa: E402
 from liveview.core.diff import diff_tree  # noqa: E402
 from liveview.core.tree import merge_diff, tree_to_html  # noqa: E402
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
 from .callbacks import call_user
-from .core.compiler import render_tree
+from .core.render import render_tree
 from .events import InfoEvent
 from .socket import ConnectedLiveViewSocket, LiveViewSocket
 

@@ -7,7 +7,7 @@ import time
 from django.template import engines
 
 from liveview import LiveView, is_connected
-from liveview.core.compiler import render_tree
+from liveview.core.render import render_tree
 
 TOPIC = "bench:fanout"
 # One text value: the per-view cost measured is the fan-out's, plus the smallest render.

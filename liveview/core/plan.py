@@ -1,6 +1,6 @@
 """A compiled NodeList: its statics and one evaluator per dynamic slot.
 
-A Plan is built once per NodeList (see `liveview.core.nodes.plan_for`) and then
+A Plan is built once per NodeList (see `liveview.core.compiler.plan_for`) and then
 evaluated on every render. It holds no per-render state, so one Plan can serve
 any number of concurrent renders.
 """
@@ -32,7 +32,3 @@ class Plan:
         node = {key: slot(context) for key, slot in self.slots}
         node[STATIC] = self.statics
         return node
-
-    def entry(self, context: Context) -> dict[str, Any]:
-        """The dynamics only: one entry of a keyed comprehension."""
-        return {key: slot(context) for key, slot in self.slots}

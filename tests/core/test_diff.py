@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from liveview.core.compiler import render_tree
+from liveview.core.render import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
 from tests.core.treekit import check_wire, django_render, make_engine

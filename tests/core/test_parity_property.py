@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from liveview.core.compiler import render_tree
+from liveview.core.render import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
 from tests.core.template_strategies import contexts, engine_options, scenarios, template_sets

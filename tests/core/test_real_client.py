@@ -17,7 +17,7 @@ from typing import Any
 from django.template import loader
 from hypothesis import HealthCheck, given, settings
 
-from liveview.core.compiler import render_tree
+from liveview.core.render import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
 from tests.core.corpus import CORPUS

@@ -8,7 +8,7 @@ from django import forms
 from django.template import engines
 
 from liveview import LiveView, is_connected
-from liveview.core.compiler import render_tree
+from liveview.core.render import render_tree
 
 
 class StringTemplateView(LiveView):

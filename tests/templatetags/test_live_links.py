@@ -4,7 +4,7 @@ import pytest
 from django.template import TemplateSyntaxError, engines
 from django.urls import NoReverseMatch
 
-from liveview.core.compiler import render_tree
+from liveview.core.render import render_tree
 from liveview.core.tree import tree_to_html
 
 

@@ -11,8 +11,8 @@ from django.template import engines, loader
 from django.test import override_settings
 from django.utils.safestring import mark_safe
 
-from liveview.core import nodes
-from liveview.core.compiler import render_tree
+from liveview.core import compiler
+from liveview.core.render import render_tree
 from liveview.core.tree import tree_to_html
 from tests.core.corpus import CORPUS
 from tests.core.treekit import check_wire, django_render, make_engine, unmask_csrf
@@ -358,8 +358,8 @@ def test_rejects_objects_that_are_not_django_templates() -> None:
 
 def test_each_nodelist_compiles_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Any] = []
-    compile_nodelist = nodes._compile
-    monkeypatch.setattr(nodes, "_compile", lambda nl: calls.append(nl) or compile_nodelist(nl))
+    compile_nodelist = compiler._compile
+    monkeypatch.setattr(compiler, "_compile", lambda nl: calls.append(nl) or compile_nodelist(nl))
     template = make_engine({"t": "{% for x in xs %}{% if x %}{{ x }}{% endif %}{% endfor %}"
                                  "{% include 'i' %}", "i": "<i>{{ xs }}</i>"},
                            cached=True).get_template("t")

@@ -1,0 +1,39 @@
+"""Render a Django template into a Phoenix LiveView 1.x rendered tree (protocol.md §4).
+
+The tree's HTML (`liveview.core.tree.tree_to_html`) is byte for byte what
+Django's own render returns for the same template, context and request.
+How each tag maps onto the tree is described in docs/templates.md.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from django.http import HttpRequest
+from django.template import TemplateDoesNotExist
+from django.template.backends.django import reraise
+from django.template.base import Template
+from django.template.context import make_context
+
+from .compiler import render_template_tree
+
+
+def render_tree(
+    template: Any, context: Mapping[str, Any], request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """Render `template` with `context` (and `request`, as Django would) into a rendered tree."""
+    # A backend template (what loader.get_template returns) wraps a base Template.
+    base = getattr(template, "template", template)
+    if not isinstance(base, Template):
+        raise TypeError(
+            "render_tree() needs a Django template (django.template.Template or the result of "
+            f"django.template.loader.get_template), got {type(template).__name__}"
+        )
+    # A copy, so assignments made by tags at top level never leak into the caller's dict.
+    ctx = make_context(dict(context), request, autoescape=base.engine.autoescape)
+    try:
+        return render_template_tree(base, ctx)
+    except TemplateDoesNotExist as exc:
+        if base is not template:
+            # Raises a copy naming the backend, as the backend's Template.render does.
+            reraise(exc, template.backend)
+        raise
