@@ -1,4 +1,4 @@
-"""Signed tokens: session and static (the LiveView container, protocol.md §2.2), uploads (§10.1).
+"""Signed tokens: session and static (the LiveView container), and upload tokens.
 
 Each kind is a `django.core.signing` token with its own salt and a max age. Session and
 static tokens name the view id, which must match the topic joined (`lv:<id>`); upload tokens
@@ -14,16 +14,13 @@ from typing import Any
 from django.core import signing
 
 from .conf import liveview_settings
+from .exceptions import TokenError, UploadTokenError
 
 SESSION_SALT = "liveview.session"
 STATIC_SALT = "liveview.static"
 UPLOAD_SALT = "liveview.upload"
 #: Upload tokens are used right after the preflight that made them.
 UPLOAD_TOKEN_MAX_AGE = 600
-
-
-class TokenError(Exception):
-    """A token that is tampered with, expired, or for another view."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def verify_static(token: Any, view_id: str) -> dict:
 
 def sign_upload_token(view_id: str, join_ref: str | None, upload_ref: str, entry_ref: str,
                       cid: Any = None) -> str:
-    """The token the client joins `lvu:<entry ref>` with (protocol.md §10.1): bound to one
+    """The token the client joins `lvu:<entry ref>` with: bound to one
     joined view instance (id and join ref), one upload config and one entry."""
     return signing.dumps({"v": view_id, "j": join_ref, "u": upload_ref, "e": entry_ref,
                           "c": cid if isinstance(cid, int) else None},
@@ -94,15 +91,15 @@ def sign_upload_token(view_id: str, join_ref: str | None, upload_ref: str, entry
 
 
 def verify_upload_token(token: Any) -> dict[str, Any]:
-    """The upload token's claims; ValueError when missing, tampered with or expired."""
+    """The upload token's claims; UploadTokenError when missing, tampered with or expired."""
     if not isinstance(token, str) or not token:
-        raise ValueError("missing upload token")
+        raise UploadTokenError("missing upload token")
     try:
         data = signing.loads(token, salt=UPLOAD_SALT, max_age=UPLOAD_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
-        raise ValueError("upload token expired") from None
+        raise UploadTokenError("upload token expired") from None
     except signing.BadSignature:
-        raise ValueError("upload token has a bad signature") from None
+        raise UploadTokenError("upload token has a bad signature") from None
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "vjue"):
-        raise ValueError("upload token is malformed")
+        raise UploadTokenError("upload token is malformed")
     return data

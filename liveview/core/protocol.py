@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ProtocolError
+
 #: Version of the phoenix_live_view npm package this server speaks to (package-lock.json).
 CLIENT_VERSION = "1.2.12"
 
@@ -37,14 +39,10 @@ DIFF = "diff"
 REDIRECT = "redirect"
 LIVE_REDIRECT = "live_redirect"
 
-# Join error reasons the client understands (protocol.md §3.3).
+# Join error reasons the client understands (docs/internals.md, "Joining").
 REASON_STALE = "stale"
 REASON_UNAUTHORIZED = "unauthorized"
 REASON_UNMATCHED_TOPIC = "unmatched topic"
-
-
-class ProtocolError(ValueError):
-    """A frame that does not follow the Phoenix V2 serializer format."""
 
 
 @dataclass(frozen=True, slots=True)
