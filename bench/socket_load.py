@@ -162,7 +162,7 @@ class Client:
         return str(self.ref)
 
     async def join(self, compression: str | None) -> float:
-        """Open the websocket and join (protocol.md §0, §3.1); returns the join's seconds."""
+        """Open the websocket and join; returns the join's seconds."""
         origin = f"http://127.0.0.1:{self.port}"
         self.ws = await connect(
             f"ws://127.0.0.1:{self.port}/live/websocket?_csrf_token={self.csrf}&vsn=2.0.0",

@@ -1,6 +1,6 @@
 """Upload benchmark (issue 6): one large file over the websocket into one daphne process.
 
-The client side speaks the protocol as phoenix_live_view's uploader does (protocol.md §8):
+The client side speaks the protocol as phoenix_live_view's uploader does (docs/internals.md, "Uploads"):
 change event with the file, `allow_upload` preflight, join `lvu:<ref>` with the token, then
 binary chunks of the preflight's chunk_size, each sent after the previous one's ack, and a
 `progress` event whenever the whole percentage grows (the last one, 100, completes it).

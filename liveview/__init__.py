@@ -1,24 +1,13 @@
 """Phoenix LiveView for Django: server-rendered, real-time pages in Python and templates."""
-from .auth import (
-    LoginRequiredMixin,
-    PermissionRequiredMixin,
-    UserPassesTestMixin,
-    login_required,
-    permission_required,
-    user_passes_test,
-)
+from .auth import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
 from .core.uploads import UploadConstraints
+from .decorators import login_required, permission_required, user_passes_test
 from .events import InfoEvent
+from .exceptions import ConnectedOnlyError, LiveViewError, UploadError
 from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
 from .pubsub import broadcast, broadcast_sync
-from .socket import (
-    ConnectedLiveViewSocket,
-    ConnectedOnlyError,
-    LiveViewSocket,
-    UnconnectedSocket,
-    is_connected,
-)
-from .uploads import ConsumedUpload, UploadConfig, UploadEntry, UploadError, save_upload
+from .socket import ConnectedLiveViewSocket, LiveViewSocket, UnconnectedSocket, is_connected
+from .uploads import ConsumedUpload, UploadConfig, UploadEntry, save_upload
 from .views import LiveView
 
 __all__ = [
@@ -28,6 +17,7 @@ __all__ = [
     "InfoEvent",
     "LiveFormMixin",
     "LiveView",
+    "LiveViewError",
     "LiveViewSocket",
     "LoginRequiredMixin",
     "PermissionRequiredMixin",

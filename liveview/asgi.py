@@ -10,7 +10,7 @@ from channels.sessions import CookieMiddleware, InstanceSessionWrapper, SessionM
 from django.urls import path
 
 from .conf import liveview_settings
-from .consumer import LiveViewConsumer
+from .runtime.consumer import LiveViewConsumer
 
 
 class WebsocketSessionMiddleware(SessionMiddleware):

@@ -15,12 +15,10 @@ change) takes effect at the next join.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from channels.db import database_sync_to_async
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -28,18 +26,11 @@ from django.shortcuts import resolve_url
 
 from .callbacks import call_user
 
-if TYPE_CHECKING:
-    from .views import LiveView
-
 __all__ = [
     "AccessMixin", "LoginRequiredMixin", "PermissionRequiredMixin", "UserPassesTestMixin",
-    "login_required", "permission_required", "user_passes_test",
 ]
 
 REDIRECT_FIELD_NAME = "next"  # django.contrib.auth.REDIRECT_FIELD_NAME
-
-V = TypeVar("V")
-
 
 class AccessMixin:
     """What the access mixins share: where to send anonymous users, what to tell others.
@@ -158,100 +149,13 @@ def login_redirect(request: HttpRequest, login_url: str,
     return redirect_to_login(path, resolved, redirect_field_name)
 
 
-async def view_allows(view: LiveView, user: Any) -> bool:
-    """Whether `user` may see `view` (its `has_access`, sync or async)."""
-    return bool(await call_user(view.has_access, user))
-
-
-async def http_access_denied(view: LiveView, request: HttpRequest, user: Any
+async def http_access_denied(view: Any, request: HttpRequest, user: Any
                              ) -> HttpResponse | None:
     """None if `user` may see `view`, else the answer: a login redirect (or PermissionDenied)."""
-    if await view_allows(view, user):
+    if await call_user(view.has_access, user):
         return None
     handler = getattr(view, "handle_no_permission", None)
     if handler is not None:
         return handler(request, user)
     # A view overriding has_access without the mixins: Django's default answer.
     return AccessMixin.handle_no_permission(AccessMixin(), request, user)
-
-
-async def current_session_user(scope: dict[str, Any]) -> tuple[Any, Any]:
-    """The websocket's session and user as the session store has them now.
-
-    Channels resolves both when the websocket opens. A session not modified on this socket
-    is reloaded, and the user resolved from it as Django's AuthenticationMiddleware does
-    (session hash checked, so a password change logs out too); the scope is updated.
-    """
-    session = scope.get("session")
-    if session is None:
-        return None, scope.get("user")
-    if not session.modified:
-        try:
-            del session._session_cache
-        except AttributeError:  # never loaded yet
-            pass
-    await session.akeys()  # loads it, from async code
-    user = scope.get("user")
-    if apps.is_installed("django.contrib.auth"):
-        from django.contrib.auth import aget_user
-
-        user = await aget_user(SimpleNamespace(session=session))
-        scope["user"] = user
-    return session, user
-
-
-# Decorators ------------------------------------------------------------------------------------
-def _protect(target: Any, mixin: type, attrs: dict[str, Any], decorator: str) -> Any:
-    from .views import LiveView
-
-    if isinstance(target, type) and issubclass(target, LiveView):
-        # Same name and module: tokens and logs still name the view the user wrote.
-        return type(target.__name__, (mixin, target), {
-            **attrs, "__module__": target.__module__, "__qualname__": target.__qualname__,
-            "__doc__": target.__doc__})
-    view_class = getattr(target, "view_class", None)
-    if callable(target) and isinstance(view_class, type) and issubclass(view_class, LiveView):
-        protected = _protect(view_class, mixin, attrs, decorator)
-        return protected.as_view(**getattr(target, "view_initkwargs", {}))
-    raise TypeError(
-        f"liveview.auth.{decorator}() protects a LiveView class or the view its as_view() "
-        f"returns, got {target!r}; for other views use django.contrib.auth.decorators."
-        f"{decorator}")
-
-
-def login_required(view: V | None = None, *, login_url: str | None = None,
-                   redirect_field_name: str | None = REDIRECT_FIELD_NAME) -> Any:
-    """`LoginRequiredMixin` as a decorator: on a LiveView class, or `login_required(V.as_view())`
-    in urls.py. Unlike Django's own decorator, it also guards the websocket joins."""
-    attrs = {"login_url": login_url, "redirect_field_name": redirect_field_name}
-
-    def decorate(target: V) -> V:
-        return _protect(target, LoginRequiredMixin, attrs, "login_required")
-
-    return decorate if view is None else decorate(view)
-
-
-def permission_required(perm: str | Iterable[str], login_url: str | None = None,
-                        raise_exception: bool = False) -> Callable[[V], V]:
-    """`PermissionRequiredMixin` as a decorator (class or as_view()), like Django's
-    `permission_required(perm, login_url=None, raise_exception=False)`."""
-    attrs = {"permission_required": perm, "login_url": login_url,
-             "raise_exception": raise_exception}
-
-    def decorate(target: V) -> V:
-        return _protect(target, PermissionRequiredMixin, attrs, "permission_required")
-
-    return decorate
-
-
-def user_passes_test(test_func: Callable[[Any], Any], login_url: str | None = None,
-                     redirect_field_name: str | None = REDIRECT_FIELD_NAME
-                     ) -> Callable[[V], V]:
-    """`UserPassesTestMixin` as a decorator: `test_func(user)` (sync or async) must be true."""
-    attrs = {"login_url": login_url, "redirect_field_name": redirect_field_name,
-             "get_test_func": lambda self: test_func}
-
-    def decorate(target: V) -> V:
-        return _protect(target, UserPassesTestMixin, attrs, "user_passes_test")
-
-    return decorate

@@ -2,7 +2,7 @@
 
 Inside a view the flash is plain state on the socket (`socket.flash`, rendered by the
 template as `flash`). Only a signed, short-lived *flash token* crosses a navigation
-(protocol.md §6, §10.1):
+(docs/internals.md, "Flash"):
 
 - push_navigate / replace_navigate: the token rides in `live_redirect`'s `flash` field and the
   client hands it back in the next join's `flash`;
@@ -131,7 +131,7 @@ def forget_flash_cookie(request: HttpRequest, response: HttpResponse) -> None:
 
 
 def join_flash(payload: Mapping[str, Any], static: Mapping[str, Any]) -> Flash:
-    """The flash a joining view starts with (protocol.md §3.1, §6).
+    """The flash a joining view starts with.
 
     A live navigation hands back the flash token of its `live_redirect`; the first join of a
     page rendered over HTTP restores that render's flash from the static token. Rejoins

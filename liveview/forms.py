@@ -3,7 +3,7 @@
 A form event's payload is a `FormPayload` (a QueryDict), so `MyForm(payload)` already binds.
 What this module adds is Phoenix's `used_input?` rule: while the user types (`phx-change`), a
 field shows its errors only once the user has touched it (the client marks untouched fields
-`_unused_`, protocol.md §5.3); on `phx-submit` every error shows. Errors are hidden at
+`_unused_`, docs/internals.md "Form events"); on `phx-submit` every error shows. Errors are hidden at
 display time only: `form.errors`, `is_valid()` and `save()` keep Django's meaning.
 
     form = await abind_form(SignupForm, payload)      # in handle_event, for change and submit

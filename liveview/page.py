@@ -1,7 +1,7 @@
 """The first (HTTP) render: mount, handle_params, the view's HTML inside the layout."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlparse
 
 from asgiref.sync import sync_to_async
@@ -20,9 +20,6 @@ from .routing import dotted_path, route_params
 from .socket import UnconnectedSocket
 from .tokens import SessionToken, new_view_id, sign_session, sign_static
 
-if TYPE_CHECKING:
-    from .views import LiveView
-
 
 async def load_session(session: Any) -> None:
     """Load a lazy Django session now, so user code can read it from async code."""
@@ -30,9 +27,12 @@ async def load_session(session: Any) -> None:
         await session.akeys()
 
 
-async def render_page(view: LiveView, request: HttpRequest, kwargs: dict[str, Any]
+async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
                       ) -> HttpResponse:
-    """The full HTML page of `view` for `request`."""
+    """The full HTML page of the LiveView instance `view` for `request`.
+
+    (`view` is not typed as LiveView: `LiveView.as_view()` calls this module, which must not
+    import it back.)"""
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     session = getattr(request, "session", None)

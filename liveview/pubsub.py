@@ -19,9 +19,9 @@ from typing import Any, Protocol
 import msgpack
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.exceptions import ImproperlyConfigured
 
 from .events import InfoEvent
+from .exceptions import BroadcastError, ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def group_name(topic: str) -> str:
 
 
 def pack(topic: str, message: Any) -> bytes:
-    """`message` packed as it travels between processes, or a clear TypeError.
+    """`message` packed as it travels between processes, or a clear BroadcastError.
 
     Refused here, at broadcast time, whatever the layer: anything msgpack cannot carry
     (models, sets, datetimes...). Tuples arrive as lists, as they would through Redis.
@@ -59,7 +59,7 @@ def pack(topic: str, message: Any) -> bytes:
     except (TypeError, ValueError, OverflowError) as exc:
         found = _unportable(message, "message")
         what = found or f"{type(message).__name__} ({exc})"
-        raise TypeError(
+        raise BroadcastError(
             f"broadcast({topic!r}, ...): the message must survive msgpack, which carries it "
             f"between processes: dict with str keys, list, tuple, str, bytes, int (64-bit), "
             f"float, bool or None; got {what}. Convert models, sets and datetimes to plain "
@@ -69,11 +69,6 @@ def pack(topic: str, message: Any) -> bytes:
 def unpack(packed: bytes) -> Any:
     """A fresh copy of a packed message (each view gets its own)."""
     return msgpack.unpackb(packed, raw=False)
-
-
-def portable(topic: str, message: Any) -> Any:
-    """`message` as every subscriber will receive it, or the TypeError of `pack`."""
-    return unpack(pack(topic, message))
 
 
 def _unportable(value: Any, path: str) -> str | None:
@@ -102,7 +97,7 @@ def _unportable(value: Any, path: str) -> str | None:
 def _layer() -> Any:
     layer = get_channel_layer()
     if layer is None:
-        raise ImproperlyConfigured(
+        raise ConfigurationError(
             "liveview pub/sub needs a channel layer: set CHANNEL_LAYERS (the in-memory layer "
             "for one process, channels_redis for several)")
     return layer
@@ -152,40 +147,25 @@ class Subscriber(Protocol):
     def post_info(self, event: Any) -> None: ...
 
 
-class Subscriptions:
-    """The subscriptions of one websocket's views, registered with this process's hub."""
+async def subscribe(subscriber: Subscriber, topic: str) -> None:
+    """Deliver `topic`'s broadcasts to `subscriber` until `unsubscribe_all(subscriber)`.
 
-    def __init__(self) -> None:
-        self.subscribers: dict[str, set[Subscriber]] = {}
+    A bad topic or a missing channel layer raises here, before anything is recorded.
+    """
+    group_name(topic)
+    await _hub().subscribe(subscriber, topic)
 
-    async def subscribe(self, subscriber: Subscriber, topic: str) -> None:
-        """Deliver `topic`'s broadcasts to `subscriber`."""
-        group_name(topic)  # a bad topic is refused before anything changes
-        self.subscribers.setdefault(topic, set()).add(subscriber)
-        await _hub().subscribe(subscriber, topic)
 
-    async def unsubscribe(self, subscriber: Subscriber, topics: Any) -> None:
-        """Stop delivering `topics` to `subscriber`."""
-        left = []
-        for topic in list(topics):
-            subscribers = self.subscribers.get(topic)
-            if subscribers is not None and subscriber in subscribers:
-                subscribers.discard(subscriber)
-                if not subscribers:
-                    del self.subscribers[topic]
-                left.append(topic)
-        if left:
-            await _hub().unsubscribe(subscriber, left)
-
-    async def close(self) -> None:
-        """Drop whatever is still subscribed (the websocket is gone)."""
-        for topic, subscribers in list(self.subscribers.items()):
-            for subscriber in list(subscribers):
-                await self.unsubscribe(subscriber, [topic])
+async def unsubscribe_all(subscriber: Subscriber) -> None:
+    """Stop every delivery to `subscriber` (its view ended). Never raises."""
+    hub = _hubs.get(asyncio.get_running_loop())
+    if hub is not None:
+        await hub.unsubscribe_all(subscriber)
 
 
 class Hub:
-    """This process's end of pub/sub: ONE channel-layer channel for all its views.
+    """This process's end of pub/sub: ONE channel-layer channel for all its views, and the
+    one record of which view is subscribed to which topic.
 
     A broadcast costs one layer message per process, whatever the number of views: the
     hub's reader hands a copy to every local view subscribed to the topic. The channel and
@@ -196,27 +176,37 @@ class Hub:
 
     def __init__(self, layer: Any) -> None:
         self.layer = layer
+        #: topic -> its local subscribers, and the reverse index (same records, both kept here).
         self.subscribers: dict[str, set[Subscriber]] = {}
+        self.topics_of: dict[Subscriber, set[str]] = {}
         self.channel_name: str | None = None
         self._reader: asyncio.Task | None = None
         self._refresh: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
 
     async def subscribe(self, subscriber: Subscriber, topic: str) -> None:
+        """Add one membership; joins the topic's group for this process if it is new here."""
         async with self._lock:  # group joins and leaves happen one at a time, in order
+            if topic in self.topics_of.get(subscriber, ()):
+                return
             if self.channel_name is None:
                 await self._open()
             subscribers = self.subscribers.get(topic)
             if subscribers is None:
-                # Known before the group is joined, so a view stopped meanwhile still leaves it.
-                self.subscribers[topic] = {subscriber}
-                await self._group("group_add", topic)
-            else:
-                subscribers.add(subscriber)
+                try:
+                    await self._group("group_add", topic)
+                except BaseException:
+                    if not self.subscribers:
+                        await self._close()
+                    raise
+                subscribers = self.subscribers[topic] = set()
+            subscribers.add(subscriber)
+            self.topics_of.setdefault(subscriber, set()).add(topic)
 
-    async def unsubscribe(self, subscriber: Subscriber, topics: list[str]) -> None:
+    async def unsubscribe_all(self, subscriber: Subscriber) -> None:
+        """Remove every membership of `subscriber`; leave groups nobody here needs."""
         async with self._lock:
-            for topic in topics:
+            for topic in self.topics_of.pop(subscriber, ()):
                 subscribers = self.subscribers.get(topic)
                 if subscribers is None:
                     continue

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
 
 from .context import template_context
 
-if TYPE_CHECKING:
-    from .views import LiveView
+
+class Renderable(Protocol):
+    """What is rendered: a LiveView (or anything with its `render`)."""
+
+    def render(self, context: dict[str, Any]) -> Any: ...
 
 
 def as_tree(rendered: Any) -> dict[str, Any]:
@@ -23,7 +26,7 @@ def as_tree(rendered: Any) -> dict[str, Any]:
                     f"got {type(rendered).__name__}")
 
 
-async def render_view(view: LiveView, socket: Any) -> dict[str, Any]:
+async def render_view(view: Renderable, socket: Any) -> dict[str, Any]:
     """The view's current tree.
 
     Rendering runs on the event loop (no thread hop per event). A context holding lazy

@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import ParseResult, parse_qs, urlparse
 
 from django.urls import Resolver404, resolve
 
-if TYPE_CHECKING:
-    from .views import LiveView
+#: Set by `LiveView.as_view()` on the Django view it returns: the LiveView class it serves.
+#: Routing finds LiveViews by this mark, so it needs no import of the views layer.
+LIVE_VIEW_MARK = "live_view_class"
 
 
 @dataclass(frozen=True)
 class LiveRoute:
     """A URL resolved to a LiveView class, its as_view() kwargs and the URL's kwargs."""
 
-    view_class: type[LiveView]
+    view_class: type
     initkwargs: dict[str, Any]
     kwargs: dict[str, Any]
     url: ParseResult
@@ -28,15 +29,13 @@ def dotted_path(cls: type) -> str:
 
 def resolve_live(url: str) -> LiveRoute | None:
     """The LiveView that `url` (absolute or a path) routes to, or None."""
-    from .views import LiveView
-
-    parsed = urlparse(url)._replace(fragment="")
     try:
+        parsed = urlparse(url)._replace(fragment="")
         match = resolve(parsed.path or "/")
-    except Resolver404:
+    except (Resolver404, ValueError):  # ValueError: an unparsable URL such as "http://[::1/"
         return None
-    view_class = getattr(match.func, "view_class", None)
-    if not (isinstance(view_class, type) and issubclass(view_class, LiveView)):
+    view_class = getattr(match.func, LIVE_VIEW_MARK, None)
+    if not isinstance(view_class, type):
         return None
     return LiveRoute(view_class, dict(getattr(match.func, "view_initkwargs", {})),
                      dict(match.kwargs), parsed)

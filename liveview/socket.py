@@ -1,52 +1,33 @@
 """The sockets handed to LiveView methods.
 
-Sockets only RECORD what a handler asks for (title, push events, navigation,
-subscriptions, timers); the channel running the view turns those records into
-frames after the handler returns. Nothing here touches the websocket.
+Sockets only RECORD what a handler asks for (title, push events, navigation, flash,
+uploads); the runtime hosting the view reads those records after the handler returns and
+turns them into frames. Subscriptions and timers go straight to their services (pub/sub,
+the view's timers). Nothing here knows the runtime or touches the websocket.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Generic, Literal, TypeGuard, TypeVar, Union
-from urllib.parse import urlencode
+from typing import Any, Callable, Generic, TypeGuard, TypeVar, Union
 
+from . import pubsub
 from .core.uploads import UploadConstraints
+from .exceptions import ConnectedOnlyError
+from .flash import Flash, FlashMixin
+from .navigation import Navigation, with_params
+from .timers import Timers
 from .uploads import UploadConfig, UploadManager
 
-from .flash import Flash, FlashMixin
-
-if TYPE_CHECKING:
-    from .channel import LiveViewChannel
-
 T = TypeVar("T")
+
+__all__ = ["ConnectedLiveViewSocket", "ConnectedOnlyError", "LiveViewSocket",
+           "UnconnectedSocket", "is_connected"]
 
 #: Methods that need a live connection; calling them on an UnconnectedSocket explains why.
 CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
     "push_navigate", "replace_navigate", "redirect", "push_event",
-    "pending_events", "upload_manager", "prev_rendered", "cancel_upload",
-    "consume_uploaded_entries",
+    "pending_events", "upload_manager", "cancel_upload", "consume_uploaded_entries",
 })
-
-
-class ConnectedOnlyError(AttributeError):
-    """A connected-only socket feature used during the HTTP render."""
-
-
-@dataclass(frozen=True)
-class Navigation:
-    """A navigation requested by a handler: `patch`, `navigate` or `redirect`."""
-
-    kind: Literal["patch", "navigate", "redirect"]
-    to: str
-    replace: bool = False
-
-
-def with_params(path: str, params: dict[str, Any] | None) -> str:
-    """`path` with `params` appended as a query string (lists become repeated keys)."""
-    if not params:
-        return path
-    return f"{path}{'&' if '?' in path else '?'}{urlencode(params, doseq=True)}"
 
 
 class UnconnectedSocket(FlashMixin, Generic[T]):
@@ -89,8 +70,8 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
 
     connected: bool = True
 
-    def __init__(self, channel: LiveViewChannel, *, view_id: str, session: Any = None,
-                 user: Any = None, scope: dict | None = None):
+    def __init__(self, *, view_id: str, mailbox: pubsub.Subscriber, timers: Timers,
+                 session: Any = None, user: Any = None, scope: dict | None = None):
         self.context: T = {}  # type: ignore[assignment]
         self.live_title: str | None = None
         self.view_id = view_id
@@ -102,30 +83,29 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
         self.flash_new: Flash = {}
         #: Events queued by push_event, sent with the next diff as `e`.
         self.pending_events: list[tuple[str, Any]] = []
-        #: The tree the client holds, diffed against on the next render.
-        self.prev_rendered: dict[str, Any] | None = None
         #: Upload configurations of this view (see allow_upload).
-        self.upload_manager = UploadManager(channel)
-        #: The navigation requested by the last handler, taken by the channel.
+        self.upload_manager = UploadManager()
+        #: The navigation requested by the last handler, taken by the runtime.
         self.navigation: Navigation | None = None
-        self._channel = channel
+        self._mailbox = mailbox
+        self._timers = timers
 
     # Real-time --------------------------------------------------------------------------
     async def subscribe(self, topic: str) -> None:
         """Receive every message broadcast on `topic` in `handle_info`."""
-        await self._channel.subscribe(topic)
+        await pubsub.subscribe(self._mailbox, topic)
 
     async def broadcast(self, topic: str, message: Any) -> None:
         """Send `message` to every view subscribed to `topic` (this one included)."""
-        await self._channel.broadcast(topic, message)
+        await pubsub.broadcast(topic, message)
 
     def schedule_info(self, event: Any, seconds: float) -> None:
         """Deliver `event` to `handle_info` every `seconds` until the view goes away."""
-        self._channel.schedule(event, seconds, repeat=True)
+        self._timers.schedule(event, seconds, repeat=True)
 
     def schedule_info_once(self, event: Any, seconds: float) -> None:
         """Deliver `event` to `handle_info` once, after `seconds`."""
-        self._channel.schedule(event, seconds, repeat=False)
+        self._timers.schedule(event, seconds, repeat=False)
 
     # Navigation -------------------------------------------------------------------------
     async def push_patch(self, path: str, params: dict[str, Any] | None = None, *,
@@ -154,7 +134,6 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
         if not isinstance(event, str) or not event:
             raise ValueError(f"push_event: event must be a non-empty str, got {event!r}")
         self.pending_events.append((event, value))
-
 
     # Uploads ----------------------------------------------------------------------------
     def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,

@@ -53,6 +53,10 @@ def page_tokens(html: str) -> PageTokens | None:
                       unescape(container["static"]), csrf.group(1))
 
 
+class ViewCrashed(AssertionError):
+    """The view crashed (the server sent `phx_error`) while handling a request."""
+
+
 class LiveViewTestClient:
     """Drives one LiveView page over HTTP and the websocket."""
 
@@ -123,7 +127,10 @@ class LiveViewTestClient:
 
     async def request(self, topic: str, event: str, payload: dict[str, Any],
                       join_ref: str | None = None) -> dict[str, Any]:
-        """Push a frame and return the reply's payload; pushes received meanwhile apply."""
+        """Push a frame and return the reply's payload; pushes received meanwhile apply.
+
+        A view that crashes handling it sends `phx_error` instead of a reply: ViewCrashed.
+        """
         ref = self.next_ref()
         await self.send([join_ref if join_ref is not None else self.join_ref, ref, topic,
                          event, payload])
@@ -131,6 +138,9 @@ class LiveViewTestClient:
             frame = await self.receive()
             if frame[3] == "phx_reply" and frame[1] == ref:
                 return frame[4]
+            if frame[3] == "phx_error" and frame[2] == topic:
+                raise ViewCrashed(f"the view of {topic} crashed handling {event!r} "
+                                  f"(phx_error); its traceback is in the server log")
 
     async def join(self, **overrides: Any) -> dict[str, Any]:
         """Join the page's view; returns the reply payload. Overrides set to None are left out."""

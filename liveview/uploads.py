@@ -1,10 +1,12 @@
-"""Uploads at run time: configs and entries a view renders, temp files, consuming, storage.
+"""Uploads' state: the configs and entries a view renders, their temp files, consuming, storage.
 
-`socket.allow_upload()` returns an `UploadConfig`; the client registers files with it
-(phx-change `uploads`), asks for upload tokens (`allow_upload`), streams each file over its
-own `lvu:` topic (`liveview.upload_channel`) into a temp file, and reports progress. The
-view then consumes done entries: `with config.consume_upload_entry(ref) as upload: ...`,
-after which the temp file is gone. The rules (limits, accept, codes) are `core.uploads`.
+`socket.allow_upload()` returns an `UploadConfig`, kept by the view's `UploadManager`, the one
+owner of its entries. An entry moves through the states of `core.uploads.EntryState`, only by
+the moves in `core.uploads.TRANSITIONS`: selected (phx-change `uploads`, or a preflight),
+preflighted (it got an upload token), uploading (its `lvu:` topic streams chunks into a temp
+file), done, then consumed (`with config.consume_upload_entry(ref) as upload: ...`, after
+which the temp file is gone); or invalid, failed, cancelled. The runtime turns frames into
+these moves (`liveview.runtime.uploads`); the rules (limits, accept, codes) are `core.uploads`.
 """
 from __future__ import annotations
 
@@ -16,18 +18,13 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
-
-from django.core.exceptions import ImproperlyConfigured
+from typing import IO, Any
 
 from .callbacks import call_user
 from .conf import liveview_settings
 from .core import uploads as rules
-from .core.uploads import ClientEntry, UploadConstraints
-
-if TYPE_CHECKING:
-    from .channel import LiveViewChannel
-    from .upload_channel import UploadChannel
+from .core.uploads import ClientEntry, EntryEvent, EntryState, UploadConstraints
+from .exceptions import ConfigurationError, UploadError
 
 logger = logging.getLogger(__name__)
 
@@ -36,20 +33,8 @@ MAX_FRAME_HEADER = 5 + 4 * 255
 TEMP_PREFIX = "liveview-upload-"
 
 
-@dataclass(frozen=True)
-class UploadError:
-    """One upload error: a Phoenix-style `code` and a `message` to show."""
-
-    code: str
-    message: str
-    ref: str
-
-    def __str__(self) -> str:
-        return self.message
-
-
 class UploadEntry:
-    """One file of an upload: what the client declared, progress, errors, the temp file."""
+    """One file of an upload: what the client declared, its state, progress, errors, data."""
 
     def __init__(self, config: UploadConfig, client: ClientEntry):
         self.config = config
@@ -60,16 +45,40 @@ class UploadEntry:
         self.content_type = client.content_type
         self.last_modified = client.last_modified
         self.relative_path = client.relative_path
+        self.state = EntryState.SELECTED
         self.progress = 0
-        self.done = False
-        self.preflighted = False
-        self.cancelled = False
         self.errors: list[UploadError] = []
         #: Bytes actually received by the server (what limits are enforced on).
         self.received = 0
         self.path: str | None = None
-        self.channel: UploadChannel | None = None
         self._file: IO[bytes] | None = None
+
+    # State ---------------------------------------------------------------------------------
+    def can(self, event: EntryEvent) -> bool:
+        """Whether `event` may happen to this entry now."""
+        return rules.next_state(self.state, event) is not None
+
+    def move(self, event: EntryEvent) -> None:
+        """Apply `event` (a move of `core.uploads.TRANSITIONS`); anything else is a bug."""
+        state = rules.next_state(self.state, event)
+        if state is None:
+            raise RuntimeError(f"upload entry {self.ref}: {event.value} is impossible while "
+                               f"{self.state.value}")
+        self.state = state
+
+    @property
+    def done(self) -> bool:
+        """True once every byte arrived (ready to consume)."""
+        return self.state is EntryState.DONE
+
+    @property
+    def preflighted(self) -> bool:
+        """True once the entry was given an upload token."""
+        return self.state in rules.PREFLIGHTED_STATES
+
+    @property
+    def cancelled(self) -> bool:
+        return self.state is EntryState.CANCELLED
 
     @property
     def valid(self) -> bool:
@@ -83,29 +92,54 @@ class UploadEntry:
         message = rules.error_message(code, self.config.constraints, name=self.name, **details)
         self.errors.append(UploadError(code, message, self.ref))
 
-    # Temp file (used by the upload channel) -------------------------------------------------
-    def open_writer(self) -> None:
-        """Create the temp file the chunks go to."""
-        directory = temp_dir()
-        fd, self.path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    def reject(self, codes: Sequence[str]) -> None:
+        """The constraints refuse this entry: it stays listed with its errors, never uploads."""
+        for code in codes:
+            self.add_error(code, size=self.size)
+        self.move(EntryEvent.REJECT)
+
+    def fail(self, code: str, **details: Any) -> None:
+        """The upload failed: error `code`, data deleted."""
+        self.add_error(code, **details)
+        self.discard_data()
+        self.move(EntryEvent.FAIL)
+
+    # Temp file (written by the upload channel) ------------------------------------------------
+    def start(self) -> None:
+        """Its upload channel is joined: create the temp file the chunks go to."""
+        if not self.can(EntryEvent.START):
+            raise RuntimeError(f"upload entry {self.ref}: cannot start while {self.state.value}")
+        fd, path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=temp_dir())
+        self.move(EntryEvent.START)
+        self.path, self.received = path, 0
         self._file = os.fdopen(fd, "wb", buffering=0)
 
     def write(self, data: bytes) -> None:
         """Append one chunk (already checked against the limits)."""
-        assert self._file is not None, "write before open_writer"
+        assert self._file is not None, "write before start"
         # A write of one chunk to the page cache takes microseconds: less than a thread hop.
         self._file.write(data)
         self.received += len(data)
 
-    def finish_writer(self) -> None:
-        """Close the temp file once every byte is there."""
+    def abort(self) -> None:
+        """The client left its upload channel before the end: data deleted, may rejoin."""
+        self.discard_data()
+        self.move(EntryEvent.ABORT)
+
+    def complete(self) -> None:
+        """Every byte is here and the client reported 100."""
+        self._close_file()
+        self.progress = 100
+        self.move(EntryEvent.COMPLETE)
+
+    def _close_file(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
 
     def discard_data(self) -> None:
         """Close and delete the temp file (cancel, error, consume, view gone)."""
-        self.finish_writer()
+        self._close_file()
         if self.path is not None:
             try:
                 os.unlink(self.path)
@@ -116,8 +150,8 @@ class UploadEntry:
             self.path = None
 
     def __repr__(self) -> str:
-        return (f"<UploadEntry {self.ref} {self.name!r} {self.size}B progress={self.progress}"
-                f"{' done' if self.done else ''}{' errors' if self.errors else ''}>")
+        return (f"<UploadEntry {self.ref} {self.name!r} {self.size}B {self.state.value} "
+                f"progress={self.progress}{' errors' if self.errors else ''}>")
 
 
 @dataclass
@@ -222,22 +256,24 @@ class UploadConfig:
         refs = [entry.ref for entry in self.entries if entry.errors]
         return rules.join_refs([self.ref] + refs if self._errors else refs)
 
-    def get_entry(self, ref: str) -> UploadEntry | None:
+    def get_entry(self, ref: Any) -> UploadEntry | None:
         """The entry with client ref `ref`, if still there."""
         return next((entry for entry in self.entries if entry.ref == ref), None)
 
     # Entries ---------------------------------------------------------------------------------
     def put_entries(self, clients: Sequence[ClientEntry]) -> list[UploadEntry]:
         """Register new client entries (known refs are skipped), validating each; the new ones."""
-        new = [c for c in clients if self.get_entry(c.ref) is None]
-        if new and self.max_files == 1 and len(self.entries) == 1:
-            # A single-file input: choosing another file replaces the first.
-            self.cancel_entry(self.entries[0].ref)
+        new = list({c.ref: c for c in clients if self.get_entry(c.ref) is None}.values())
+        if len(new) == 1 and self.max_files == 1:
+            # A single-file input: one newly chosen file replaces whatever was there.
+            for entry in list(self.entries):
+                self.cancel_entry(entry.ref)
         added = []
-        for client in dict((c.ref, c) for c in new).values():
+        for client in new:
             entry = UploadEntry(self, client)
-            for code in rules.entry_error_codes(self.constraints, client):
-                entry.add_error(code, size=client.size)
+            codes = rules.entry_error_codes(self.constraints, client)
+            if codes:
+                entry.reject(codes)
             self.entries.append(entry)
             added.append(entry)
         self._check_count()
@@ -255,14 +291,14 @@ class UploadConfig:
         """`[[ref, code], ...]` for the preflight reply."""
         return [[error.ref, error.code] for error in self.all_errors]
 
-    def mark_preflighted(self) -> list[UploadEntry]:
-        """Entries allowed to upload now (none while the config itself has an error)."""
+    def preflight(self) -> list[UploadEntry]:
+        """Entries allowed to upload now, moved to preflighted (none while the config itself
+        has an error)."""
         if self._errors:
             return []
-        ready = [entry for entry in self.entries
-                 if entry.valid and not entry.preflighted and not entry.done]
+        ready = [entry for entry in self.entries if entry.can(EntryEvent.PREFLIGHT)]
         for entry in ready:
-            entry.preflighted = True
+            entry.move(EntryEvent.PREFLIGHT)
         return ready
 
     def cancel_entry(self, ref: str) -> bool:
@@ -270,13 +306,14 @@ class UploadConfig:
         entry = self.get_entry(ref)
         if entry is None:
             return False
-        entry.cancelled = True
-        self._remove(entry)
+        self._remove(entry, EntryEvent.CANCEL)
         return True
 
-    def _remove(self, entry: UploadEntry) -> None:
+    def _remove(self, entry: UploadEntry, event: EntryEvent) -> None:
+        entry.discard_data()
+        entry.move(event)
         self.entries.remove(entry)
-        self.manager.release(entry)
+        self.manager.released.append(entry.ref)  # its upload channel, if open, is closed
         self._check_count()
 
     # Consuming -------------------------------------------------------------------------------
@@ -284,10 +321,9 @@ class UploadConfig:
     def consume_upload_entry(self, ref: str) -> Iterator[ConsumedUpload | None]:
         """The done entry `ref` as an open file (None if not done); deleted afterwards."""
         entry = self.get_entry(ref)
-        if entry is None or not entry.done or entry.errors or entry.path is None:
+        if entry is None or not entry.done or entry.path is None:
             yield None
             return
-        entry.finish_writer()
         handle = open(entry.path, "rb")
         try:
             yield ConsumedUpload(handle, entry.name, entry.size, entry.content_type,
@@ -296,14 +332,12 @@ class UploadConfig:
             # Consumed, even if the block raised: keeping the bytes around would leak them.
             handle.close()
             if entry in self.entries:
-                self._remove(entry)
-            else:
-                entry.discard_data()
+                self._remove(entry, EntryEvent.CONSUME)
 
     async def consume_uploaded_entries(self, func: Callable[..., Any]) -> list[Any]:
         """Call `func(upload, entry)` (sync or async) for every done entry; their results."""
         results = []
-        for entry in [e for e in self.entries if e.done and not e.errors]:
+        for entry in [e for e in self.entries if e.done]:
             with self.consume_upload_entry(entry.ref) as upload:
                 if upload is not None:
                     results.append(await call_user(func, upload, entry))
@@ -314,14 +348,14 @@ class UploadConfig:
 
 
 class UploadManager:
-    """The upload configs of one view, by name and by ref."""
+    """The upload configs of one view, by name and by ref: the owner of their entries."""
 
-    def __init__(self, channel: LiveViewChannel | None = None):
-        self.channel = channel
+    def __init__(self) -> None:
         self.configs: dict[str, UploadConfig] = {}
         self._by_ref: dict[str, UploadConfig] = {}
-        #: Upload channels to close (phx_close) once the current handler is done.
-        self.closing: list[UploadChannel] = []
+        #: Refs of removed entries: their `lvu:` topics (if still open) are closed by the
+        #: runtime once the current handler is done (see `take_released`).
+        self.released: list[str] = []
 
     def allow(self, name: Any, constraints: Any = None, *, auto_upload: bool = False,
               progress: Callable[..., Any] | None = None,
@@ -341,7 +375,7 @@ class UploadManager:
             raise ValueError(f"{where}: chunk_size must be a positive int, got {chunk_size!r}")
         frame_limit = liveview_settings.MAX_FRAME_BYTES
         if chunk_size + MAX_FRAME_HEADER > frame_limit:
-            raise ImproperlyConfigured(
+            raise ConfigurationError(
                 f"{where}: chunk_size {chunk_size} plus the frame header ({MAX_FRAME_HEADER}) "
                 f"exceeds LIVEVIEW MAX_FRAME_BYTES={frame_limit}; raise MAX_FRAME_BYTES or "
                 f"lower the chunk size")
@@ -369,26 +403,18 @@ class UploadManager:
         """The config whose input has id `ref`."""
         return self._by_ref.get(ref) if isinstance(ref, str) else None
 
-    def release(self, entry: UploadEntry) -> None:
-        """An entry left its config: delete its data, stop its upload channel."""
-        entry.discard_data()
-        channel = entry.channel
-        if channel is not None:
-            entry.channel = None
-            channel.detach()
-            self.closing.append(channel)
+    def find_entry(self, upload_ref: Any, entry_ref: Any) -> UploadEntry | None:
+        """The entry `entry_ref` of the config `upload_ref`, if both still exist."""
+        config = self.by_ref(upload_ref)
+        return config.get_entry(entry_ref) if config is not None else None
 
-    async def flush(self) -> None:
-        """Send phx_close to the upload channels released by the last handler."""
-        closing, self.closing = self.closing, []
-        for channel in closing:
-            await channel.send_close()
+    def take_released(self) -> list[str]:
+        """Entry refs whose upload channels must now be closed (and forget them)."""
+        released, self.released = self.released, []
+        return released
 
-    async def shutdown(self) -> None:
-        """The view is gone: every entry's data is deleted and its channel closed."""
+    def shutdown(self) -> None:
+        """The view is gone: every entry is cancelled and its data deleted."""
         for config in self.configs.values():
             for entry in list(config.entries):
-                entry.cancelled = True
-                self.release(entry)
-            config.entries.clear()
-        await self.flush()
+                config.cancel_entry(entry.ref)

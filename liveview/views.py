@@ -11,6 +11,7 @@ from django.template import loader
 from .callbacks import call_user
 from .core.render import render_tree
 from .events import InfoEvent
+from .routing import LIVE_VIEW_MARK
 from .socket import ConnectedLiveViewSocket, LiveViewSocket
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ class LiveView(Generic[T]):
     container_tag: str = "div"
     #: Views may live-navigate (push_navigate, redirect links) only within one live session.
     live_session: str = "default"
+    #: The socket handed to the view's methods once it is joined over the websocket.
+    socket_class: type[ConnectedLiveViewSocket[Any]] = ConnectedLiveViewSocket
 
     def __init__(self, **kwargs: Any) -> None:
         for name, value in kwargs.items():
@@ -97,6 +100,7 @@ class LiveView(Generic[T]):
             return await render_page(cls(**initkwargs), request, kwargs)
 
         view.view_class = cls  # type: ignore[attr-defined]
+        setattr(view, LIVE_VIEW_MARK, cls)  # how URL routing tells a LiveView from other views
         view.view_initkwargs = initkwargs  # type: ignore[attr-defined]
         view.__doc__ = cls.__doc__
         view.__module__ = cls.__module__

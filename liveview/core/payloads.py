@@ -1,7 +1,7 @@
 """Turn client event payloads into what handlers receive.
 
 Click, key, focus and hook events carry a JSON object, passed through as a dict.
-Form events carry an urlencoded string plus `meta` (protocol.md §5.3); they become a
+Form events carry an urlencoded string plus `meta` (docs/internals.md, "Form events"); they become a
 `FormPayload`, a Django `QueryDict`, so `MyForm(payload)` binds directly.
 """
 from __future__ import annotations

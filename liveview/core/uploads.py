@@ -1,10 +1,12 @@
 """Upload rules, pure: constraints, accept matching, client entries, error codes, ref lists.
 
 No I/O, no settings, no channels. The runtime (`liveview.uploads`) keeps the state and the
-files; this module decides what is allowed and how it is named on the wire (protocol.md §8).
+files; this module decides what is allowed, how it is named on the wire, and how an entry moves
+from state to state.
 """
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -217,3 +219,54 @@ def error_message(code: str, constraints: UploadConstraints, *, name: str = "",
 def join_refs(refs: Iterable[str]) -> str:
     """A `data-phx-*-refs` value: refs comma-joined, in entry order."""
     return ",".join(refs)
+
+
+class EntryState(enum.Enum):
+    """Where one upload entry is in its life (see `TRANSITIONS`)."""
+
+    SELECTED = "selected"  # known from a change event or a preflight; valid, no token yet
+    INVALID = "invalid"  # refused by the constraints (too large, not accepted); never uploads
+    PREFLIGHTED = "preflighted"  # an upload token was issued: the client may join `lvu:`
+    UPLOADING = "uploading"  # its `lvu:` topic is joined; chunks go to the temp file
+    DONE = "done"  # every byte arrived and the client reported 100%: ready to consume
+    FAILED = "failed"  # the upload itself failed (size lie, client error, incomplete)
+    CANCELLED = "cancelled"  # removed by the view or replaced (final)
+    CONSUMED = "consumed"  # handed to the view's code and removed (final)
+
+
+class EntryEvent(enum.Enum):
+    """What can happen to an entry."""
+
+    REJECT = "reject"  # the constraints refuse it
+    PREFLIGHT = "preflight"  # a token is issued
+    START = "start"  # its upload channel is joined
+    ABORT = "abort"  # the client left the upload channel before the end (it may rejoin)
+    COMPLETE = "complete"  # all bytes are in and the client says 100
+    FAIL = "fail"  # the upload failed
+    CANCEL = "cancel"  # removed
+    CONSUME = "consume"  # consumed
+
+
+_S, _E = EntryState, EntryEvent
+#: The only moves an entry can make: (state, event) -> next state. Anything else is refused.
+TRANSITIONS: dict[tuple[EntryState, EntryEvent], EntryState] = {
+    (_S.SELECTED, _E.REJECT): _S.INVALID,
+    (_S.SELECTED, _E.PREFLIGHT): _S.PREFLIGHTED,
+    (_S.PREFLIGHTED, _E.START): _S.UPLOADING,
+    (_S.PREFLIGHTED, _E.FAIL): _S.FAILED,
+    (_S.UPLOADING, _E.ABORT): _S.PREFLIGHTED,
+    (_S.UPLOADING, _E.COMPLETE): _S.DONE,
+    (_S.UPLOADING, _E.FAIL): _S.FAILED,
+    (_S.DONE, _E.CONSUME): _S.CONSUMED,
+    **{(state, _E.CANCEL): _S.CANCELLED
+       for state in (_S.SELECTED, _S.INVALID, _S.PREFLIGHTED, _S.UPLOADING, _S.DONE, _S.FAILED)},
+}
+#: States in which an entry still belongs to its upload (listed, rendered, counted).
+LIVE_STATES = frozenset(EntryState) - {EntryState.CANCELLED, EntryState.CONSUMED}
+#: States the client knows as preflighted (`data-phx-preflighted-refs`).
+PREFLIGHTED_STATES = frozenset({_S.PREFLIGHTED, _S.UPLOADING, _S.DONE, _S.FAILED})
+
+
+def next_state(state: EntryState, event: EntryEvent) -> EntryState | None:
+    """The state `event` moves an entry in `state` to, or None when it cannot happen."""
+    return TRANSITIONS.get((state, event))

@@ -52,7 +52,7 @@ def liveview_head(context: template.Context, title: str | None = None) -> SafeSt
         [liveview_csrf_meta(context), liveview_title(title), liveview_script()]))
 
 
-# Live navigation links (protocol.md §7) -------------------------------------------------------
+# Live navigation links (docs/internals.md, "Navigation") ----------------------------------------
 # `to` is a URL pattern name, reversed with the tag's arguments exactly as {% url %} does, or a
 # path/URL (starting with "/", "?" or "#", or holding "://") whose query the keyword arguments
 # update. `replace=True` replaces the browser history entry instead of adding one.

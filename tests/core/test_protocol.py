@@ -31,7 +31,7 @@ def test_decode_text_rejects_malformed_frames(text, message):
 
 
 def test_decode_binary_chunk_as_observed_in_the_client():
-    # protocol.md §1.4: join_ref "12", ref "13", topic "lvu:0", event "chunk", 4 bytes = 23 bytes.
+    # The client's binary push: join_ref "12", ref "13", topic "lvu:0", event "chunk", 4 bytes = 23 bytes.
     data = bytes([0, 2, 2, 5, 5]) + b"1213lvu:0chunk" + b"\x00\x01\x02\x03"
     assert len(data) == 23
     assert p.decode_binary(data) == p.Frame("12", "13", "lvu:0", "chunk", b"\x00\x01\x02\x03")

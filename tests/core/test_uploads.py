@@ -136,3 +136,29 @@ def test_error_messages_say_what_and_the_limit():
 def test_join_refs_keeps_order():
     assert rules.join_refs(["2", "0", "1"]) == "2,0,1"
     assert rules.join_refs([]) == ""
+
+
+# The entry state machine ------------------------------------------------------------------------
+def test_every_move_of_the_table_leads_to_a_state_and_final_states_have_none():
+    from liveview.core.uploads import TRANSITIONS, EntryEvent, EntryState, next_state
+
+    for (state, event), target in TRANSITIONS.items():
+        assert next_state(state, event) is target
+    for final in (EntryState.CANCELLED, EntryState.CONSUMED):
+        assert all(next_state(final, event) is None for event in EntryEvent)
+
+
+def test_only_a_done_entry_is_consumed_and_only_a_preflighted_one_starts():
+    from liveview.core.uploads import EntryEvent, EntryState, next_state
+
+    assert next_state(EntryState.DONE, EntryEvent.CONSUME) is EntryState.CONSUMED
+    for state in EntryState:
+        if state is not EntryState.DONE:
+            assert next_state(state, EntryEvent.CONSUME) is None
+        if state is not EntryState.PREFLIGHTED:
+            assert next_state(state, EntryEvent.START) is None
+    # An invalid entry never uploads; any live entry can be cancelled.
+    assert next_state(EntryState.INVALID, EntryEvent.PREFLIGHT) is None
+    for state in EntryState:
+        if state not in (EntryState.CANCELLED, EntryState.CONSUMED):
+            assert next_state(state, EntryEvent.CANCEL) is EntryState.CANCELLED

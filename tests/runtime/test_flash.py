@@ -1,6 +1,6 @@
 """Flash: put/clear on the socket, `lv:clear-flash`, and the signed flash token that carries it
 across push_navigate (join `flash`), redirect (cookie) and the HTTP render (static token);
-django.contrib.messages become flash (protocol.md §5.5, §6, §10.1)."""
+django.contrib.messages become flash."""
 import logging
 import time
 

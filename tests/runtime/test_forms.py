@@ -137,7 +137,7 @@ async def test_validation_querying_the_database_from_a_sync_handler(client):
 
 async def test_form_recovery_after_a_rejoin_restores_values_and_errors(client):
     """On rejoin the server mounts afresh; the client then replays the form as a change event
-    (protocol.md §3.5), whose `_target` is the form's first input."""
+    (docs/internals.md, "Joining"), whose `_target` is the form's first input."""
     await joined(client, "/f/signup/")
     typed = change(name="Ada", email="nope", password1=None, password2=None)
     await client.submit("validate", typed, target="email", change=True)

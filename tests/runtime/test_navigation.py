@@ -1,5 +1,5 @@
 """Navigation over the real protocol: push_patch, live patches from links, push_navigate,
-replace_navigate, redirect, titles, push_event and hook replies (protocol.md §3.2, §5.4, §6, §7)."""
+replace_navigate, redirect, titles, push_event and hook replies."""
 import re
 
 import pytest

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gc
+import logging
 import re
 import threading
 
@@ -13,7 +15,7 @@ from channels.layers import get_channel_layer
 import liveview
 from demo_project.asgi import application
 from liveview import pubsub
-from liveview.testing import LiveViewTestClient
+from liveview.testing import LiveViewTestClient, ViewCrashed
 
 from . import pubsub_views
 from .pubsub_views import INFO_LOG
@@ -203,10 +205,8 @@ async def test_model_instance_is_refused_on_the_in_memory_layer():
 
 async def test_refused_broadcast_inside_a_handler_crashes_only_that_view(open_room):
     client = await open_room("t")
-    reply = await client.event("say_object", {"topic": "t"})
-    assert reply["status"] == "error"
-    frame = await next_push(client, "phx_error")
-    assert frame[2] == client.topic
+    with pytest.raises(ViewCrashed):  # phx_error on that view's topic, no reply
+        await client.event("say_object", {"topic": "t"})
 
 
 async def test_without_a_channel_layer_broadcast_says_what_to_configure(settings):
@@ -316,3 +316,27 @@ async def test_many_broadcasts_arrive_in_order_at_every_subscriber(open_room):
 
 def test_views_module_is_importable_without_side_effects():
     assert pubsub_views.urlpatterns
+
+
+@pytest.mark.parametrize("layers", [
+    {},  # not configured
+    {"default": {"BACKEND": "no.such.Layer"}},  # broken
+])
+async def test_subscribing_without_a_working_layer_fails_once_and_cleanly(settings, caplog,
+                                                                          layers):
+    import gc
+
+    settings.CHANNEL_LAYERS = layers
+    client = LiveViewTestClient(application)
+    await client.get("/rt/room/?topic=t")
+    with caplog.at_level(logging.ERROR):
+        reply = await client.join()
+        assert reply == {"status": "error", "response": {"reason": "join crashed"}}
+        await client.close()
+        await asyncio.sleep(0.05)
+        gc.collect()  # an unretrieved task exception is reported when the task is collected
+        await asyncio.sleep(0)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "handler raised" in errors[0].getMessage()
+    assert "never retrieved" not in caplog.text

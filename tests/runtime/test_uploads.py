@@ -1,5 +1,5 @@
 """Uploads through the real protocol: change events, preflight, lvu: joins, binary chunks
-(built per protocol.md §1.4), progress, consuming, limits, tokens and temp-file cleanup."""
+(built as the client does), progress, consuming, limits, tokens and temp-file cleanup."""
 from __future__ import annotations
 
 import asyncio

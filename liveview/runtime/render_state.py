@@ -1,0 +1,47 @@
+"""What the client of one joined view holds, kept by the runtime (never on the user's socket).
+
+The tree the client has is what the next render is diffed against; the title sent last is
+only sent again when it changes. Per-view state of later features (live component ids and
+their trees, stream refs) belongs here too, next to the tree it is diffed with.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.diff import diff_tree
+from ..core.wire import EVENTS, TITLE
+from .hosted import HostedSocket
+
+
+class RenderState:
+    """The rendered state of one joined view as its client holds it."""
+
+    def __init__(self) -> None:
+        #: The tree the client holds (None before the join render).
+        self.tree: dict[str, Any] | None = None
+        #: The title the client shows (None: never sent).
+        self.title: str | None = None
+
+    def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
+        """The join's `rendered`: the whole tree, with title and pushed events."""
+        self.tree = tree
+        rendered = dict(tree)  # title and events must not land in the held copy
+        self._add_title_and_events(rendered, socket)
+        return rendered
+
+    def diff(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
+        """What changed since the client's tree (maybe empty); the client now holds `tree`."""
+        diff = diff_tree(self.tree, tree)
+        if diff is tree:  # a whole new tree: title and events must not land in the held copy
+            diff = dict(tree)
+        self.tree = tree
+        self._add_title_and_events(diff, socket)
+        return diff
+
+    def _add_title_and_events(self, rendered: dict[str, Any], socket: HostedSocket) -> None:
+        if socket.live_title is not None and socket.live_title != self.title:
+            rendered[TITLE] = str(socket.live_title)
+            self.title = socket.live_title
+        if socket.pending_events:
+            rendered[EVENTS] = [[name, value] for name, value in socket.pending_events]
+            socket.pending_events.clear()

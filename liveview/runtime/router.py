@@ -1,0 +1,116 @@
+"""Where each frame of one websocket goes, by topic, all in one table.
+
+`phoenix` (heartbeats) is answered here; `lv:<view id>` topics go to their `ViewChannel`;
+`lvu:<entry ref>` topics to their `UploadChannel`, side by side. The router owns both tables:
+a topic is routed while it is in one, and a join replaces whatever held the topic before.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..core import protocol as p
+from .outbound import Send
+from .uploads import UploadChannel, open_upload_channel
+from .view_channel import ViewChannel
+
+logger = logging.getLogger(__name__)
+
+
+class TopicRouter:
+    """The topics joined on one websocket and what runs each of them."""
+
+    def __init__(self, send: Send, scope: dict[str, Any]):
+        self._send = send
+        self.scope = scope
+        self.views: dict[str, ViewChannel] = {}
+        self.uploads: dict[str, UploadChannel] = {}
+        self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None]]], ...] = (
+            (p.LV_TOPIC_PREFIX, self._route_view),
+            (p.UPLOAD_TOPIC_PREFIX, self._route_upload),
+        )
+
+    async def route(self, frame: p.Frame) -> None:
+        """Send `frame` to where its topic lives (or refuse it)."""
+        if frame.topic == p.PHOENIX_TOPIC:
+            if frame.event == p.HEARTBEAT:
+                await self._send(p.reply(None, frame.ref, frame.topic))
+            else:
+                await self._unmatched(frame)
+            return
+        for prefix, route in self._routes:
+            if frame.topic.startswith(prefix):
+                await route(frame)
+                return
+        await self._unmatched(frame)
+
+    async def stop_all(self) -> None:
+        """The websocket is gone: stop every view (and with them their uploads)."""
+        for view in list(self.views.values()):
+            await view.stop()
+        self.uploads.clear()
+
+    # lv: ------------------------------------------------------------------------------------
+    async def _route_view(self, frame: p.Frame) -> None:
+        view = self.views.get(frame.topic)
+        if frame.event == p.JOIN:
+            if view is not None:
+                # A rejoin or live navigation reuses the topic: the old view ends first.
+                await view.stop()
+                await view.out.close()
+            self.views[frame.topic] = ViewChannel(
+                frame, send=self._send, scope=self.scope, close_upload=self.close_upload,
+                on_stop=self._view_stopped)
+        elif view is None or (frame.join_ref is not None and frame.join_ref != view.join_ref):
+            await self._stale(frame)
+        elif isinstance(frame.payload, bytes):
+            logger.warning("%s: binary %r frame refused (only upload topics take binary)",
+                           frame.topic, frame.event)
+            await view.out.refuse(frame.ref, "binary frames are only for upload topics")
+        else:
+            view.post(frame)
+
+    def _view_stopped(self, view: ViewChannel) -> None:
+        if self.views.get(view.topic) is view:
+            del self.views[view.topic]
+
+    # lvu: -----------------------------------------------------------------------------------
+    async def _route_upload(self, frame: p.Frame) -> None:
+        channel = self.uploads.get(frame.topic)
+        if frame.event == p.JOIN:
+            if channel is not None:
+                await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                                         {"reason": "already_registered"}, ok=False))
+                return
+            channel = await open_upload_channel(frame, self._send, self.views.get)
+            if channel is not None:
+                self.uploads[frame.topic] = channel
+        elif channel is None or frame.join_ref != channel.out.join_ref:
+            await self._stale(frame)
+        else:
+            await channel.handle(frame)
+            if channel.closed:
+                self.uploads.pop(frame.topic, None)
+
+    async def close_upload(self, entry_ref: str) -> None:
+        """Close the upload channel of an entry the view removed, if it is open."""
+        channel = self.uploads.pop(p.UPLOAD_TOPIC_PREFIX + entry_ref, None)
+        if channel is not None:
+            await channel.close()
+
+    # Frames for no joined topic -----------------------------------------------------------------
+    async def _stale(self, frame: p.Frame) -> None:
+        if frame.event == p.LEAVE:
+            # The client leaves after server-side closes too; always fine.
+            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic))
+        else:
+            await self._unmatched(frame)
+
+    async def _unmatched(self, frame: p.Frame) -> None:
+        client = self.scope.get("client")
+        logger.info("%s on unmatched topic %r from %s", frame.event, frame.topic,
+                    f"{client[0]}:{client[1]}" if client else "unknown client")
+        if frame.ref is not None:
+            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                                     {"reason": p.REASON_UNMATCHED_TOPIC}, ok=False))

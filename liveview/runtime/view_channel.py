@@ -1,0 +1,393 @@
+"""One joined `lv:` topic: a LiveView run as an actor with an ordered mailbox.
+
+Client frames, pub/sub messages, timer ticks and upload failures for one view go through one
+queue and are handled one at a time, in arrival order, while the consumer keeps reading (and
+answering heartbeats). Handlers record effects on the socket; after each one,
+`_render_result` applies them (navigation, closed uploads), renders, and hands the diff to
+`Outbound.render_result`, the one rule for what goes out.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from .. import db, pubsub
+from ..callbacks import call_user
+from ..conf import liveview_settings
+from ..core import protocol as p
+from ..core.payloads import decode_event_value
+from ..core.wire import REPLY
+from ..events import InfoEvent
+from ..exceptions import JoinRefused, ProtocolError
+from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
+from ..navigation import Navigation
+from ..rendering import render_view
+from ..routing import dotted_path, resolve_live, route_params
+from ..sessions import current_session_user
+from ..timers import Timers
+from ..uploads import UploadManager
+from . import uploads
+from .hosted import HostedSocket, HostedView
+from .join import verify_join
+from .outbound import Outbound, Send
+from .render_state import RenderState
+
+logger = logging.getLogger(__name__)
+
+# A view's disconnect() may broadcast; it must not hold up the socket's shutdown for long.
+DISCONNECT_TIMEOUT = 5.0
+# A handle_params that patches again, and again...: the patch loop is cut here.
+MAX_PATCHES = 10
+
+
+class _Closed(Exception):
+    """The view navigated away or left; the actor ends."""
+
+
+class InternalMessage(Protocol):
+    """Server-side work posted to a view's mailbox (e.g. an upload that failed)."""
+
+    name: str
+
+    def apply(self, manager: UploadManager) -> bool: ...
+
+
+class ViewChannel:
+    """Runs one LiveView for one `lv:<id>` topic of one websocket."""
+
+    def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
+                 close_upload: Callable[[str], Awaitable[None]],
+                 on_stop: Callable[[ViewChannel], None]):
+        self.topic = join.topic
+        self.view_id = join.topic[len(p.LV_TOPIC_PREFIX):]
+        self.join_ref = join.join_ref or join.ref
+        self.scope = scope
+        self.out = Outbound(send, self.topic, self.join_ref)
+        self.render_state = RenderState()
+        self.timers = Timers(self.post_info)
+        self.view: HostedView | None = None
+        self.socket: HostedSocket | None = None
+        self.closed = False
+        self._close_upload = close_upload
+        self._on_stop = on_stop
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._queue.put_nowait(join)
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic)
+
+    # Mailbox -------------------------------------------------------------------------------
+    def post(self, frame: p.Frame) -> None:
+        """Queue a client frame for this view."""
+        if not self.closed:
+            self._queue.put_nowait(frame)
+
+    def post_info(self, event: Any) -> None:
+        """Queue a pub/sub message or timer tick for `handle_info`."""
+        if not self.closed:
+            self._queue.put_nowait(event if isinstance(event, InfoEvent) else InfoEvent(str(event)))
+
+    def post_internal(self, item: InternalMessage) -> None:
+        """Queue server-side work for this view (see InternalMessage)."""
+        if not self.closed:
+            self._queue.put_nowait(item)
+
+    @property
+    def upload_manager(self) -> UploadManager | None:
+        """The view's uploads, once it is joined."""
+        return self.socket.upload_manager if self.socket is not None else None
+
+    async def stop(self) -> None:
+        """End the view: timers, its `disconnect()`, pub/sub, uploads, then forget it.
+
+        Every step runs even if an earlier one fails (each failure is logged), so a view
+        never stays subscribed or ticking after it stopped.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        self.timers.cancel_all()
+        if asyncio.current_task() is not self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self._disconnect_view()
+        try:
+            await pubsub.unsubscribe_all(self)
+        except Exception:
+            logger.exception("%s: leaving pub/sub topics failed", self.topic)
+        manager = self.upload_manager
+        if manager is not None:
+            manager.shutdown()  # temp files go with the view
+            await self._close_released_uploads()
+        self._on_stop(self)
+
+    async def _run(self) -> None:
+        timeout = liveview_settings.HANDLER_TIMEOUT
+        while not self.closed:
+            item = await self._queue.get()
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._handle(item)
+            except _Closed:
+                break
+            except JoinRefused as refused:
+                logger.info("join of %s refused: %s", self.topic, refused)
+                await self.out.reply(item.ref, refused.response, ok=False)
+                break
+            except Exception as exc:
+                await self._crash(item, exc)
+                break
+            finally:
+                db.schedule_connection_cleanup()
+        if not self.closed:
+            await self.stop()
+
+    async def _crash(self, item: Any, exc: BaseException) -> None:
+        if isinstance(item, p.Frame):
+            name = item.payload.get("event") if isinstance(item.payload, dict) else None
+            what = f"{item.event} {name!r}" if isinstance(name, str) else item.event
+        else:
+            what = f"info {item.name!r}"
+        if isinstance(exc, TimeoutError):
+            logger.error("%s: %s handler still running after %ss; restarting the view",
+                         self.topic, what, liveview_settings.HANDLER_TIMEOUT)
+        else:
+            logger.exception("%s: %s handler raised; restarting the view", self.topic, what,
+                             exc_info=exc)
+        if isinstance(item, p.Frame) and item.event == p.JOIN:
+            # As a Phoenix channel whose join crashed: the join gets an error reply.
+            await self.out.refuse(item.ref, "join crashed")
+        else:
+            # phx_error only: the client shows the error state, rejoins, mounts afresh.
+            await self.out.error()
+
+    # Dispatch ------------------------------------------------------------------------------
+    async def _handle(self, item: Any) -> None:
+        if isinstance(item, InfoEvent):
+            await self._info(item)
+        elif isinstance(item, p.Frame):
+            handler = self._handlers.get(item.event)
+            if handler is None:
+                logger.warning("%s: unknown event %r refused", self.topic, item.event)
+                await self.out.refuse(item.ref, f"unknown event {item.event!r}")
+                return
+            try:
+                await handler(self, item)
+            except ProtocolError as exc:  # a malformed request: refused, the view goes on
+                logger.warning("%s: %s refused: %s", self.topic, item.event, exc)
+                await self.out.refuse(item.ref, str(exc))
+        elif item.apply(self._socket.upload_manager):
+            await self._render_result()
+
+    async def _join(self, frame: p.Frame) -> None:
+        payload = frame.payload
+        route, static = verify_join(payload, self.view_id, self.scope)
+        # Read again at every join: the websocket's may predate a logout in another tab.
+        session, user = await current_session_user(self.scope)
+        view: HostedView = route.view_class(**route.initkwargs)
+        if not await call_user(view.has_access, user):
+            # The client reloads the page; the HTTP render sends it to login (or 403).
+            raise JoinRefused({"reason": p.REASON_UNAUTHORIZED},
+                              f"{dotted_path(route.view_class)} refused user "
+                              f"{getattr(user, 'pk', None)!r} (has_access is false)")
+        socket = view.socket_class(view_id=self.view_id, mailbox=self, timers=self.timers,
+                                   session=session, user=user, scope=self.scope)
+        self.view, self.socket = view, socket
+        socket.flash = join_flash(payload, static)
+        await call_user(view.mount, socket, session)
+        self._refuse_if_navigating()
+        url = route.url
+        await call_user(view.handle_params, url, route_params(url.query, route.kwargs), socket)
+        response: dict[str, Any] = {}
+        patch = await self._follow_patches()
+        if patch is not None:
+            response["live_patch"] = {"kind": patch.history, "to": patch.to}
+        self._refuse_if_navigating()
+        rendered = self.render_state.full(await render_view(view, socket), socket)
+        socket.flash_new = {}
+        response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
+        await self.out.reply(frame.ref, response)
+
+    def _refuse_if_navigating(self) -> None:
+        """Navigation away during mount: the join answers with where to go instead."""
+        nav = self._socket.navigation
+        if nav is None or nav.kind == "patch":
+            return
+        self._socket.navigation = None
+        nav = self._live_or_full(nav)
+        if nav.kind == "redirect":
+            raise JoinRefused({"redirect": self._nav_payload(nav)},
+                              f"mount redirected to {nav.to}")
+        raise JoinRefused({"live_redirect": self._nav_payload(nav)},
+                          f"mount navigated to {nav.to}")
+
+    async def _event(self, frame: p.Frame) -> None:
+        payload = frame.payload
+        event = payload.get("event")
+        if not isinstance(event, str):
+            raise ProtocolError("event name missing")
+        if event == CLEAR_FLASH_EVENT:
+            await self._clear_flash(frame)
+            return
+        if event.startswith("lv:"):
+            raise ProtocolError(f"unknown event {event!r}")
+        if "uploads" in payload:  # files chosen in a phx-change: known before handle_event
+            uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
+                                            self.topic)
+        value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
+        result = await call_user(self._view.handle_event, event, value, self._socket)
+        hook_reply = result if payload.get("type") == "hook" else None
+        await self._render_result(frame.ref, hook_reply=hook_reply)
+
+    async def _clear_flash(self, frame: p.Frame) -> None:
+        try:
+            clear_flash_event(self._socket, frame.payload.get("value"))
+        except ValueError as exc:
+            raise ProtocolError(str(exc)) from None
+        await self._render_result(frame.ref)
+
+    async def _live_patch(self, frame: p.Frame) -> None:
+        url = frame.payload.get("url")
+        route = resolve_live(url) if isinstance(url, str) else None
+        if route is None or route.view_class is not type(self._view):
+            # Another view (or none): the client live-redirects, or loads the page in full.
+            await self.out.reply(frame.ref, {"link_redirect": True})
+            return
+        await call_user(self._view.handle_params, route.url,
+                        route_params(route.url.query, route.kwargs), self._socket)
+        await self._render_result(frame.ref)
+
+    async def _leave(self, frame: p.Frame) -> None:
+        await self.out.reply(frame.ref)
+        await self.out.close()
+        raise _Closed
+
+    async def _cids_will_destroy(self, frame: p.Frame) -> None:
+        await self.out.reply(frame.ref)
+
+    async def _cids_destroyed(self, frame: p.Frame) -> None:
+        # No live components yet: nothing was marked, so nothing is deleted.
+        await self.out.reply(frame.ref, {"cids": []})
+
+    async def _allow_upload(self, frame: p.Frame) -> None:
+        response = uploads.preflight(self._socket.upload_manager, frame.payload,
+                                     view_id=self.view_id, join_ref=self.join_ref,
+                                     topic=self.topic)
+        await self._render_result(frame.ref, response)
+
+    async def _progress(self, frame: p.Frame) -> None:
+        entry = uploads.progress(self._socket.upload_manager, frame.payload)
+        callback = entry.config.progress_callback if entry is not None else None
+        if callback is not None:
+            await call_user(callback, entry, self._socket)
+        await self._render_result(frame.ref)
+
+    async def _info(self, event: InfoEvent) -> None:
+        self.timers.taken(event)
+        await call_user(self._view.handle_info, event, self._socket)
+        await self._render_result()
+
+    _handlers: dict[str, Callable[[ViewChannel, p.Frame], Awaitable[None]]] = {
+        p.JOIN: _join,
+        p.EVENT: _event,
+        p.LIVE_PATCH: _live_patch,
+        p.LEAVE: _leave,
+        p.CIDS_WILL_DESTROY: _cids_will_destroy,
+        p.CIDS_DESTROYED: _cids_destroyed,
+        p.ALLOW_UPLOAD: _allow_upload,
+        p.PROGRESS: _progress,
+    }
+
+    # After every handler: the one way out --------------------------------------------------------
+    async def _render_result(self, ref: str | None = None,
+                             response: dict[str, Any] | None = None, *,
+                             hook_reply: Any = None) -> None:
+        """Apply what the handler asked for, render, and send the result.
+
+        `ref` is the client request the handler answers (None for pub/sub, timers and upload
+        failures): it always gets a reply. A navigation away answers it and ends the view.
+        """
+        await self._close_released_uploads()
+        patch = await self._follow_patches()
+        nav = self._socket.navigation
+        if nav is not None:
+            self._socket.navigation = None
+            nav = self._live_or_full(nav)
+            event = p.REDIRECT if nav.kind == "redirect" else p.LIVE_REDIRECT
+            await self.out.navigate_away(event, self._nav_payload(nav), ref)
+            raise _Closed
+        if patch is not None:
+            await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
+        self._socket.flash_new = {}
+        diff = self.render_state.diff(await render_view(self._view, self._socket), self._socket)
+        if hook_reply is not None:
+            diff[REPLY] = hook_reply
+        await self.out.render_result(ref, diff, response)
+
+    async def _close_released_uploads(self) -> None:
+        for entry_ref in self._socket.upload_manager.take_released():
+            await self._close_upload(entry_ref)
+
+    async def _follow_patches(self) -> Navigation | None:
+        """Run handle_params for push_patch requests; the last patch is where the URL ends."""
+        last = None
+        for _ in range(MAX_PATCHES):
+            nav = self._socket.navigation
+            if nav is None or nav.kind != "patch":
+                return last
+            self._socket.navigation = None
+            route = resolve_live(nav.to)
+            if route is None or route.view_class is not type(self._view):
+                self._socket.navigation = Navigation("navigate", nav.to, nav.replace)
+                return last
+            await call_user(self._view.handle_params, route.url,
+                            route_params(route.url.query, route.kwargs), self._socket)
+            last = nav
+        raise RuntimeError(f"push_patch loop: handle_params patched {MAX_PATCHES} times in a row")
+
+    def _live_or_full(self, nav: Navigation) -> Navigation:
+        """A live navigation to a URL outside this live session becomes a full redirect."""
+        if nav.kind != "navigate":
+            return nav
+        route = resolve_live(nav.to)
+        if route is None or route.view_class.live_session != self._view.live_session:
+            return Navigation("redirect", nav.to)
+        return nav
+
+    def _nav_payload(self, nav: Navigation) -> dict[str, Any]:
+        """`redirect` / `live_redirect` payload, with the flash the handler set (if any)."""
+        payload: dict[str, Any] = {"to": nav.to}
+        if nav.kind != "redirect":
+            payload["kind"] = nav.history
+        flash = take_flash_token(self._socket)
+        if flash is not None:
+            payload["flash"] = flash
+        return payload
+
+    async def _disconnect_view(self) -> None:
+        """Run the view's optional `disconnect(socket)` once, when a joined view ends.
+
+        It runs for leaves, navigations, rejoins, crashes and dropped sockets, while the
+        view's groups are still joined (e.g. to broadcast that a user left). Not on a crash
+        of the whole process: presence built on it needs an expiry too (docs/realtime.md).
+        """
+        if self.view is None or self.socket is None or self.render_state.tree is None:
+            return
+        try:
+            async with asyncio.timeout(DISCONNECT_TIMEOUT):
+                await call_user(self.view.disconnect, self.socket)
+        except Exception:
+            logger.exception("%s: disconnect() raised", self.topic)
+
+    @property
+    def _view(self) -> HostedView:
+        assert self.view is not None, "view used before join"
+        return self.view
+
+    @property
+    def _socket(self) -> HostedSocket:
+        assert self.socket is not None, "socket used before join"
+        return self.socket
