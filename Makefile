@@ -42,6 +42,7 @@ demo: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: setup
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
