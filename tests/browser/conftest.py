@@ -70,10 +70,10 @@ def browser():
 class BrowserLog:
     """Console messages, uncaught errors and crashes of the pages of one test.
 
-    `errors` holds console.error messages, page errors and crashes; `new_page` fails the test
-    at teardown with those that match no pattern given to `allow()`. Chromium's own 404 for
-    /favicon.ico is ignored. With more than one page, each entry names its page (page 1 is the
-    first one opened)."""
+    `errors` holds console.error messages (failed resource loads included), page errors and
+    crashes; `new_page` fails the test at teardown with those that match no pattern given to
+    `allow()`. With more than one page, each entry names its page (page 1 is the first one
+    opened)."""
 
     def __init__(self):
         self.messages: list[str] = []
@@ -104,8 +104,7 @@ class BrowserLog:
     def on_console(self, msg, label: str) -> None:
         loc = msg.location or {}
         where = f" ({loc.get('url')}:{loc.get('lineNumber')})" if loc.get("url") else ""
-        self._add(f"[console.{msg.type}] {msg.text}{where}", label,
-                  msg.type == "error" and not str(loc.get("url", "")).endswith("/favicon.ico"))
+        self._add(f"[console.{msg.type}] {msg.text}{where}", label, msg.type == "error")
 
     def on_page_error(self, error, label: str) -> None:
         self._add(f"[pageerror] {error.name}: {error.message}\n{error.stack or ''}", label, True)
