@@ -31,6 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 CONNECTED = "[data-phx-main].phx-connected"
+# What Chromium logs (console.error) for each reconnect attempt of the client while the server is
+# down: for tests that stop the server on purpose, to pass to browser_log.allow().
+WS_REFUSED = (r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/live/websocket\?[^']*' failed: "
+              r"Error in connection establishment: net::ERR_CONNECTION_REFUSED")
 DEFAULT_TIMEOUT_MS = 10_000
 
 
