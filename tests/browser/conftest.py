@@ -4,11 +4,16 @@ daphne (or uvicorn) process.
 Fixtures:
   demo_server   package: one daphne process (DEBUG=1, own sqlite copy) shared by the tests
   browser       package: Chromium driven by Playwright (executable /usr/bin/chromium)
-  page          function: a fresh context and page; console errors and page errors fail the
-                test unless the test allowed them with `browser_log.allow(regex)`
-  browser_log   function: what the page logged (see BrowserLog)
+  new_page      function: new_page() opens a page in a fresh browser context
+  page          function: the test's page, new_page()
+  browser_log   function: what the pages logged (see BrowserLog)
   open_live     function: open_live(url) goes to url and waits for the live connection
 plus the server fixtures of tests/support/pytest_servers.py (server_factory, server_pool, ...).
+
+Every page a test opens (through `page`, `new_page`, or as a tab or popup of their contexts)
+is watched: at teardown, a console error, an uncaught page error or a page crash fails the test
+unless the test expects it with `browser_log.allow(regex)`. Allow only a message the test
+provokes on purpose, as narrowly as possible, and say why.
 """
 from __future__ import annotations
 
@@ -26,6 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 CONNECTED = "[data-phx-main].phx-connected"
+# What Chromium logs (console.error) for each reconnect attempt of the client while the server is
+# down: for tests that stop the server on purpose, to pass to browser_log.allow().
+WS_REFUSED = (r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/live/websocket\?[^']*' failed: "
+              r"Error in connection establishment: net::ERR_CONNECTION_REFUSED")
 DEFAULT_TIMEOUT_MS = 10_000
 
 
@@ -63,36 +72,49 @@ def browser():
 
 
 class BrowserLog:
-    """Console messages and uncaught errors of one page.
+    """Console messages, uncaught errors and crashes of the pages of one test.
 
-    `errors` holds console.error messages and page errors; those not matching a pattern given to
-    `allow()` fail the test at teardown. Chromium's own 404 for /favicon.ico is ignored."""
+    `errors` holds console.error messages (failed resource loads included), page errors and
+    crashes; `new_page` fails the test at teardown with those that match no pattern given to
+    `allow()`. With more than one page, each entry names its page (page 1 is the first one
+    opened)."""
 
     def __init__(self):
         self.messages: list[str] = []
         self.errors: list[str] = []
         self._allowed: list[re.Pattern] = []
+        self._pages: list = []
 
     def allow(self, pattern: str) -> None:
         """Expect errors matching `pattern` (re.search) in this test."""
         self._allowed.append(re.compile(pattern))
 
-    def on_console(self, msg) -> None:
-        loc = msg.location or {}
-        where = f" ({loc.get('url')}:{loc.get('lineNumber')})" if loc.get("url") else ""
-        entry = f"[console.{msg.type}] {msg.text}{where}"
+    def watch(self, page) -> None:
+        """Record what `page` logs; watching a page twice records it once."""
+        if any(p is page for p in self._pages):
+            return
+        self._pages.append(page)
+        label = f"page {len(self._pages)}"
+        page.on("console", lambda msg: self.on_console(msg, label))
+        page.on("pageerror", lambda error: self.on_page_error(error, label))
+        page.on("crash", lambda _page: self.on_crash(label))
+
+    def _add(self, entry: str, label: str, error: bool) -> None:
+        entry = f"{label}: {entry}"
         self.messages.append(entry)
-        if msg.type == "error" and not str(loc.get("url", "")).endswith("/favicon.ico"):
+        if error:
             self.errors.append(entry)
 
-    def on_page_error(self, error) -> None:
-        entry = f"[pageerror] {error.name}: {error.message}\n{error.stack or ''}"
-        self.messages.append(entry)
-        self.errors.append(entry)
+    def on_console(self, msg, label: str) -> None:
+        loc = msg.location or {}
+        where = f" ({loc.get('url')}:{loc.get('lineNumber')})" if loc.get("url") else ""
+        self._add(f"[console.{msg.type}] {msg.text}{where}", label, msg.type == "error")
 
-    def on_crash(self, _page) -> None:
-        self.messages.append("[crash] the page crashed")
-        self.errors.append("[crash] the page crashed")
+    def on_page_error(self, error, label: str) -> None:
+        self._add(f"[pageerror] {error.name}: {error.message}\n{error.stack or ''}", label, True)
+
+    def on_crash(self, label: str) -> None:
+        self._add("[crash] the page crashed", label, True)
 
     def unexpected(self) -> list[str]:
         return [e for e in self.errors if not any(p.search(e) for p in self._allowed)]
@@ -110,32 +132,39 @@ def browser_log(request):
 
 @pytest.fixture
 def new_page(browser, browser_log):
-    """Opens pages, each in its own browser context (own cookies and websocket), their
-    console and page errors checked; all closed at teardown."""
+    """new_page() opens a page in a browser context of its own (own cookies and websocket).
+
+    Every page of those contexts is watched, including tabs a test opens itself with
+    `page.context.new_page()` and popups. At teardown the contexts are closed first (so that
+    whatever the pages logged until then has arrived), then any console error, page error or
+    crash that `browser_log.allow()` does not cover fails the test, with the messages listed."""
     contexts = []
 
     def open_page():
         context = browser.new_context()
         contexts.append(context)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context.on("page", browser_log.watch)
         page = context.new_page()
-        page.on("console", browser_log.on_console)
-        page.on("pageerror", browser_log.on_page_error)
-        page.on("crash", browser_log.on_crash)
+        browser_log.watch(page)  # no-op when the "page" event already did it
         return page
 
     yield open_page
-    for context in contexts:
-        context.close()
+    try:
+        for context in contexts:
+            context.close()
+    finally:
+        unexpected = browser_log.unexpected()
+        if unexpected:
+            pytest.fail(f"{len(unexpected)} unexpected JavaScript error(s) in the page(s) "
+                        f"(expect one with browser_log.allow(regex) only if the test provokes "
+                        f"it):\n" + "\n".join(unexpected), pytrace=False)
 
 
 @pytest.fixture
 def page(new_page):
+    """The test's page: new_page(), so checked at teardown like every page of the test."""
     return new_page()
-    unexpected = browser_log.unexpected()
-    if unexpected:
-        pytest.fail("unexpected JavaScript errors in the page:\n" + "\n".join(unexpected),
-                    pytrace=False)
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import WS_REFUSED
+
 pytestmark = pytest.mark.browser
 
 CONNECTED = "[data-phx-main].phx-connected"  # the client adds phx-connected once joined
 DISCONNECTED = "[data-phx-main]:not(.phx-connected)"
-# What Chromium logs for each reconnect attempt while the server is down.
-WS_REFUSED = r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/live/websocket\?.*' failed"
 
 
 def set_marker(page):
@@ -103,6 +103,7 @@ def test_page_recovers_after_server_restart(server_factory, open_live, page, bro
     itself without reloading the document; the new process remounts from the page's URL, so the
     count is back to the ?c= start value (5; the 6 reached before was process memory and is
     gone); and a click after the reconnect works (5 -> 6)."""
+    # The server is stopped on purpose: each reconnect attempt meanwhile is refused.
     browser_log.allow(WS_REFUSED)
     server = server_factory("daphne")
     open_live(server.url + "/counter/?c=5")

@@ -7,11 +7,12 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import WS_REFUSED
+
 pytestmark = pytest.mark.browser
 
 CONNECTED = "[data-phx-main].phx-connected"
 DISCONNECTED = "[data-phx-main]:not(.phx-connected)"
-WS_REFUSED = r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/live/websocket\?.*' failed"
 
 
 def errors_of(page, field):
@@ -60,6 +61,7 @@ def test_submit_shows_every_error(demo_server, open_live, page):
 def test_typed_values_survive_a_server_restart(server_factory, open_live, page, browser_log):
     """The server forgets the view when it stops; on rejoin the client replays the form as a
     phx-change (form recovery), so the values and the errors come back from the new process."""
+    # The server is stopped on purpose: each reconnect attempt meanwhile is refused.
     browser_log.allow(WS_REFUSED)
     server = server_factory("daphne")
     open_live(server.url + "/register/")
