@@ -68,8 +68,8 @@ class UploadEntry:
 
     @property
     def done(self) -> bool:
-        """True once every byte arrived (ready to consume)."""
-        return self.state is EntryState.DONE
+        """True once every byte arrived (it stays true once the entry is consumed)."""
+        return self.state in (EntryState.DONE, EntryState.CONSUMED)
 
     @property
     def preflighted(self) -> bool:
@@ -321,7 +321,7 @@ class UploadConfig:
     def consume_upload_entry(self, ref: str) -> Iterator[ConsumedUpload | None]:
         """The done entry `ref` as an open file (None if not done); deleted afterwards."""
         entry = self.get_entry(ref)
-        if entry is None or not entry.done or entry.path is None:
+        if entry is None or entry.state is not EntryState.DONE or entry.path is None:
             yield None
             return
         handle = open(entry.path, "rb")

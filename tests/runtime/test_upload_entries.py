@@ -68,6 +68,7 @@ def test_an_entry_goes_from_chosen_to_consumed_and_its_file_goes_with_it(temp_di
         assert upload.file.read() == b"hello"
         path = upload.path
     assert entry.state is EntryState.CONSUMED and not os.path.exists(path)
+    assert entry.done  # a consumed entry was done: callbacks may still ask
     assert config.entries == [] and manager.take_released() == ["0"]
     assert manager.take_released() == []
 

@@ -234,6 +234,18 @@ async def test_manual_upload_chunks_progress_and_consume_on_submit(client, temp_
     await up.expect(lambda f: f[2] == "lvu:0" and f[3] == "phx_close")
 
 
+async def test_navigation_from_a_progress_callback_answers_the_progress_request(client,
+                                                                               temp_dir):
+    up = await joined(client, "/t/up/navigate/")
+    await up.choose(file_entry("0", "a.txt", size=5))
+    tokens = (await up.preflight(file_entry("0", "a.txt", size=5)))["response"]["entries"]
+    reply = await up.upload("0", tokens["0"], b"hello")
+    assert reply == {"status": "ok", "response": {"live_redirect": {
+        "to": "/t/up/manual/", "kind": "push"}}}
+    await up.expect(lambda f: f[2] == client.topic and f[3] == "phx_close")
+    assert leftovers(temp_dir) == []  # consumed by the callback, then the view ended
+
+
 async def test_auto_upload_consumed_by_progress_callback(client, temp_dir):
     up = await joined(client, "/t/up/auto/")
     await up.choose(file_entry("0", "a.txt", size=7))

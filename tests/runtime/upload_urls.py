@@ -5,6 +5,7 @@ from . import upload_views
 urlpatterns = [
     path("t/up/manual/", upload_views.ManualUploadView.as_view()),
     path("t/up/auto/", upload_views.AutoUploadView.as_view()),
+    path("t/up/navigate/", upload_views.NavigateWhenDoneView.as_view()),
     path("t/up/big/", upload_views.BigUploadView.as_view()),
     path("t/up/unconnected/", upload_views.UnconnectedUploadView.as_view()),
     path("", include("demo_project.urls")),

@@ -65,6 +65,15 @@ class AutoUploadView(ManualUploadView):
                 socket.context["saved"].append(f"{upload.name}:{upload.size}:{digest}")
 
 
+class NavigateWhenDoneView(AutoUploadView):
+    """Navigates away from the progress callback once the file is in."""
+
+    async def on_progress(self, entry, socket):
+        await super().on_progress(entry, socket)
+        if entry.done:
+            await socket.push_navigate("/t/up/manual/")
+
+
 class BigUploadView(ManualUploadView):
     """One file of any type up to 100 MB, uploaded as soon as chosen (bench/upload.py)."""
 
