@@ -34,10 +34,12 @@ async def render_view(view: Renderable, socket: Any) -> dict[str, Any]:
     the render is redone in the ORM's worker thread.
     """
     context = template_context(socket.context)
-    flash = getattr(socket, "flash", None)
-    if flash is not None and "flash" not in context:
-        # `flash` in every view template, as Phoenix's @flash; a context key of that name wins.
-        context = {**context, "flash": flash}
+    # `flash` and `streams` in every view template, as Phoenix's @flash and @streams;
+    # a context key of the same name wins.
+    extra = {name: value for name in ("flash", "streams")
+             if name not in context and (value := getattr(socket, name, None)) is not None}
+    if extra:
+        context = {**context, **extra}
     try:
         rendered = view.render(context)
     except SynchronousOnlyOperation:

@@ -7,9 +7,11 @@ the view's timers). Nothing here knows the runtime or touches the websocket.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Callable, Generic, TypeGuard, TypeVar, Union
 
 from . import pubsub
+from .core.streams import Stream, Streams
 from .core.uploads import UploadConstraints
 from .exceptions import ConnectedOnlyError
 from .flash import Flash, FlashMixin
@@ -30,7 +32,46 @@ CONNECTED_ONLY = frozenset({
 })
 
 
-class UnconnectedSocket(FlashMixin, Generic[T]):
+class StreamsMixin:
+    """Streams for both sockets: lists sent to the client once, then forgotten by the server.
+
+    Render them with `{% for dom_id, item in streams.<name> %}<li id="{{ dom_id }}">...` inside
+    an element with an `id` and `phx-update="stream"` (see docs/streams.md).
+    """
+
+    #: This view's streams by name (templates see them as `streams`).
+    streams: Streams
+
+    def stream(self, name: str, items: Iterable[Any], *, at: int = -1, reset: bool = False,
+               limit: int | None = None) -> Stream:
+        """Insert `items` into stream `name` (created on first use); `reset=True` first empties
+        it on the client. `at=0` prepends, `limit=n` keeps the first n (-n: the last n)."""
+        stream = self.streams.get_or_create(name)
+        if reset:
+            stream.reset()
+        stream.insert_many(items, at=at, limit=limit)
+        return stream
+
+    def stream_insert(self, name: str, item: Any, *, at: int = -1, limit: int | None = None,
+                      update_only: bool = False) -> None:
+        """Insert `item` (or update it in place when the client already shows its DOM id)."""
+        self.streams.get_or_create(name).insert(item, at=at, limit=limit,
+                                                update_only=update_only)
+
+    def stream_delete(self, name: str, item: Any) -> None:
+        """Remove `item` from the client's stream `name`."""
+        self.streams.get_or_create(name).delete(item)
+
+    def stream_delete_by_dom_id(self, name: str, dom_id: str) -> None:
+        """Remove the element with id `dom_id` from the client's stream `name`."""
+        self.streams.get_or_create(name).delete_by_dom_id(dom_id)
+
+    def stream_configure(self, name: str, *, dom_id: Callable[[Any], str]) -> None:
+        """How items of `name` get their DOM id (default: `<name>-<pk or id>`)."""
+        self.streams.configure(name, dom_id)
+
+
+class UnconnectedSocket(FlashMixin, StreamsMixin, Generic[T]):
     """The socket of the first (HTTP) render: state, title and flash only."""
 
     connected: bool = False
@@ -47,6 +88,7 @@ class UnconnectedSocket(FlashMixin, Generic[T]):
         #: Flash messages by kind, shown by the template as `flash` (see put_flash).
         self.flash: Flash = {}
         self.flash_new: Flash = {}
+        self.streams = Streams()
 
     def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,
                      auto_upload: bool = False, progress: Callable[..., Any] | None = None,
@@ -65,7 +107,7 @@ class UnconnectedSocket(FlashMixin, Generic[T]):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
+class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, Generic[T]):
     """The socket of a view joined over the websocket."""
 
     connected: bool = True
@@ -81,6 +123,7 @@ class ConnectedLiveViewSocket(FlashMixin, Generic[T]):
         #: Flash messages by kind, shown by the template as `flash` (see put_flash).
         self.flash: Flash = {}
         self.flash_new: Flash = {}
+        self.streams = Streams()
         #: Events queued by push_event, sent with the next diff as `e`.
         self.pending_events: list[tuple[str, Any]] = []
         #: Upload configurations of this view (see allow_upload).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..core.streams import Streams
 from ..flash import Flash
 from ..navigation import Navigation
 from ..pubsub import Subscriber
@@ -26,6 +27,7 @@ class HostedSocket(Protocol):
     pending_events: list[tuple[str, Any]]
     navigation: Navigation | None
     upload_manager: UploadManager
+    streams: Streams
 
 
 class SocketFactory(Protocol):

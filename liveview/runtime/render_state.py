@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.diff import diff_tree
+from ..core.streams import forget_stream_items
 from ..core.wire import EVENTS, TITLE
 from .hosted import HostedSocket
 
@@ -24,7 +25,7 @@ class RenderState:
 
     def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """The join's `rendered`: the whole tree, with title and pushed events."""
-        self.tree = tree
+        self._hold(tree, socket)
         rendered = dict(tree)  # title and events must not land in the held copy
         self._add_title_and_events(rendered, socket)
         return rendered
@@ -34,9 +35,16 @@ class RenderState:
         diff = diff_tree(self.tree, tree)
         if diff is tree:  # a whole new tree: title and events must not land in the held copy
             diff = dict(tree)
-        self.tree = tree
+        self._hold(tree, socket)
         self._add_title_and_events(diff, socket)
         return diff
+
+    def _hold(self, tree: dict[str, Any], socket: HostedSocket) -> None:
+        if socket.streams:
+            # Streamed items are sent once: neither side keeps them (memory stays flat).
+            socket.streams.prune()
+            tree = forget_stream_items(tree)
+        self.tree = tree
 
     def _add_title_and_events(self, rendered: dict[str, Any], socket: HostedSocket) -> None:
         if socket.live_title is not None and socket.live_title != self.title:
