@@ -47,7 +47,7 @@ def check_kind(kind: Any, where: str) -> str:
 
 
 class FlashMixin:
-    """`put_flash` / `clear_flash` for both sockets; the channel reads `flash_new`."""
+    """`put_flash` / `clear_flash` for both sockets; the runtime reads `flash_new`."""
 
     flash: Flash
     #: What the running handler put; a navigation carries these (not older messages along).

@@ -77,27 +77,27 @@ class TopicRouter:
 
     # lvu: -----------------------------------------------------------------------------------
     async def _route_upload(self, frame: p.Frame) -> None:
-        channel = self.uploads.get(frame.topic)
+        upload = self.uploads.get(frame.topic)
         if frame.event == p.JOIN:
-            if channel is not None:
+            if upload is not None:
                 await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
                                          {"reason": "already_registered"}, ok=False))
                 return
-            channel = await open_upload_channel(frame, self._send, self.views.get)
-            if channel is not None:
-                self.uploads[frame.topic] = channel
-        elif channel is None or frame.join_ref != channel.out.join_ref:
+            upload = await open_upload_channel(frame, self._send, self.views.get)
+            if upload is not None:
+                self.uploads[frame.topic] = upload
+        elif upload is None or frame.join_ref != upload.out.join_ref:
             await self._stale(frame)
         else:
-            await channel.handle(frame)
-            if channel.closed:
+            await upload.handle(frame)
+            if upload.closed:
                 self.uploads.pop(frame.topic, None)
 
     async def close_upload(self, entry_ref: str) -> None:
         """Close the upload channel of an entry the view removed, if it is open."""
-        channel = self.uploads.pop(p.UPLOAD_TOPIC_PREFIX + entry_ref, None)
-        if channel is not None:
-            await channel.close()
+        upload = self.uploads.pop(p.UPLOAD_TOPIC_PREFIX + entry_ref, None)
+        if upload is not None:
+            await upload.close()
 
     # Frames for no joined topic -----------------------------------------------------------------
     async def _stale(self, frame: p.Frame) -> None:
