@@ -331,9 +331,10 @@ class Row(dict):  # type: ignore[type-arg]
 def keyed_scenarios(draw: Any) -> tuple[str, list[dict[str, Any]]]:
     """A keyed loop over `rows` and 2-8 states of `rows`, each 1-3 edits after the last."""
     body = draw(st.sampled_from(KEYED_BODIES))
-    source = "<ul>{%% for %s %%}%s{%% live_key %s %%}%s{%% empty %%}<p>none</p>{%% endfor %%}</ul>" % (
-        draw(st.sampled_from(KEYED_HEADERS)), draw(st.sampled_from(["", "\n  "])),
-        draw(st.sampled_from(KEYED_KEYS)), body)
+    source = "<ul>{%% for %s %%}%s{%% live_key %s %%}%s{%% empty %%}<p>none</p>" \
+             "{%% endfor %%}</ul>" % (draw(st.sampled_from(KEYED_HEADERS)),
+                                      draw(st.sampled_from(["", "\n  "])),
+                                      draw(st.sampled_from(KEYED_KEYS)), body)
     next_id = 0
 
     def new_row() -> dict[str, Any]:
