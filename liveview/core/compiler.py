@@ -5,7 +5,8 @@ are evaluated here so their text stays in statics; each evaluator repeats the
 matching Django `render()` step by step, on the one real Context, so that state
 kept by other tags (cycle, ifchanged, `as` variables, block.super) behaves
 exactly as in Django. Every other node is rendered by Django itself into one
-opaque string.
+opaque string. A `{% live_key %}` first in a for body is taken out of the body's
+plan and evaluated per entry, giving the comprehension its keys (see `keyed`).
 """
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import NodeList
 
+from liveview.core import compiler
 from liveview.core.keyed import KeyedEntries, LiveKeyNode, unique_keys
 from liveview.core.render import render_tree
 from liveview.core.tree import tree_to_html
@@ -144,6 +146,21 @@ def test_misplaced_in_a_loop_is_a_syntax_error_on_the_first_live_render(
     # Whatever the data: every loop of a template is checked when it is compiled.
     with pytest.raises(TemplateSyntaxError, match=message):
         render_tree(template, {"rows": [], "x": False})
+
+
+def test_a_key_node_the_loop_did_not_take_out_is_refused() -> None:
+    # The parser only lets the tag into for bodies, where the loop takes it out; a node
+    # list built by hand (or by some other tag) that holds one is an error, not a slot.
+    node = make_engine({"t": "{% for r in rows %}{% live_key r %}{% endfor %}"}).get_template(
+        "t").nodelist[0].nodelist_loop[0]
+    with pytest.raises(TemplateSyntaxError, match="is not directly in a {% for %} loop's body"):
+        compiler.plan_for(NodeList([node]))
+
+
+def test_inside_an_opaque_tag_the_key_changes_nothing() -> None:
+    tree = keyed_tree("{% spaceless %}{% for r in rows %}{% live_key r.id %} <i>{{ r.id }}</i> "
+                      "{% endfor %}{% endspaceless %}", {"rows": ROWS})
+    assert tree == {"s": ["", ""], "0": "<i>7</i><i>3</i>"}
 
 
 def test_key_errors_surface_as_in_django() -> None:
