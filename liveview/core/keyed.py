@@ -116,7 +116,9 @@ class KeyedEntries(dict):  # type: ignore[type-arg]
     A dict like any other `"k"` object: equality, JSON and the client see only its
     items. `entry_keys` holds the key of entry 0, 1, … in order, or None when this
     render's keys are unusable (a duplicate or an unhashable key); the diff then
-    compares entries by position, which is always correct, just larger.
+    compares entries by position, which is always correct, just larger. (A by-key
+    diff is correct too whatever the keys, since each entry is diffed against the
+    old entry it names; with duplicates, which one that is would be arbitrary.)
     """
 
     __slots__ = ("entry_keys",)
