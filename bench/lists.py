@@ -75,7 +75,8 @@ EDITS: list[tuple[str, Callable[[Rows], Rows], int | None]] = [
      + rows[501:], 150),
     ("append one row", lambda rows: rows + [row(ROWS)], None),
     ("delete a middle row", lambda rows: rows[:500] + rows[501:], None),
-    ("swap two adjacent rows", lambda rows: moved(rows, 500, 501), None),
+    ("swap rows 100 and 900", lambda rows: rows[:100] + [rows[900]] + rows[101:900]
+     + [rows[100]] + rows[901:], None),
     ("reverse the list", lambda rows: rows[::-1], None),
 ]
 
