@@ -5,7 +5,8 @@ are evaluated here so their text stays in statics; each evaluator repeats the
 matching Django `render()` step by step, on the one real Context, so that state
 kept by other tags (cycle, ifchanged, `as` variables, block.super) behaves
 exactly as in Django. Every other node is rendered by Django itself into one
-opaque string.
+opaque string. A `{% live_key %}` first in a for body is taken out of the body's
+plan and evaluated per entry, giving the comprehension its keys (see `keyed`).
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from django.template.loader_tags import (
 
 from django.utils.html import escape
 
+from .keyed import KeyedEntries, LiveKeyNode, misplaced, split_loop_key, unique_keys
 from .plan import Plan, Slot
 from .wire import KEYED, KEYED_COUNT, STATIC
 
@@ -83,6 +85,9 @@ def _compile(nodelist: NodeList) -> Plan:
         kind = type(node)
         if kind is TextNode:
             text.append(node.s)
+        elif kind is LiveKeyNode:
+            # The one legal place, first in a loop body, is taken out by _for.
+            raise misplaced(node, "is not directly in a {% for %} loop's body")
         elif kind not in _SILENT:
             statics.append("".join(text))
             text = []
@@ -167,7 +172,9 @@ def _if(node: IfNode) -> Slot:
 
 
 def _for(node: ForNode) -> Slot:
-    body = plan_for(node.nodelist_loop)
+    key_node, loop_body = split_loop_key(node)
+    key_of = None if key_node is None else _key(key_node)
+    body = plan_for(loop_body)
     empty = plan_for(node.nodelist_empty) if node.nodelist_empty else None
     statics, slots = body.statics, body.slots
     loopvars, sequence, is_reversed = node.loopvars, node.sequence, node.is_reversed
@@ -189,7 +196,8 @@ def _for(node: ForNode) -> Slot:
                     return "" if empty is None else empty.render(context)
                 if is_reversed:
                     values = reversed(values)
-                entries: dict[str, Any] = {}
+                entries: dict[str, Any] = {} if key_of is None else KeyedEntries()
+                keys: list[Any] = []
                 loop_dict = context["forloop"] = {"parentloop": parentloop}
                 for i, item in enumerate(values):
                     loop_dict["counter0"] = i
@@ -210,15 +218,36 @@ def _for(node: ForNode) -> Slot:
                                 ),
                             )
                         context.update(dict(zip(loopvars, item)))
+                        if key_of is not None:
+                            # First, as Django renders the key tag before the rest of the body.
+                            keys.append(key_of(context))
                         entries[str(i)] = {key: s(context) for key, s in slots}
                         context.pop()
                     else:
                         context[loopvar] = item
+                        if key_of is not None:
+                            keys.append(key_of(context))
                         entries[str(i)] = {key: s(context) for key, s in slots}
                 # Counted, not len_values: an odd sequence may iterate a different length.
                 entries[KEYED_COUNT] = len(entries)
+                if key_of is not None:
+                    entries.entry_keys = unique_keys(keys)  # type: ignore[attr-defined]
                 return {STATIC: statics, KEYED: entries}
         except Exception as exc:
+            _annotate(exc, node, context)
+            raise
+
+    return slot
+
+
+def _key(node: LiveKeyNode) -> Slot:
+    key = node.key
+
+    def slot(context: Context) -> Any:
+        try:
+            return key(context)
+        except Exception as exc:
+            # The key tag is the culprit, as in Django's render, not the loop around it.
             _annotate(exc, node, context)
             raise
 

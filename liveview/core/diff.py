@@ -1,16 +1,20 @@
-"""The minimal wire diff between the tree the client holds and a new tree (protocol.md §4.3).
+"""The minimal wire diff between the tree the client holds and a new tree.
 
 Per slot: unchanged → left out; same statics → recurse and send only what
 changed; different statics or a different kind of value → the new value whole
-(with its "s" and every dynamic). Comprehensions are diffed by position: a
-changed entry sends only its changed dynamics, a new entry is sent whole, and
-"kc" carries the new length. No moves are emitted, so "km" is never needed.
+(with its "s" and every dynamic).
+
+Comprehensions (for loops) are diffed by position unless both renders carry
+keys (`{% live_key %}`): a changed entry sends only its changed dynamics, a new
+position is sent whole, and "kc" carries the new length. Keyed comprehensions
+are matched by key instead, so a shifted entry costs its old index, not its
+content; see `_diff_by_key`.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .wire import KEYED, KEYED_COUNT, STATIC
+from .wire import KEYED, KEYED_COUNT, KEYED_MOVES, STATIC
 
 
 def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +56,15 @@ def _diff_value(prev: Any, value: Any) -> Any:
 
 
 def _diff_keyed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    old_keys = getattr(old, "entry_keys", None)
+    new_keys = getattr(new, "entry_keys", None)
+    # Keys in the same order match by position anyway, and then this is the cheaper walk.
+    if old_keys is None or new_keys is None or old_keys == new_keys:
+        return _diff_by_position(old, new)
+    return _diff_by_key(old, new, old_keys, new_keys)
+
+
+def _diff_by_position(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     old_count = old[KEYED_COUNT]
     new_count = new[KEYED_COUNT]
@@ -69,6 +82,51 @@ def _diff_keyed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         if change:
             out[key] = change
     if not out and new_count == old_count:
+        return {}
+    out[KEYED_COUNT] = new_count
+    return {KEYED: out}
+
+
+def _diff_by_key(
+    old: dict[str, Any], new: dict[str, Any], old_keys: tuple[Any, ...], new_keys: tuple[Any, ...]
+) -> dict[str, Any]:
+    """Entries matched by key. Every key of the output is a position in the new list.
+
+    The phoenix_live_view client (`mergeKeyed`) reads a move from a copy of the old
+    entries taken before anything merges, and merges a plain object at position i
+    into the entry it held at i. So for the entry now at i:
+    - same key, same position: its changed dynamics (an object), or nothing;
+    - same key, moved from j: `j` when unchanged, `[j, changed dynamics]` otherwise,
+      with "km": true on the comprehension (the client reads moves only then);
+    - a new key: every dynamic (an object), which overwrites all of the entry the
+      client held at i, or fills a position it did not have.
+    Positions past the new count are dropped by "kc"; removed keys need nothing else.
+    """
+    old_index = {key: index for index, key in enumerate(old_keys)}
+    out: dict[str, Any] = {}
+    moved = False
+    for i, key in enumerate(new_keys):
+        position = str(i)
+        entry = new[position]
+        j = old_index.get(key)
+        if j is None:
+            out[position] = entry
+            continue
+        prev = old[str(j)]
+        same = prev is entry or prev == entry
+        if j == i:
+            if not same:
+                change = _diff_dynamics(prev, entry)
+                if change:
+                    out[position] = change
+            continue
+        moved = True
+        change = {} if same else _diff_dynamics(prev, entry)
+        out[position] = [j, change] if change else j
+    if moved:
+        out[KEYED_MOVES] = True
+    new_count = new[KEYED_COUNT]
+    if not out and new_count == old[KEYED_COUNT]:
         return {}
     out[KEYED_COUNT] = new_count
     return {KEYED: out}

@@ -108,6 +108,9 @@ def _merge_keyed(target: dict[str, Any], source: dict[str, Any]) -> dict[str, An
     old = target.get(KEYED)
     if old is None:
         raise ValueError("keyed diff merged into a node that is not a comprehension")
+    # Each position appears once in a diff, so `entries` still holds the old entry at a
+    # position when its own key is merged; moves read `old`, as the client reads its
+    # copy of the entries taken before the merge.
     entries = dict(old)
     for key, entry in source.items():
         if key in (KEYED_COUNT, KEYED_MOVES):
@@ -116,11 +119,14 @@ def _merge_keyed(target: dict[str, Any], source: dict[str, Any]) -> dict[str, An
             if not source.get(KEYED_MOVES):
                 # The 1.2.12 client crashes on `undefined.k` here.
                 raise ValueError(f"keyed move at {key} without {KEYED_MOVES}: true")
-            if isinstance(entry, list):
-                old_index, entry_diff = entry
-                entries[key] = _merge_into(old[str(old_index)], entry_diff)
-            else:
-                entries[key] = old[str(entry)]
+            old_index, entry_diff = entry if isinstance(entry, list) else (entry, None)
+            valid = isinstance(old_index, int) and not isinstance(old_index, bool)
+            moved = old.get(str(old_index)) if valid else None
+            if not isinstance(moved, dict):
+                # The client would hold `undefined` there and fail on the next render.
+                raise ValueError(f"keyed move at {key} from {old_index!r}, which the client "
+                                 f"does not have (kc was {old[KEYED_COUNT]})")
+            entries[key] = moved if entry_diff is None else _merge_into(moved, entry_diff)
         elif isinstance(entry, dict):
             entries[key] = _merge_into(entries.get(key) or {}, entry)
     count = source[KEYED_COUNT]

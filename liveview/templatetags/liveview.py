@@ -1,4 +1,5 @@
-"""`{% load liveview %}`: layout pieces (head, title), live navigation links and flash."""
+"""`{% load liveview %}`: layout pieces (head, title), live navigation links, flash, uploads
+and `{% live_key %}` for keyed loops."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from ..conf import liveview_settings
+from ..core.keyed import TAG as LIVE_KEY_TAG, live_key
 
 register = template.Library()
+
+# `{% for row in rows %}{% live_key row.id %}…{% endfor %}`: the loop's entries are diffed
+# by key (see liveview.core.keyed). The tag renders nothing.
+register.tag(LIVE_KEY_TAG, live_key)
 
 
 @register.simple_tag(takes_context=True)

@@ -92,9 +92,35 @@ REPORT = _evolve(
     lambda s: s.update(people=[]),
 )
 
+def _task(i: int, **changes: Any) -> dict[str, Any]:
+    task = {"id": i, "title": f"Task <{i}>", "done": False, "labels": ["home", "w&rk"][: i % 3]}
+    task.update(changes)
+    return task
+
+
+def _reorder(*ids: int) -> Any:
+    def edit(state: dict[str, Any]) -> None:
+        by_id = {task["id"]: task for task in state["tasks"]}
+        state["tasks"] = [by_id[i] if i in by_id else _task(i) for i in ids]
+    return edit
+
+
+# A keyed list ({% live_key %}): new tasks on top, done ones moved down, one deleted.
+TASKS = _evolve(
+    {"tasks": [_task(i) for i in range(1, 6)]},
+    _reorder(6, 1, 2, 3, 4, 5),
+    _set("tasks.2.done", True),
+    _reorder(6, 1, 3, 4, 5, 2),
+    _reorder(6, 3, 4, 5, 2),
+    _set("tasks.0.labels", ["w&rk", "home"]),
+    lambda s: s.update(tasks=[]),
+    _reorder(2, 7),
+)
+
 #: template name -> states rendered one after the other.
 CORPUS: dict[str, list[dict[str, Any]]] = {
     "corpus/table.html": TABLE,
     "corpus/form.html": FORM,
     "corpus/report.html": REPORT,
+    "corpus/tasks.html": TASKS,
 }

@@ -3,8 +3,12 @@
 A template set is main.html (standalone, or extending base.html directly or
 through mid.html), base.html with nested blocks, and two includes. Fragments
 mix text, variables with filters, if/elif/else, for (empty, reversed,
-unpacking, nesting, forloop), with, include, autoescape and opaque tags,
-including the stateful ones (cycle, ifchanged, regroup, firstof/simple tag `as`).
+unpacking, nesting, forloop, keyed with {% live_key %}), with, include,
+autoescape and opaque tags, including the stateful ones (cycle, ifchanged,
+regroup, firstof/simple tag `as`).
+
+`keyed_scenarios` is a keyed table and a run of list edits (insert, delete,
+move, update) on rows with unique ids.
 """
 from __future__ import annotations
 
@@ -44,6 +48,9 @@ LOOPS = (  # (for header, names it brings into scope)
     ("x in missing", ("x",)),
     ("g in grp", ("g.grouper", "g.list")),
 )
+#: Keys a loop may declare, per loop variable; duplicates are likely (and must be safe).
+KEYS = {"x": ("x", "x|lower"), "k": ("k",), "r": ("r.name", "r.n|add:0"), "g": ("g.grouper",),
+        "t": ("t",)}
 LEAVES = ('{% cycle "c1" "<c2>" %}', '{% cycle "r1" "r2" as cyc %}',
           '{% cycle REF "z" as cyc silent %}', '{% firstof none missing REF "z" %}',
           "{% firstof REF flag as fo %}", "{% widthratio n 10 100 %}",
@@ -104,7 +111,7 @@ def element(draw: Any, depth: int, scope: tuple[str, ...], includes: tuple[str, 
     if kind == "for":
         loops = LOOPS + ((("t in r.tags", ("t",)),) if "r.name" in scope else ())
         header, names = draw(st.sampled_from(loops))
-        out = "{%% for %s %%}%s" % (header, inner(names + FORLOOP))
+        out = "{%% for %s %%}%s%s" % (header, draw(loop_key(header)), inner(names + FORLOOP))
         if draw(st.booleans()):
             out += "{% empty %}" + inner()
         return out + "{% endfor %}"
@@ -113,6 +120,14 @@ def element(draw: Any, depth: int, scope: tuple[str, ...], includes: tuple[str, 
             draw(refs), draw(st.sampled_from(FILTERS)), draw(refs), inner(("v",)))
     opener, closer = draw(st.sampled_from(WRAPS))
     return opener + inner() + closer
+
+
+def loop_key(header: str) -> st.SearchStrategy[str]:
+    """Nothing, or a {% live_key %} (with optional whitespace) for a loop with `header`."""
+    keys = KEYS[header.split()[0].rstrip(",")] + ("forloop.counter",)
+    tag = st.builds("{}{{% live_key {} %}}".format, st.sampled_from(["", "\n  "]),
+                    st.sampled_from(keys))
+    return st.one_of(st.just(""), tag)
 
 
 @st.composite
@@ -219,7 +234,7 @@ def scenarios(draw: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
     templates = draw(template_sets())
     header, names = draw(st.sampled_from(LOOPS[:4]))
     body = draw(fragment(2, names + FORLOOP, INCLUDE_NAMES, min_size=1))
-    loop = "{%% for %s %%}<li>%s</li>{%% endfor %%}" % (header, body)
+    loop = "{%% for %s %%}%s<li>%s</li>{%% endfor %%}" % (header, draw(loop_key(header)), body)
     # Outside any block, base.html renders it whatever main.html overrides.
     templates["base.html"] += loop
     if "{% extends" not in templates["main.html"]:
@@ -244,10 +259,22 @@ def _edited(key: str, value: Any) -> st.SearchStrategy[Any]:
     item = ITEMS[key]
     options = [fresh, item.map(lambda x: value + [x])]
     if value:
+        index = st.integers(0, len(value) - 1)
         options.append(st.just(value[:-1]))
-        options.append(st.tuples(st.integers(0, len(value) - 1), item).map(
+        options.append(st.tuples(index, item).map(
             lambda pair: value[:pair[0]] + [pair[1]] + value[pair[0] + 1:]))
+        # Edits that shift entries, for keyed loops to turn into moves.
+        options.append(st.tuples(st.integers(0, len(value)), item).map(
+            lambda pair: value[:pair[0]] + [pair[1]] + value[pair[0]:]))
+        options.append(index.map(lambda i: value[:i] + value[i + 1:]))
+        options.append(st.tuples(index, index).map(lambda pair: _moved(value, *pair)))
     return st.one_of(options)
+
+
+def _moved(items: list[Any], source: int, target: int) -> list[Any]:
+    """`items` with the item at `source` taken out and put back at `target`."""
+    rest = items[:source] + items[source + 1:]
+    return rest[:target] + [items[source]] + rest[target:]
 
 
 def engine_options() -> st.SearchStrategy[dict[str, Any]]:
@@ -257,3 +284,81 @@ def engine_options() -> st.SearchStrategy[dict[str, Any]]:
         "string_if_invalid": st.sampled_from(["", "INVALID", "<%s>"]),
         "debug": st.booleans(),
     })
+
+
+# --- keyed tables under list edits ------------------------------------------------------------
+
+#: Bodies of a keyed loop over `rows` (each row: id, name, ok, tags). Each shows a different
+#: way an entry's content can depend on more than the row: position, state kept by tags,
+#: a nested keyed loop (tags may repeat: then that inner render falls back to positions).
+KEYED_BODIES = (
+    '<tr id="r{{ r.id }}"><td>{{ r.name }}</td><td>{% if r.ok %}<b>on</b>{% else %}off'
+    '{% endif %}</td></tr>',
+    "<li>{{ forloop.counter }}. {{ r.name|upper }}{% if forloop.last %} (last){% endif %}</li>",
+    '<li class="{% cycle "a" "b" %}">{{ r.name }}{% ifchanged r.ok %} *{% endifchanged %}</li>',
+    "<li>{{ r.name }}<ul>{% for t in r.tags %}{% live_key t %}<li>{{ t }}</li>{% endfor %}"
+    "</ul></li>",
+    "<li>{{ r.id }}{% for t in r.tags %}{% live_key forloop.counter %}[{{ t }}]"
+    "{% empty %}-{% endfor %}</li>",
+)
+KEYED_HEADERS = ("r in rows", "r in rows reversed")
+KEYED_KEYS = ("r.id", 'r.id|stringformat:"s"', "r")
+
+_row_text = st.text(alphabet=st.sampled_from(list("ab<&é ")), max_size=4)
+
+
+@st.composite
+def keyed_row(draw: Any, row_id: int) -> dict[str, Any]:
+    """A row with the given id."""
+    return {"id": row_id, "name": draw(_row_text), "ok": draw(st.booleans()),
+            "tags": draw(st.lists(st.sampled_from(["t1", "t2", "<t3>"]), max_size=3))}
+
+
+class Row(dict):  # type: ignore[type-arg]
+    """A row usable as its own key: hashed and compared by id, as a model instance is by pk."""
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(self["id"])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Row) and other["id"] == self["id"]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+
+@st.composite
+def keyed_scenarios(draw: Any) -> tuple[str, list[dict[str, Any]]]:
+    """A keyed loop over `rows` and 2-8 states of `rows`, each 1-3 edits after the last."""
+    body = draw(st.sampled_from(KEYED_BODIES))
+    source = "<ul>{%% for %s %%}%s{%% live_key %s %%}%s{%% empty %%}<p>none</p>" \
+             "{%% endfor %%}</ul>" % (draw(st.sampled_from(KEYED_HEADERS)),
+                                      draw(st.sampled_from(["", "\n  "])),
+                                      draw(st.sampled_from(KEYED_KEYS)), body)
+    next_id = 0
+
+    def new_row() -> dict[str, Any]:
+        nonlocal next_id
+        next_id += 1
+        return Row(draw(keyed_row(next_id)))
+
+    rows = [new_row() for _ in range(draw(st.integers(0, 8)))]
+    states = [{"rows": rows}]
+    for _ in range(draw(st.integers(1, 7))):
+        rows = list(rows)
+        for _ in range(draw(st.integers(1, 3))):
+            kinds = ["insert", "insert"] + (["delete", "move", "move", "update"] if rows else [])
+            kind = draw(st.sampled_from(kinds))
+            if kind == "insert":
+                rows.insert(draw(st.integers(0, len(rows))), new_row())
+                continue
+            index = draw(st.integers(0, len(rows) - 1))
+            if kind == "delete":
+                del rows[index]
+            elif kind == "move":
+                rows = _moved(rows, index, draw(st.integers(0, len(rows) - 1)))
+            else:
+                rows[index] = Row({**draw(keyed_row(rows[index]["id"])),
+                                   **draw(st.sampled_from([{}, {"name": "x"}]))})
+        states.append({"rows": rows})
+    return source, states

@@ -140,3 +140,132 @@ def test_diff_does_not_mutate_its_inputs() -> None:
     before = json.dumps([old, new])
     merge_diff(old, diff_tree(old, new))
     assert json.dumps([old, new]) == before
+
+
+# --- keyed loops ({% live_key %}) ------------------------------------------------------------
+
+KEYED_TABLE = TABLE.replace("{% for r in rows %}", "{% for r in rows %}{% live_key r.id %}")
+NEW_ROW = {"id": 9, "name": "new", "ok": True}
+NEW_ENTRY = {"0": "9", "1": "NEW", "2": {"s": ["<b>yes</b>"]}}
+
+
+def keyed(old_rows: list[dict[str, Any]], new_rows: list[dict[str, Any]]) -> Any:
+    """The comprehension's part of the keyed table's diff (checked as `step` checks)."""
+    diff = step(KEYED_TABLE, {"rows": old_rows}, {"rows": new_rows})
+    assert set(diff) <= {"0"}, diff
+    return diff.get("0")
+
+
+def moved(order: list[int], **changes: dict[str, Any]) -> list[dict[str, Any]]:
+    """rows(5) in `order` (by id), with `changes` applied to rows by id (`r3={...}`)."""
+    by_id = {r["id"]: r for r in rows(5)}
+    for name, fields in changes.items():
+        by_id[int(name[1:])] = {**by_id[int(name[1:])], **fields}
+    return [by_id[i] for i in order]
+
+
+@pytest.mark.parametrize("new_rows, expected", [
+    pytest.param([NEW_ROW, *rows(5)],
+                 {"0": NEW_ENTRY, "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "km": True, "kc": 6},
+                 id="insert-top"),
+    pytest.param([*rows(5)[:2], NEW_ROW, *rows(5)[2:]],
+                 {"2": NEW_ENTRY, "3": 2, "4": 3, "5": 4, "km": True, "kc": 6},
+                 id="insert-middle"),
+    pytest.param([*rows(5), NEW_ROW], {"5": NEW_ENTRY, "kc": 6}, id="insert-bottom"),
+    pytest.param(rows(5)[1:], {"0": 1, "1": 2, "2": 3, "3": 4, "km": True, "kc": 4},
+                 id="delete-first"),
+    pytest.param([*rows(5)[:2], *rows(5)[3:]], {"2": 3, "3": 4, "km": True, "kc": 4},
+                 id="delete-middle"),
+    pytest.param(rows(5)[:4], {"kc": 4}, id="delete-last"),
+    pytest.param(moved([0, 4, 1, 2, 3]), {"1": 4, "2": 1, "3": 2, "4": 3, "km": True, "kc": 5},
+                 id="move-up"),
+    pytest.param(moved([1, 2, 3, 0, 4]), {"0": 1, "1": 2, "2": 3, "3": 0, "km": True, "kc": 5},
+                 id="move-down"),
+    pytest.param(moved([0, 3, 2, 1, 4]), {"1": 3, "3": 1, "km": True, "kc": 5}, id="swap"),
+    pytest.param(moved([0, 1, 2, 3, 4], r2={"name": "x"}), {"2": {"1": "X"}, "kc": 5},
+                 id="change"),
+    pytest.param(moved([0, 3, 2, 1, 4], r3={"name": "x", "ok": True}),
+                 {"1": [3, {"1": "X", "2": {"s": ["<b>yes</b>"]}}], "3": 1, "km": True, "kc": 5},
+                 id="change-and-move"),
+    pytest.param([*rows(5)[:2], NEW_ROW, *rows(5)[3:]], {"2": NEW_ENTRY, "kc": 5},
+                 id="replace-one-key"),
+    pytest.param([rows(5)[4], NEW_ROW, rows(5)[0]],
+                 {"0": 4, "1": NEW_ENTRY, "2": 0, "km": True, "kc": 3},
+                 id="mixed"),
+    pytest.param(rows(5), None, id="unchanged"),
+])
+def test_keyed_diff_shapes(new_rows: list[dict[str, Any]], expected: Any) -> None:
+    got = keyed(rows(5), new_rows)
+    assert got == (None if expected is None else {"k": expected})
+
+
+def test_keyed_and_unkeyed_diffs_agree_when_no_entry_moves() -> None:
+    changed = rows(1000, {500: {"name": "x<y"}})
+    diff = step(KEYED_TABLE, {"rows": rows(1000)}, {"rows": changed})
+    assert diff == step(TABLE, {"rows": rows(1000)}, {"rows": changed})
+    assert diff == {"0": {"k": {"500": {"1": "X&lt;Y"}, "kc": 1000}}}
+
+
+def test_unkeyed_loops_stay_positional() -> None:
+    diff = step(TABLE, {"rows": rows(3)}, {"rows": [NEW_ROW, *rows(3)]})
+    # Every position is compared with what was there: all shifted rows are resent.
+    assert diff == {"0": {"k": {
+        "0": {"0": "9", "1": "NEW"},
+        "1": {"0": "0", "1": "N0", "2": {"s": ["<b>yes</b>"]}},
+        "2": {"0": "1", "1": "N1", "2": {"s": ["no"]}},
+        "3": {"0": "2", "1": "N2", "2": {"s": ["<b>yes</b>"]}},
+        "kc": 4}}}
+
+
+def test_duplicate_keys_fall_back_to_positions_for_that_render() -> None:
+    source = "{% for r in rows %}{% live_key r.name %}<i>{{ r.id }}</i>{% endfor %}"
+    a, b, c = {"id": 1, "name": "a"}, {"id": 2, "name": "b"}, {"id": 3, "name": "b"}
+    # The new render has "b" twice: positions, whatever the old keys were.
+    assert step(source, {"rows": [a, b]}, {"rows": [c, b, a]}) == {"0": {"k": {
+        "0": {"0": "3"}, "2": {"0": "1"}, "kc": 3}}}
+    # From a render with duplicates back to unique keys: positions once more.
+    assert step(source, {"rows": [c, b, a]}, {"rows": [a, b]}) == {"0": {"k": {
+        "0": {"0": "1"}, "kc": 2}}}
+    # Unique on both sides: by key again.
+    assert step(source, {"rows": [a, b]}, {"rows": [b, a]}) == {"0": {"k": {
+        "0": 1, "1": 0, "km": True, "kc": 2}}}
+
+
+def test_forloop_values_make_moved_entries_carry_their_changes() -> None:
+    source = "{% for x in xs %}{% live_key x %}<i>{{ forloop.counter }}:{{ x }}</i>{% endfor %}"
+    assert step(source, {"xs": ["a", "b", "c"]}, {"xs": ["c", "a", "b"]}) == {"0": {"k": {
+        "0": [2, {"0": "1"}], "1": [0, {"0": "2"}], "2": [1, {"0": "3"}], "km": True,
+        "kc": 3}}}
+
+
+def test_nested_keyed_loops_diff_inside_a_moved_entry() -> None:
+    source = ("{% for g in groups %}{% live_key g.name %}<ul>{% for x in g.items %}"
+              "{% live_key x %}<li>{{ x }}</li>{% endfor %}</ul>{% endfor %}")
+    old = {"groups": [{"name": "a", "items": [1, 2]}, {"name": "b", "items": [3, 4]}]}
+    new = {"groups": [{"name": "b", "items": [4, 3, 5]}, {"name": "a", "items": [1, 2]}]}
+    assert step(source, old, new) == {"0": {"k": {
+        "0": [1, {"0": {"k": {"0": 1, "1": 0, "2": {"0": "5"}, "km": True, "kc": 3}}}],
+        "1": 0, "km": True, "kc": 2}}}
+
+
+def test_keyed_list_emptied_and_refilled_sends_it_whole() -> None:
+    source = "{% for x in xs %}{% live_key x %}<li>{{ x }}</li>{% endfor %}"
+    assert step(source, {"xs": [1, 2]}, {"xs": []}) == {"0": ""}
+    assert step(source, {"xs": []}, {"xs": [2, 1]}) == {
+        "0": {"s": ["<li>", "</li>"], "k": {"0": {"0": "2"}, "1": {"0": "1"}, "kc": 2}}}
+
+
+@pytest.mark.parametrize("edit, limit", [
+    (lambda r: [{"id": -1, "name": "new", "ok": True}, *r], None),
+    (lambda r: r[1:], None),
+    (lambda r: r[:500] + [r[501], r[500]] + r[502:], 60),  # one row down one place
+    (lambda r: r[:500] + [{**r[500], "name": "x"}] + r[501:], 60),
+])
+def test_keyed_1000_row_table_sizes(edit: Any, limit: int | None) -> None:
+    old = rows(1000)
+    keyed_diff = step(KEYED_TABLE, {"rows": old}, {"rows": edit(old)})
+    plain_diff = step(TABLE, {"rows": old}, {"rows": edit(old)})
+    keyed_size = len(json.dumps(keyed_diff, separators=(",", ":")))
+    assert keyed_size <= len(json.dumps(plain_diff, separators=(",", ":")))
+    if limit is not None:
+        assert keyed_size <= limit

@@ -1,15 +1,22 @@
 """Property tests: the tree renders exactly what Django renders, and diffs merge to the new tree."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 
 from liveview.core.render import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
-from tests.core.template_strategies import contexts, engine_options, scenarios, template_sets
+from tests.core.template_strategies import (
+    contexts,
+    engine_options,
+    keyed_scenarios,
+    scenarios,
+    template_sets,
+)
 from tests.core.treekit import check_wire, django_render, make_engine
 
 PROPERTY_SETTINGS = settings(
@@ -54,6 +61,7 @@ def test_diffs_merge_into_the_new_tree(
 ) -> None:
     templates, steps = scenario
     template = make_engine(templates, **options).get_template("main.html")
+    sent: dict[str, Any] | None = None  # the last tree rendered, as the server keeps it
     held: dict[str, Any] | None = None  # what the client holds
     for context in steps:
         expected = _django_or_error(template, context)
@@ -61,9 +69,33 @@ def test_diffs_merge_into_the_new_tree(
             _assert_same_error(template, context, expected)
             continue
         tree = render_tree(template, context)
-        diff = diff_tree(held, tree)
+        # Against the server's own last tree, which carries the loops' keys.
+        diff = diff_tree(sent, tree)
         check_wire(diff, full=held is None)
         held = merge_diff(held, diff)
         assert held == tree
         assert tree_to_html(held) == expected
         assert diff_tree(held, tree) == {}
+        if '"km"' in json.dumps(diff):
+            event("a diff moved keyed entries")
+        sent = tree
+
+
+@settings(PROPERTY_SETTINGS, max_examples=300)
+@given(scenario=keyed_scenarios())
+def test_keyed_diffs_of_list_edits_merge_into_djangos_render(
+    scenario: tuple[str, list[dict[str, Any]]]
+) -> None:
+    source, states = scenario
+    template = make_engine({"main.html": source}).get_template("main.html")
+    sent: dict[str, Any] | None = None
+    held: dict[str, Any] | None = None
+    for context in states:
+        tree = render_tree(template, context)
+        diff = diff_tree(sent, tree)
+        check_wire(diff, full=held is None)
+        held = merge_diff(held, diff)
+        assert tree_to_html(held) == django_render(template, context)
+        assert held == tree
+        event("diff with moves" if '"km"' in json.dumps(diff) else "diff without moves")
+        sent = tree

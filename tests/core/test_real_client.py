@@ -16,12 +16,13 @@ from typing import Any
 
 from django.template import loader
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from liveview.core.render import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
 from tests.core.corpus import CORPUS
-from tests.core.template_strategies import engine_options, scenarios
+from tests.core.template_strategies import engine_options, keyed_scenarios, scenarios
 from tests.core.treekit import django_render, make_engine, unmask_csrf
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,18 +47,20 @@ def run_client(messages: list[list[dict[str, Any]]]) -> list[list[str]]:
 def scenario(template: Any, steps: list[dict[str, Any]], request: Any = None) -> Scenario:
     """The wire messages for rendering `steps` in turn, and Django's HTML for each."""
     messages, expected = [], []
-    held: dict[str, Any] | None = None
+    sent: dict[str, Any] | None = None  # the server's last tree: it has the loops' keys
+    held: dict[str, Any] | None = None  # the client's tree, by our merge rules
     for context in steps:
         try:
             html = django_render(template, context, request)
         except Exception:  # an error render sends nothing; parity of errors is tested elsewhere
             continue
         tree = render_tree(template, context, request)
-        diff = diff_tree(held, tree)
+        diff = diff_tree(sent, tree)
         held = merge_diff(held, diff)
         assert tree_to_html(held) == tree_to_html(tree)
         messages.append(diff)
         expected.append(html)
+        sent = tree
     return messages, expected
 
 
@@ -93,6 +96,69 @@ def test_large_table_changes_through_the_real_client() -> None:
     assert messages[1] == {"0": {"k": {"500": {"2": "X&amp;Y", "3": {"s": ["<b>yes</b>"]}},
                                        "kc": 1000}}}
     assert_client_matches([(messages, expected)])
+
+
+KEYED_TABLE = TABLE.replace("{% for r in rows %}", "{% for r in rows %}{% live_key r.id %}")
+
+
+def test_keyed_table_edits_through_the_real_client() -> None:
+    def row(i: int, **fields: Any) -> dict[str, Any]:
+        return {"id": i, "name": f"<n{i}>", "ok": i % 3 == 0, **fields}
+
+    first = [row(i) for i in range(1000)]
+    prepended = [row(-1), *first]
+    deleted = prepended[1:]
+    moved = deleted[:10] + [deleted[500]] + deleted[10:500] + deleted[501:]
+    swapped = [moved[1], moved[0], *moved[2:]]
+    changed_and_moved = [row(0, name="x&y") if r["id"] == 0 else r for r in swapped][::-1]
+    steps = [{"rows": rows} for rows in
+             (first, prepended, deleted, moved, swapped, changed_and_moved, first[:3], [],
+              first[5:1:-1])]
+    template = make_engine({"t": KEYED_TABLE}).get_template("t")
+    messages, expected = scenario(template, steps)
+    # The cycle tag gives a row shifted by one place the other class: the moves carry it.
+    assert messages[1]["0"]["k"]["1"] == [0, {"0": "b"}]
+    assert messages[2]["0"]["k"]["0"] == [1, {"0": "a"}]
+    assert messages[4]["0"]["k"] == {"0": [1, {"0": "a"}], "1": [0, {"0": "b"}], "km": True,
+                                     "kc": 1000}
+    assert all("km" in message["0"]["k"] for message in messages[1:7])
+    assert_client_matches([(messages, expected)])
+
+
+def test_keyed_moves_merge_like_the_client() -> None:
+    # Hand-written diffs, including ones the server would not send (a position merged
+    # in place that is also the source of a move, km without a move).
+    base = {"s": ["<ul>", "</ul>"], "0": {"s": ["<li>", "|", "</li>"], "k": {
+        "0": {"0": "a", "1": "1"}, "1": {"0": "b", "1": "2"}, "2": {"0": "c", "1": "3"},
+        "kc": 3}}}
+    diffs = [{"0": 2, "1": 0, "2": 1, "kc": 3, "km": True},
+             {"0": [2, {"1": "9"}], "2": 0, "kc": 3, "km": True},
+             {"0": {"0": "A"}, "1": 0, "2": 1, "kc": 3, "km": True},
+             {"0": 1, "1": {"0": "B"}, "kc": 2, "km": True},
+             {"0": {"0": "n", "1": "0"}, "1": 0, "2": 1, "3": 2, "kc": 4, "km": True},
+             {"0": 1, "1": 2, "kc": 2, "km": True},
+             {"1": {"1": "7"}, "kc": 3, "km": True}]
+    cases = [[base, {"0": {"k": keyed}}] for keyed in diffs]
+    ours = [[tree_to_html(base), tree_to_html(merge_diff(base, diff))] for _, diff in cases]
+    assert run_client(cases) == ours
+
+
+def test_keyed_list_edits_through_the_real_client() -> None:
+    collected: list[Scenario] = []
+
+    @settings(max_examples=60, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(generated=keyed_scenarios(), autoescape=st.booleans())
+    def collect(generated: tuple[str, list[dict[str, Any]]], autoescape: bool) -> None:
+        source, steps = generated
+        template = make_engine({"main.html": source}, autoescape=autoescape).get_template(
+            "main.html")
+        collected.append(scenario(template, steps))
+
+    collect()
+    moves = sum('"km"' in json.dumps(message) for messages, _ in collected for message in messages)
+    assert moves > 50
+    assert_client_matches(collected)
 
 
 def test_generated_templates_through_the_real_client() -> None:

@@ -385,6 +385,7 @@ def _debug_info(exc: BaseException) -> tuple[Any, ...]:
     ("{% if x %}\n\n{% include name %}{% endif %}", {"x": 1, "name": "nope.html"}),
     ("{% extends 'broken.html' %}", {}),
     ("{% with a=b %}\n{{ boom.explode }}{% endwith %}", {}),
+    ("{% for r in rows %}\n{% live_key boom.explode %}{{ r }}{% endfor %}", {"rows": [1]}),
 ])
 def test_render_errors_are_djangos_own_with_template_name_and_line(
         source: str, context: dict[str, Any]) -> None:

@@ -99,6 +99,45 @@ def test_keyed_moves_need_km() -> None:
         merge_diff(LIST, diff)
 
 
+ABC = {"s": ["<ul>", "</ul>"], "0": {"s": ["<li>", "|", "</li>"], "k": {
+    "0": {"0": "a", "1": "1"}, "1": {"0": "b", "1": "2"}, "2": {"0": "c", "1": "3"}, "kc": 3}}}
+
+
+@pytest.mark.parametrize("keyed, html", [
+    # Unchanged moves: the old index alone.
+    ({"0": 2, "1": 0, "2": 1, "kc": 3, "km": True}, "c|3 a|1 b|2"),
+    # Moved and changed: [old index, diff merged into the moved entry].
+    ({"0": [2, {"1": "9"}], "2": 0, "kc": 3, "km": True}, "c|9 b|2 a|1"),
+    # A position that is merged in place is also the source of a move: the move
+    # reads the entry as it was before this diff.
+    ({"0": {"0": "A"}, "1": 0, "2": 1, "kc": 3, "km": True}, "A|1 a|1 b|2"),
+    ({"0": 1, "1": {"0": "B"}, "kc": 2, "km": True}, "b|2 B|2"),
+    # A new entry sent whole overwrites what the position held; moves fill the rest.
+    ({"0": {"0": "n", "1": "0"}, "1": 0, "2": 1, "3": 2, "kc": 4, "km": True},
+     "n|0 a|1 b|2 c|3"),
+    # Dropped from the front: moves, then kc cuts the tail.
+    ({"0": 1, "1": 2, "kc": 2, "km": True}, "b|2 c|3"),
+    # km with no move at all is harmless.
+    ({"1": {"1": "7"}, "kc": 3, "km": True}, "a|1 b|7 c|3"),
+])
+def test_keyed_moves_follow_the_client(keyed: dict[str, Any], html: str) -> None:
+    result = merged(ABC, {"0": {"k": keyed}})
+    assert tree_to_html(result) == "<ul>" + "".join(
+        f"<li>{entry}</li>" for entry in html.split()) + "</ul>"
+    assert result["0"]["k"]["kc"] == keyed["kc"]
+    assert "km" not in result["0"]["k"]
+
+
+@pytest.mark.parametrize("entry", [3, -1, [5, {"0": "x"}], ["0", {}], "kc"])
+def test_a_move_from_a_position_the_client_lacks_is_an_error(entry: Any) -> None:
+    diff = {"0": {"k": {"0": entry, "kc": 3, "km": True}}}
+    if isinstance(entry, str):  # not a move at all: the client ignores strings here
+        assert merged(ABC, diff) == ABC
+        return
+    with pytest.raises(ValueError, match="does not have"):
+        merge_diff(ABC, diff)
+
+
 def test_keyed_diff_into_a_non_comprehension_is_an_error() -> None:
     with pytest.raises(ValueError, match="not a comprehension"):
         merge_diff({"s": ["", ""], "0": {"s": ["", ""], "0": "x"}}, {"0": {"k": {"kc": 0}}})

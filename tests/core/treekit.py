@@ -8,13 +8,14 @@ from typing import Any
 from django.middleware.csrf import _unmask_cipher_token
 from django.template import Context, Engine, RequestContext
 
+from liveview.templatetags import liveview as liveview_tags
 from tests.core import lvtags
 
 BADGE = '<span class="badge">{{ label }}</span>'
 
 
 def make_engine(templates: dict[str, str], cached: bool = False, **options: Any) -> Engine:
-    """An Engine reading `templates` from memory, with the lvtags library built in.
+    """An Engine reading `templates` from memory, with the lvtags and liveview libraries built in.
 
     Uncached by default, so each load parses afresh; `cached` keeps Template
     objects as Django's default (cached) loader does.
@@ -27,6 +28,9 @@ def make_engine(templates: dict[str, str], cached: bool = False, **options: Any)
     # Added after construction: Engine(builtins=...) would need an import path.
     engine.template_builtins.append(lvtags.register)
     engine.template_libraries["lvtags"] = lvtags.register
+    # Built in as well, so generated templates (which may extend) need no {% load %}.
+    engine.template_builtins.append(liveview_tags.register)
+    engine.template_libraries["liveview"] = liveview_tags.register
     return engine
 
 
@@ -73,14 +77,27 @@ def _check(node: Any, full: bool) -> None:
         assert all(type(s) is str or isinstance(s, str) for s in statics), statics
     if "k" in node:
         keyed = node["k"]
-        assert isinstance(keyed.get("kc"), int) and not isinstance(keyed["kc"], bool), keyed
-        assert "km" not in keyed, "the compiler never emits moves"
+        count = keyed.get("kc")
+        assert isinstance(count, int) and not isinstance(count, bool), keyed
         if full:
-            assert set(keyed) == {"kc", *map(str, range(keyed["kc"]))}, sorted(keyed)
+            assert "km" not in keyed, "a full comprehension has nothing to move"
+            assert set(keyed) == {"kc", *map(str, range(count))}, sorted(keyed)
+        moves = 0
         for key, entry in keyed.items():
-            if key != "kc":
-                assert isinstance(entry, dict), entry
+            if key in ("kc", "km"):
+                continue
+            assert key.isdigit() and int(key) < count, (key, count)
+            if isinstance(entry, dict):
                 _check_dynamics(entry, node.get("s"), full)
+                continue
+            # A move: the old index, or [old index, the entry's changed dynamics].
+            moves += 1
+            old_index, change = entry if isinstance(entry, list) else (entry, {})
+            assert type(old_index) is int and old_index >= 0, entry
+            assert isinstance(change, dict) and (change or not isinstance(entry, list)), entry
+            _check_dynamics(change, node.get("s"), False)
+        # The client reads moves only with km, and km without a move would be noise.
+        assert keyed.get("km", False) is bool(moves), keyed
         assert set(node) <= {"s", "k"}, sorted(node)
         return
     _check_dynamics(node, node.get("s"), full)

@@ -25,6 +25,9 @@ const bundle = await build({
   platform: "neutral",
   logLevel: "error",
 });
+// The client's deepClone (taken for every diff with keyed moves, "km") looks for
+// structuredClone on `window`; in Node the global object stands in for it.
+globalThis.window ??= globalThis;
 const code = Buffer.from(bundle.outputFiles[0].text).toString("base64");
 const { default: Rendered } = await import(`data:text/javascript;base64,${code}`);
 
