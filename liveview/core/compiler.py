@@ -44,7 +44,8 @@ from django.utils.html import escape
 
 from .keyed import KeyedEntries, LiveKeyNode, misplaced, split_loop_key, unique_keys
 from .plan import Plan, Slot
-from .wire import KEYED, KEYED_COUNT, STATIC
+from .streams import Stream
+from .wire import KEYED, KEYED_COUNT, STATIC, STREAM
 
 # The compiled Plan is stored on the NodeList itself: it lives exactly as long
 # as the template (Django's cached loader keeps templates for the process).
@@ -187,12 +188,18 @@ def _for(node: ForNode) -> Slot:
             parentloop = context["forloop"] if "forloop" in context else {}
             with context.push():
                 values = sequence.resolve(context, ignore_failures=True)
+                stream = values if isinstance(values, Stream) else None
+                if stream is not None:
+                    # Only the operations not sent yet; always a comprehension, so deletes
+                    # and resets go out even when nothing is inserted.
+                    stream_wire = stream.wire()
+                    values = list(stream)
                 if values is None:
                     values = []
                 if not hasattr(values, "__len__"):
                     values = list(values)
                 len_values = len(values)
-                if len_values < 1:
+                if len_values < 1 and stream is None:
                     return "" if empty is None else empty.render(context)
                 if is_reversed:
                     values = reversed(values)
@@ -230,6 +237,9 @@ def _for(node: ForNode) -> Slot:
                         entries[str(i)] = {key: s(context) for key, s in slots}
                 # Counted, not len_values: an odd sequence may iterate a different length.
                 entries[KEYED_COUNT] = len(entries)
+                if stream is not None:
+                    # Streamed entries are all new: never diffed by key or position.
+                    return {STATIC: statics, KEYED: dict(entries), STREAM: stream_wire}
                 if key_of is not None:
                     entries.entry_keys = unique_keys(keys)  # type: ignore[attr-defined]
                 return {STATIC: statics, KEYED: entries}

@@ -8,13 +8,14 @@ Comprehensions (for loops) are diffed by position unless both renders carry
 keys (`{% live_key %}`): a changed entry sends only its changed dynamics, a new
 position is sent whole, and "kc" carries the new length. Keyed comprehensions
 are matched by key instead, so a shifted entry costs its old index, not its
-content; see `_diff_by_key`.
+content; see `_diff_by_key`. A stream's comprehension (`"stream"`) carries only the
+operations of this render, sent as they are (`_diff_stream`).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .wire import KEYED, KEYED_COUNT, KEYED_MOVES, STATIC
+from .wire import KEYED, KEYED_COUNT, KEYED_MOVES, STATIC, STREAM
 
 
 def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +46,8 @@ def _diff_value(prev: Any, value: Any) -> Any:
         return value
     if not isinstance(prev, dict) or prev.get(STATIC) != value.get(STATIC):
         return value
+    if STREAM in value:
+        return _diff_stream(prev, value)
     keyed = value.get(KEYED)
     prev_keyed = prev.get(KEYED)
     if (keyed is None) != (prev_keyed is None):
@@ -53,6 +56,19 @@ def _diff_value(prev: Any, value: Any) -> Any:
     if keyed is None:
         return _diff_dynamics(prev, value)
     return _diff_keyed(prev_keyed, keyed)
+
+
+def _diff_stream(prev: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+    """A stream's entries are all new and its operations are sent once: nothing to diff.
+
+    The held tree keeps streams empty (`core.streams.forget_stream_items`), so only a render
+    with operations gets here, or a comprehension that turned into a stream."""
+    if STREAM not in prev:
+        return value
+    ref, inserts, deletes, *reset = value[STREAM]
+    if not (inserts or deletes or reset):
+        return {}
+    return {KEYED: value[KEYED], STREAM: value[STREAM]}
 
 
 def _diff_keyed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

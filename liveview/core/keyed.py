@@ -127,6 +127,13 @@ class KeyedEntries(dict):  # type: ignore[type-arg]
         super().__init__()
         self.entry_keys: tuple[Any, ...] | None = None
 
+    def copy(self) -> KeyedEntries:  # type: ignore[override]
+        """A shallow copy that keeps the entry keys."""
+        copied = KeyedEntries()
+        copied.update(self)
+        copied.entry_keys = self.entry_keys
+        return copied
+
 
 def unique_keys(keys: list[Any]) -> tuple[Any, ...] | None:
     """`keys` as a tuple when they can identify entries (all hashable, no two equal), else None."""

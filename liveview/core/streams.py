@@ -215,12 +215,13 @@ def _forget(node: dict[str, Any]) -> dict[str, Any]:
             continue
         if KEYED in value and STREAM not in value:
             entries = value[KEYED]
-            new_entries = {k: (_forget(e) if isinstance(e, dict) else e)
-                           for k, e in entries.items()}
-            if any(new_entries[k] is not entries[k] for k in entries):
-                new = {**value, KEYED: new_entries}
-            else:
+            forgotten = {k: f for k, e in entries.items()
+                         if isinstance(e, dict) and (f := _forget(e)) is not e}
+            if not forgotten:
                 continue
+            new_entries = entries.copy()  # a keyed loop's entries keep their keys
+            new_entries.update(forgotten)
+            new = {**value, KEYED: new_entries}
         else:
             new = _forget(value)
             if new is value:

@@ -17,11 +17,15 @@ from .wire import (
     KEYED_MOVES,
     REPLY,
     STATIC,
+    STREAM,
     TITLE,
 )
 
 # Stripped by the client (`Rendered.extract`) before the merge: never part of the tree.
 _EXTRACTED = (TITLE, EVENTS, REPLY)
+# Merged trees only: a stream's elements as the client's DOM keeps them, [(dom_id, entry)].
+# The client forgets stream entries once patched into the DOM; tree_to_html renders these.
+STREAM_ITEMS = "__stream_items"
 
 
 def tree_to_html(tree: dict[str, Any]) -> str:
@@ -36,6 +40,11 @@ def _write_node(node: dict[str, Any], components: dict[str, Any], out: list[str]
     keyed = node.get(KEYED)
     if keyed is None:
         _write_dynamics(node, statics, components, out)
+        return
+    items = node.get(STREAM_ITEMS)
+    if items is not None:
+        for _, entry in items:
+            _write_dynamics(entry, statics, components, out)
         return
     for i in range(keyed[KEYED_COUNT]):
         entry = keyed.get(str(i))
@@ -76,7 +85,7 @@ def merge_diff(tree: dict[str, Any] | None, diff: dict[str, Any]) -> dict[str, A
     body = {k: v for k, v in diff.items() if k not in _EXTRACTED and k != COMPONENTS}
     old_components = (tree or {}).get(COMPONENTS) or {}
     if tree is None or STATIC in body:
-        merged = body
+        merged = _place_streams(body)
         old_components = {}
     else:
         merged = _merge_into(tree, body)
@@ -92,6 +101,8 @@ def merge_diff(tree: dict[str, Any] | None, diff: dict[str, Any]) -> dict[str, A
 
 def _merge_into(target: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
     """`doMutableMerge` without the mutation: a new dict for every node it touches."""
+    if STREAM in source:
+        return _merge_stream(target, source)
     if KEYED in source:
         return _merge_keyed(target, source[KEYED])
     merged = dict(target)
@@ -99,9 +110,59 @@ def _merge_into(target: dict[str, Any], source: dict[str, Any]) -> dict[str, Any
         old = merged.get(key)
         if isinstance(value, dict) and STATIC not in value and isinstance(old, dict):
             merged[key] = _merge_into(old, value)
+        elif isinstance(value, dict):
+            merged[key] = _place_streams(value)
         else:
             merged[key] = value
     return merged
+
+
+def _place_streams(node: dict[str, Any]) -> dict[str, Any]:
+    """A full node as the client's DOM shows it: its streams' inserts placed (at, limit)."""
+    if STREAM in node:
+        return {**node, STREAM_ITEMS: _stream_items([], node)}
+    placed = None
+    for key, value in node.items():
+        if isinstance(value, dict) and key != STATIC:
+            new = _place_streams(value)
+            if new is not value:
+                placed = placed if placed is not None else dict(node)
+                placed[key] = new
+    return node if placed is None else placed
+
+
+def _merge_stream(target: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    old_items = target.get(STREAM_ITEMS)
+    if old_items is None:
+        old_items = _stream_items([], target) if STREAM in target else []
+    return {**target, **source, STREAM_ITEMS: _stream_items(old_items, source)}
+
+
+def _stream_items(items: list[tuple[str, Any]], node: dict[str, Any]
+                  ) -> list[tuple[str, Any]]:
+    """The client's stream patch (dom_patch.ts): a reset drops every element that is not
+    inserted again, deletes go, then each insert updates its element in place or adds it at
+    `at` (unless `update_only`), and `limit` trims from the far end."""
+    _, inserts, deletes, *reset = node[STREAM]
+    entries = node[KEYED]
+    if reset:
+        inserted = {dom_id for dom_id, *_ in inserts}
+        items = [item for item in items if item[0] in inserted]
+    items = [item for item in items if item[0] not in deletes]
+    for i, (dom_id, at, limit, update_only) in enumerate(inserts):
+        entry = entries[str(i)]
+        where = next((n for n, item in enumerate(items) if item[0] == dom_id), None)
+        if where is not None:
+            items[where] = (dom_id, entry)
+        elif update_only:
+            continue
+        elif at == -1:
+            items.append((dom_id, entry))
+        else:
+            items.insert(at, (dom_id, entry))
+        if limit is not None:
+            items = items[:limit] if limit > 0 else items[limit:]
+    return items
 
 
 def _merge_keyed(target: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
