@@ -1,0 +1,24 @@
+"""liveview.db: the background cleanup of stale connections never leaves an unretrieved error."""
+import asyncio
+import gc
+import logging
+
+from liveview import db
+
+
+async def test_a_failing_cleanup_is_logged_not_left_in_its_task(monkeypatch, caplog):
+    def broken():
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(db, "_noop", broken)
+    monkeypatch.setattr(db, "_last", 0.0)
+    with caplog.at_level(logging.WARNING):
+        db.schedule_connection_cleanup()
+        for _ in range(50):
+            await asyncio.sleep(0.01)
+            if db._running is None:
+                break
+        gc.collect()
+        await asyncio.sleep(0)
+    assert "closing stale database connections failed: database unreachable" in caplog.text
+    assert "never retrieved" not in caplog.text
