@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 
 from .callbacks import call_user
+from .installed import require_installed
 
 if TYPE_CHECKING:
     from .views import LiveView
@@ -166,6 +167,9 @@ async def view_allows(view: LiveView, user: Any) -> bool:
 async def http_access_denied(view: LiveView, request: HttpRequest, user: Any
                              ) -> HttpResponse | None:
     """None if `user` may see `view`, else the answer: a login redirect (or PermissionDenied)."""
+    # The first call of every HTTP render: fail here, with the fix, when the app is missing
+    # (see liveview.installed), before mount runs and the layout lookup fails obscurely.
+    require_installed()
     if await view_allows(view, user):
         return None
     handler = getattr(view, "handle_no_permission", None)
