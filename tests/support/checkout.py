@@ -37,6 +37,7 @@ def copy_checkout(dest: Path, *, with_bundle: bool = False) -> Path:
     else:  # not a git checkout: everything but what git would ignore
         shutil.copytree(REPO_ROOT, dest, ignore=_NOT_SOURCE, dirs_exist_ok=True)
     if with_bundle:
+        (dest / BUNDLE).parent.mkdir(parents=True, exist_ok=True)
         for name in (BUNDLE, BUNDLE.with_suffix(".js.map")):
             shutil.copy2(REPO_ROOT / name, dest / name)
     return dest
