@@ -16,100 +16,15 @@ The same project, copied and broken in one way each, shows what each mistake say
 """
 from __future__ import annotations
 
-import re
-import shutil
 import subprocess
-import sys
-import sysconfig
-import venv
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.install.steps import (apply_file_step, run_shell_step, steps, venv_env)
-from tests.support.checkout import copy_checkout
-from tests.support.pytest_servers import require_js_bundle
-from tests.support.servers import REPO_ROOT, RUNNING, RUNSERVER, ServerProcess, free_port
-
 pytestmark = pytest.mark.browser
 
-README = REPO_ROOT / "README.md"
-SECTIONS = ["Install in your project", "Tutorial: a counter"]
-INSTALL = "pip install /path/to/checkout"
-RUN = "python manage.py runserver"
 CONNECTED = "[data-phx-main].phx-connected"
-
-
-@dataclass
-class Project:
-    """The README's project, set up; `directory` holds manage.py."""
-
-    directory: Path
-    venv: Path
-    env: dict
-    servers: list[ServerProcess]
-
-    @property
-    def python(self) -> str:
-        return str(self.venv / "bin" / "python")
-
-    def manage(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([self.python, "manage.py", *args], cwd=self.directory,
-                              env=self.env, capture_output=True, text=True, timeout=120)
-
-    def copy(self, destination: Path) -> "Project":
-        """The same project in another directory, to break without touching this one."""
-        shutil.copytree(self.directory, destination)
-        return Project(destination, self.venv, self.env, self.servers)
-
-    def serve(self, kind: str = RUNSERVER, log_dir: Path | None = None) -> ServerProcess:
-        port = free_port()
-        server = ServerProcess(kind, port, self.env, (log_dir or self.directory.parent)
-                               / f"{kind}-{port}.log", app="mysite.asgi:application",
-                               cwd=self.directory, python=self.python,
-                               name=f"{kind} of {self.directory.name}:{port}")
-        self.servers.append(server)
-        RUNNING.append(server)
-        return server.start(timeout=60)
-
-
-def throwaway_venv(path: Path) -> Path:
-    """A virtualenv whose dependencies are the project .venv's (see the module docstring)."""
-    venv.create(path, with_pip=True, symlinks=True)
-    site_packages = Path(sysconfig.get_path("purelib"))  # this interpreter's, the .venv's
-    [own] = (path / "lib").glob("python3*/site-packages")
-    (own / "liveview-test-dependencies.pth").write_text(f"{site_packages}\n")
-    return path
-
-
-@pytest.fixture(scope="module")
-def readme_project(tmp_path_factory) -> Project:
-    require_js_bundle()
-    root = tmp_path_factory.mktemp("new-user")
-    checkout = copy_checkout(root / "checkout", with_bundle=True)
-    environment = throwaway_venv(root / "venv")
-    env = venv_env(environment, extra_path=[Path(sys.executable).parent])  # django-admin
-    readme = README.read_text()
-    all_steps = steps(readme, SECTIONS)
-    commands = [c for step in all_steps if step.is_shell for c in step.commands()]
-    assert INSTALL in commands and RUN in commands, commands
-    replace = {INSTALL: f'pip install -q --no-deps "{checkout}"', RUN: ""}
-    directory = root / "work"
-    directory.mkdir()
-    for step in all_steps:
-        if step.is_shell:
-            directory = run_shell_step(step, directory, env, replace)
-        else:
-            apply_file_step(step, directory)
-    assert (directory / "manage.py").is_file(), f"no manage.py in {directory}"
-    project = Project(directory, environment, env, [])
-    yield project
-    for server in project.servers:
-        server.stop()
-        if server in RUNNING:
-            RUNNING.remove(server)
 
 
 def test_the_package_comes_from_the_install_not_the_checkout(readme_project):
@@ -161,9 +76,8 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def test_without_daphne_check_warns_that_runserver_serves_no_websockets(readme_project,
-                                                                        tmp_path):
-    project = readme_project.copy(tmp_path / "mysite")
+def test_without_daphne_check_warns_that_runserver_serves_no_websockets(project_copy):
+    project = project_copy()
     edit(project.directory / "mysite" / "settings.py", '["daphne", *INSTALLED_APPS', "[*INSTALLED_APPS")
     result = project.manage("check")
     assert "?: (liveview.W004) `manage.py runserver` is Django's WSGI server (\"daphne\" is not " \
@@ -171,8 +85,8 @@ def test_without_daphne_check_warns_that_runserver_serves_no_websockets(readme_p
            "connect" in result.stderr, result.stdout + result.stderr
 
 
-def test_unchanged_asgi_py_is_an_error(readme_project, tmp_path):
-    project = readme_project.copy(tmp_path / "mysite")
+def test_unchanged_asgi_py_is_an_error(project_copy):
+    project = project_copy()
     edit(project.directory / "mysite" / "asgi.py",
          "application = liveview_application(django_application)",
          "application = django_application")
@@ -183,8 +97,8 @@ def test_unchanged_asgi_py_is_an_error(readme_project, tmp_path):
            "connect" in result.stderr, result.stderr
 
 
-def test_a_setting_of_the_wrong_type_is_an_error(readme_project, tmp_path):
-    project = readme_project.copy(tmp_path / "mysite")
+def test_a_setting_of_the_wrong_type_is_an_error(project_copy):
+    project = project_copy()
     with (project.directory / "mysite" / "settings.py").open("a") as settings:
         settings.write('\nLIVEVIEW = {"HANDLER_TIMEOUT": "25"}\n')
     result = project.manage("check")
@@ -193,10 +107,10 @@ def test_a_setting_of_the_wrong_type_is_an_error(readme_project, tmp_path):
            "seconds (int or float), got '25' (str)" in result.stderr, result.stderr
 
 
-def test_without_the_liveview_app_the_page_names_the_fix(readme_project, tmp_path):
-    project = readme_project.copy(tmp_path / "mysite")
+def test_without_the_liveview_app_the_page_names_the_fix(project_copy):
+    project = project_copy()
     edit(project.directory / "mysite" / "settings.py", '"liveview", "myapp"]', '"myapp"]')
-    server = project.serve(log_dir=tmp_path)
+    server = project.serve()
     status, _, body = server.get("/counter/")
     assert status == 500
     assert "ImproperlyConfigured" in body.decode()
