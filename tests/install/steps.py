@@ -75,6 +75,24 @@ def steps(markdown: str, headings: list[str]) -> list[Step]:
     return found
 
 
+def file_steps(markdown: str) -> list[Step]:
+    """The file blocks of a whole page (blocks without a label are left out)."""
+    found = []
+    for block in FENCE.finditer(markdown):
+        label = LABEL.match(block["text"])
+        if label is not None:
+            line = markdown.count("\n", 0, block.start()) + 1
+            found.append(Step(block["language"], block["text"], line, label["path"],
+                              label["action"]))
+    return found
+
+
+def shell_steps(markdown: str) -> list[Step]:
+    """The shell blocks of a whole page."""
+    return [Step(block["language"], block["text"], markdown.count("\n", 0, block.start()) + 1)
+            for block in FENCE.finditer(markdown) if block["language"] in SHELL_LANGUAGES]
+
+
 def apply_file_step(step: Step, directory: Path) -> Path:
     """Write a file step's block into `directory`, as the reader is told to."""
     target = directory / step.path
