@@ -37,7 +37,8 @@ PYTEST_INSTALL = "pip install pytest pytest-django pytest-asyncio"
 CONNECTED = "[data-phx-main].phx-connected"
 # A 1x1 PNG, for the avatar upload.
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f6e1b20000000049454e44ae426082")
+                    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f6e1b2"
+                    "0000000049454e44ae426082")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,8 @@ CONNECTED = "[data-phx-main].phx-connected"
 
 
 def test_the_package_comes_from_the_install_not_the_checkout(readme_project):
-    result = subprocess.run([readme_project.python, "-c", "import liveview; print(liveview.__file__)"],
+    result = subprocess.run([readme_project.python, "-c",
+                             "import liveview; print(liveview.__file__)"],
                             cwd=readme_project.directory, env=readme_project.env,
                             capture_output=True, text=True)
     assert result.stdout.startswith(str(readme_project.venv)), result.stdout + result.stderr
@@ -78,7 +79,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_without_daphne_check_warns_that_runserver_serves_no_websockets(project_copy):
     project = project_copy()
-    edit(project.directory / "mysite" / "settings.py", '["daphne", *INSTALLED_APPS', "[*INSTALLED_APPS")
+    edit(project.directory / "mysite" / "settings.py", '["daphne", *INSTALLED_APPS',
+         "[*INSTALLED_APPS")
     result = project.manage("check")
     assert "?: (liveview.W004) `manage.py runserver` is Django's WSGI server (\"daphne\" is not " \
            "in INSTALLED_APPS): it serves no websockets, so LiveView pages render but never " \

@@ -9,9 +9,10 @@ from pathlib import Path
 from tests.support.servers import REPO_ROOT
 
 BUNDLE = Path("liveview", "static", "liveview", "liveview.js")
-_NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dist", "*.egg-info",
-                                     "__pycache__", "*.pyc", "db.sqlite3", "media", "staticfiles",
-                                     ".pytest_cache", ".hypothesis", "liveview.js", "liveview.js.map")
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__", "*.pyc",
+    "db.sqlite3", "media", "staticfiles", ".pytest_cache", ".hypothesis", "liveview.js",
+    "liveview.js.map")
 
 
 def source_files() -> list[Path]:
