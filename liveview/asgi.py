@@ -5,7 +5,6 @@ from typing import Any
 
 from channels.auth import AuthMiddleware
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import CookieMiddleware, InstanceSessionWrapper, SessionMiddleware
 from django.urls import path
 
@@ -38,10 +37,24 @@ def liveview_application(http_application: Any, websocket_routes: list[Any] | No
     """HTTP to Django, websockets to LiveView (with session, user and origin check).
 
     `websocket_routes` are extra routes of your own, served beside the LiveView endpoint.
+    With DEBUG on and django.contrib.staticfiles installed, static files (the client bundle
+    among them) are served as `manage.py runserver` serves them, so `daphne` or `uvicorn` run
+    directly in development give live pages too; with DEBUG off, serve them as for any Django
+    site (collectstatic, then WhiteNoise or the reverse proxy).
     """
+    from django.apps import apps
+    from django.conf import settings
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from .security import AllowedHostsOrigins
+
+    if settings.DEBUG and settings.STATIC_URL and \
+            apps.is_installed("django.contrib.staticfiles") and \
+            not isinstance(http_application, ASGIStaticFilesHandler):
+        http_application = ASGIStaticFilesHandler(http_application)
     routes = websocket_urlpatterns() + list(websocket_routes or [])
     return ProtocolTypeRouter({
         "http": http_application,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": AllowedHostsOrigins(
             CookieMiddleware(WebsocketSessionMiddleware(AuthMiddleware(URLRouter(routes))))),
     })

@@ -15,6 +15,7 @@ from .callbacks import call_user
 from .conf import liveview_settings
 from .core.tree import tree_to_html
 from .flash import flash_from_request, forget_flash_cookie
+from .installed import require_installed
 from .rendering import render_view
 from .routing import dotted_path, route_params
 from .socket import UnconnectedSocket
@@ -33,6 +34,9 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
 
     (`view` is not typed as LiveView: `LiveView.as_view()` calls this module, which must not
     import it back.)"""
+    # Fail here, with the fix, when the app is missing from INSTALLED_APPS, before mount
+    # runs and the layout lookup fails obscurely.
+    require_installed()
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     session = getattr(request, "session", None)

@@ -1,8 +1,9 @@
-"""CSRF check at websocket join, against the token Django put in the page."""
+"""Websocket security: the Origin check at connection, the CSRF check at join."""
 from __future__ import annotations
 
 from typing import Any
 
+from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.middleware.csrf import (
     CSRF_SESSION_KEY,
@@ -31,3 +32,27 @@ def csrf_token_valid(scope: dict[str, Any], join_params: Any) -> bool:
     except InvalidTokenFormat:
         return False
     return _does_token_match(token, secret)
+
+
+class AllowedHostsOrigins(OriginValidator):
+    """Channels' AllowedHostsOriginValidator, reading ALLOWED_HOSTS at each connection.
+
+    Channels' version copies ALLOWED_HOSTS when asgi.py is imported, which in a test run is
+    before the test runner adds "testserver" (and before override_settings): the websocket of
+    a test client would then be refused while its HTTP requests pass. Reading the setting per
+    connection keeps both sides on the same list, as Django's host check does.
+    """
+
+    def __init__(self, application: Any) -> None:
+        super().__init__(application, [])
+
+    @property  # type: ignore[override]
+    def allowed_origins(self) -> list[str]:
+        hosts = list(settings.ALLOWED_HOSTS)
+        if settings.DEBUG and not hosts:  # what Django's host check allows then
+            hosts = [".localhost", "127.0.0.1", "[::1]"]
+        return hosts
+
+    @allowed_origins.setter
+    def allowed_origins(self, value: Any) -> None:
+        """OriginValidator.__init__ assigns the list; the property reads the setting instead."""

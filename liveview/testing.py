@@ -30,6 +30,21 @@ _CONTAINER = re.compile(
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
+def _host_not_allowed(host: str) -> str:
+    """Why requests for `host` are refused, naming the fix, or "" when ALLOWED_HOSTS has it."""
+    from django.conf import settings
+    from django.http.request import validate_host
+
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:  # Django's own fallback, and the origin check's
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    if validate_host(host, allowed):
+        return ""
+    return (f": the host {host!r} is not in ALLOWED_HOSTS ({allowed!r}). Django's test runner "
+            f"and pytest-django add 'testserver' while tests run; elsewhere add it to "
+            f"ALLOWED_HOSTS yourself")
+
+
 @dataclass(frozen=True)
 class PageTokens:
     """What a client needs from a LiveView page to join it over the websocket."""
@@ -83,7 +98,8 @@ class LiveViewTestClient:
         """Load the page over HTTP (the first render) and remember its tokens."""
         response = await self.http.get(path)
         if response.status_code != 200:
-            raise AssertionError(f"GET {path} answered {response.status_code}")
+            why = _host_not_allowed("testserver") if response.status_code == 400 else ""
+            raise AssertionError(f"GET {path} answered {response.status_code}{why}")
         self.page_html = response.content.decode()
         tokens = page_tokens(self.page_html)
         if tokens is None:
@@ -106,7 +122,7 @@ class LiveViewTestClient:
                      (b"host", self.host.encode())])
         connected, _ = await self.communicator.connect(timeout=self.timeout)
         if not connected:
-            raise AssertionError("websocket connection refused")
+            raise AssertionError(f"websocket connection refused{_host_not_allowed(self.host)}")
 
     def next_ref(self) -> str:
         self._ref += 1

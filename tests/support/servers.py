@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,9 @@ DEFAULT_SETTINGS = "demo_project.settings"
 # Settings that only move STATIC_ROOT to $LIVEVIEW_TEST_STATIC_ROOT (see production_settings.py).
 PRODUCTION_SETTINGS = "tests.support.production_settings"
 SERVER_KINDS = ("daphne", "uvicorn")
+# `manage.py runserver` of a project of its own (daphne's, with Django's autoreloader): for the
+# new-user tests, which run a project exactly as its README says.
+RUNSERVER = "runserver"
 
 # Variables that change what a server does; a test states them explicitly or gets the defaults,
 # never whatever the developer's shell happened to export.
@@ -94,13 +98,21 @@ def collect_static(static_root: Path) -> Path:
 
 
 class ServerProcess:
-    """One daphne or uvicorn process on 127.0.0.1:`port`; restartable on the same port."""
+    """One daphne or uvicorn process (or a project's `manage.py runserver`) on
+    127.0.0.1:`port`; restartable on the same port.
+
+    `cwd` and `python` default to this repo and the interpreter running the tests; a project of
+    its own passes its directory and its virtualenv's python."""
 
     def __init__(self, kind: str, port: int, env: dict, log_path: Path, *,
-                 app: str = DEFAULT_APP, ready_path: str = "/", name: str | None = None):
-        if kind not in SERVER_KINDS:
-            raise ValueError(f"server kind must be one of {SERVER_KINDS}, got {kind!r}")
+                 app: str = DEFAULT_APP, ready_path: str = "/", name: str | None = None,
+                 cwd: Path = REPO_ROOT, python: str = sys.executable):
+        if kind not in (*SERVER_KINDS, RUNSERVER):
+            raise ValueError(f"server kind must be one of {SERVER_KINDS} or {RUNSERVER!r}, "
+                             f"got {kind!r}")
         self.kind = kind
+        self.cwd = Path(cwd)
+        self.python = python
         self.port = port
         self.env = env
         self.log_path = Path(log_path)
@@ -117,10 +129,12 @@ class ServerProcess:
 
     def command(self) -> list[str]:
         """The command line; `python -m` so the server runs in the interpreter running the tests."""
+        if self.kind == RUNSERVER:
+            return [self.python, "manage.py", "runserver", f"127.0.0.1:{self.port}"]
         if self.kind == "daphne":
-            return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+            return [self.python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
                     self.app]
-        return [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port),
+        return [self.python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port),
                 "--no-server-header", self.app]
 
     def start(self, timeout: float = 30.0) -> "ServerProcess":
@@ -133,7 +147,7 @@ class ServerProcess:
             log.write(f"\n===== start #{self.starts}: {' '.join(self.command())}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                self.command(), cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
+                self.command(), cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         self.wait_ready(timeout)
@@ -173,11 +187,15 @@ class ServerProcess:
         if self.proc is None:
             return None
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            # runserver's autoreloader serves from a child process: signal the whole session
+            # this process leads (it was started with start_new_session), child included.
+            signal_server = (partial(os.killpg, self.proc.pid) if self.kind == RUNSERVER
+                             else self.proc.send_signal)
+            signal_server(signal.SIGTERM)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                signal_server(signal.SIGKILL)
                 self.proc.wait(timeout)
         return self.proc.returncode
 
