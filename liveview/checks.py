@@ -136,7 +136,7 @@ def _websocket_routing(app: Any, seen: set[int]) -> tuple[bool, bool]:
     """(routes the LiveView consumer, met an object it could not look into) for `app`."""
     from django.core.handlers.asgi import ASGIHandler
 
-    from .consumer import LiveViewConsumer
+    from .runtime.consumer import LiveViewConsumer
 
     if id(app) in seen or len(seen) > 100:
         return False, False
