@@ -51,6 +51,10 @@ logger = logging.getLogger(__name__)
 POLL_WINDOW = 10.0
 #: A session without a poll in flight for this long is stopped: the tab is gone.
 SESSION_IDLE = 30.0
+#: A client that dropped its poll mid-wait has stopped this session (the phoenix client does so
+#: when the page goes away or the transport fails, and then starts a new session): its views
+#: stop this soon after, unless it polls again, instead of SESSION_IDLE.
+ABANDONED_GRACE = 2.0
 #: Unread frames above this many characters stop the session (a client that stopped reading).
 MAX_BUFFERED_BYTES = 16 * 1024 * 1024
 #: How long a forwarded request waits for the holder's answer beyond the poll window.
@@ -110,6 +114,7 @@ class LongPollSession:
         self._polls += 1
         if self._idle is not None:
             self._idle.cancel()
+        abandoned = False
         try:
             if not self._buffer and not self.closed:
                 self._ready.clear()
@@ -122,6 +127,7 @@ class LongPollSession:
                 finally:
                     ready.cancel()
                 if disconnected is not None and disconnected.done():
+                    abandoned = True
                     return []
             if self.closed:
                 return None
@@ -129,7 +135,7 @@ class LongPollSession:
             return messages
         finally:
             self._polls -= 1
-            self._arm_idle()
+            self._arm_idle(ABANDONED_GRACE if abandoned else SESSION_IDLE)
 
     async def post(self, lines: list[str]) -> bool:
         """Route each line as the websocket routes a frame; False once the session is closed."""
@@ -148,12 +154,13 @@ class LongPollSession:
             await self.consumer.on_receive({"type": "websocket.receive", "bytes": data})
         return not self.closed
 
-    def _arm_idle(self) -> None:
+    def _arm_idle(self, delay: float | None = None) -> None:
         if self._polls == 0 and not self.closed:
-            self._idle = asyncio.get_running_loop().call_later(SESSION_IDLE, self._expire)
+            self._idle = asyncio.get_running_loop().call_later(
+                SESSION_IDLE if delay is None else delay, self._expire)
 
     def _expire(self) -> None:
-        logger.info("long-poll session %s: not polled for %.0f s, stopped", self.id, SESSION_IDLE)
+        logger.info("long-poll session %s: no poll came, stopped", self.id)
         self.close_soon()
 
     def close_soon(self) -> None:

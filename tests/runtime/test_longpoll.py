@@ -221,6 +221,22 @@ async def test_frames_of_a_client_that_left_mid_poll_wait_for_the_next_poll(lp):
     assert answer["status"] == 200 and json.loads(answer["messages"][0])[1] == "x"
 
 
+async def test_a_session_whose_client_dropped_its_poll_stops_soon(lp, monkeypatch):
+    # The phoenix client aborts its poll only when it is done with the session (page gone,
+    # transport failed): its views stop without waiting SESSION_IDLE, as a closed websocket's.
+    monkeypatch.setattr(longpoll, "ABANDONED_GRACE", 0.1)
+    await lp.connect()
+    await lp.join()
+    session = longpoll.registry().sessions[next(iter(longpoll.registry().sessions))]
+    gone: asyncio.Future = asyncio.get_running_loop().create_future()
+    waiting = asyncio.ensure_future(session.poll(5, gone))
+    await asyncio.sleep(0.05)
+    gone.set_result(None)
+    await waiting
+    await asyncio.sleep(0.3)
+    assert session.closed and not session.consumer.router.views
+
+
 async def test_other_http_paths_still_reach_django(urls):
     page = LiveViewTestClient(application)
     assert "<title" in await page.get("/counter/")
