@@ -8,6 +8,15 @@
 import {Socket} from "phoenix"
 import {LiveSocket} from "phoenix_live_view"
 
+// Options rendered by {% liveview_script %} on this script's own tag (read now: currentScript
+// is only set while the script runs, not in the DOMContentLoaded callback).
+const scriptTag = document.currentScript
+const tagOptions = {}
+const fallbackMs = scriptTag && Number(scriptTag.dataset.longpollFallbackMs)
+// Falls back to LongPoll (/live/longpoll) when the websocket has not opened in time; the
+// client remembers the choice for the tab's session (sessionStorage).
+if (fallbackMs > 0) { tagOptions.longPollFallbackMs = fallbackMs }
+
 const hooks = (window.liveviewHooks = window.liveviewHooks || {})
 const uploaders = (window.liveviewUploaders = window.liveviewUploaders || {})
 
@@ -19,6 +28,7 @@ function csrfToken() {
 function start() {
   const options = window.liveviewOptions || {}
   const liveSocket = new LiveSocket(options.path || "/live", Socket, {
+    ...tagOptions,
     ...options,
     params: {_csrf_token: csrfToken()},
     hooks,

@@ -38,6 +38,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     return problems
 
 
+@register()
+def check_longpoll_fallback(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """LONGPOLL_FALLBACK_MS: milliseconds (int), or None/0 for no fallback."""
+    user = getattr(settings, "LIVEVIEW", None)
+    value = user.get("LONGPOLL_FALLBACK_MS") if isinstance(user, dict) else None
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return []
+    return [Error(
+        f"LIVEVIEW['LONGPOLL_FALLBACK_MS'] must be None or a number of milliseconds (int >= 0), "
+        f"got {value!r}",
+        hint="2500 falls back to long polling when the websocket has not opened after 2.5 s; "
+             "None or 0 turns the fallback off.", id="liveview.E004")]
+
+
 @register("staticfiles")
 def check_client_bundle(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     """The built client (liveview/liveview.js) must be findable by staticfiles."""
