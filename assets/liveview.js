@@ -25,6 +25,19 @@ function csrfToken() {
   return meta ? meta.getAttribute("content") : null
 }
 
+// The fallback is for networks that block websockets. Once a websocket has opened on this page,
+// a lost connection is a server restart or a network change, not a blocking proxy: reconnect
+// over websockets. (The client would otherwise switch every tab connected at a deploy to long
+// polling for the rest of its life.) A websocket that opens but carries nothing still falls
+// back within this attempt: the client's own timer for it is already running.
+function keepWorkingWebsocket(liveSocket) {
+  const socket = liveSocket.getSocket()
+  if (!socket.longPollFallbackMs) { return }
+  socket.onOpen(() => {
+    if (socket.transport !== socket.getLongPollTransport()) { socket.longPollFallbackMs = null }
+  })
+}
+
 function start() {
   const options = window.liveviewOptions || {}
   const liveSocket = new LiveSocket(options.path || "/live", Socket, {
@@ -34,6 +47,7 @@ function start() {
     hooks,
     uploaders,
   })
+  keepWorkingWebsocket(liveSocket)
   liveSocket.connect()
   // Exposed for debugging (liveSocket.enableDebug()) and for tests.
   window.liveSocket = liveSocket
