@@ -8,6 +8,15 @@
 import {Socket} from "phoenix"
 import {LiveSocket} from "phoenix_live_view"
 
+// Options rendered by {% liveview_script %} on this script's own tag (read now: currentScript
+// is only set while the script runs, not in the DOMContentLoaded callback).
+const scriptTag = document.currentScript
+const tagOptions = {}
+const fallbackMs = scriptTag && Number(scriptTag.dataset.longpollFallbackMs)
+// Falls back to LongPoll (/live/longpoll) when the websocket has not opened in time; the
+// client remembers the choice for the tab's session (sessionStorage).
+if (fallbackMs > 0) { tagOptions.longPollFallbackMs = fallbackMs }
+
 const hooks = (window.liveviewHooks = window.liveviewHooks || {})
 const uploaders = (window.liveviewUploaders = window.liveviewUploaders || {})
 
@@ -16,14 +25,29 @@ function csrfToken() {
   return meta ? meta.getAttribute("content") : null
 }
 
+// The fallback is for networks that block websockets. Once a websocket has opened on this page,
+// a lost connection is a server restart or a network change, not a blocking proxy: reconnect
+// over websockets. (The client would otherwise switch every tab connected at a deploy to long
+// polling for the rest of its life.) A websocket that opens but carries nothing still falls
+// back within this attempt: the client's own timer for it is already running.
+function keepWorkingWebsocket(liveSocket) {
+  const socket = liveSocket.getSocket()
+  if (!socket.longPollFallbackMs) { return }
+  socket.onOpen(() => {
+    if (socket.transport !== socket.getLongPollTransport()) { socket.longPollFallbackMs = null }
+  })
+}
+
 function start() {
   const options = window.liveviewOptions || {}
   const liveSocket = new LiveSocket(options.path || "/live", Socket, {
+    ...tagOptions,
     ...options,
     params: {_csrf_token: csrfToken()},
     hooks,
     uploaders,
   })
+  keepWorkingWebsocket(liveSocket)
   liveSocket.connect()
   // Exposed for debugging (liveSocket.enableDebug()) and for tests.
   window.liveSocket = liveSocket

@@ -10,6 +10,7 @@ from django.urls import path
 
 from .conf import liveview_settings
 from .runtime.consumer import LiveViewConsumer
+from .runtime.longpoll import LongPollEndpoint
 
 
 class WebsocketSessionMiddleware(SessionMiddleware):
@@ -32,9 +33,38 @@ def websocket_urlpatterns() -> list[Any]:
     return [path(f"{socket_path}/websocket", LiveViewConsumer.as_asgi())]
 
 
+def longpoll_application() -> LongPollEndpoint:
+    """The LongPoll endpoint (`<SOCKET_PATH>/longpoll`, HTTP): the websocket's fallback.
+
+    A new session's request goes through the websocket's session and auth middleware, so its
+    views see the same session and user; the Origin check is the endpoint's own.
+    """
+    return LongPollEndpoint(
+        connect=lambda app: CookieMiddleware(WebsocketSessionMiddleware(AuthMiddleware(app))))
+
+
+class LongPollRouter:
+    """HTTP requests to `<SOCKET_PATH>/longpoll` to the LongPoll endpoint, others to `http`."""
+
+    def __init__(self, http_application: Any):
+        self.http_application = http_application
+        self.longpoll = longpoll_application()
+        self.path = "/" + liveview_settings.SOCKET_PATH.strip("/") + "/longpoll"
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        path = scope.get("path", "")
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        if path == self.path:
+            return await self.longpoll(scope, receive, send)
+        return await self.http_application(scope, receive, send)
+
+
 def liveview_application(http_application: Any, websocket_routes: list[Any] | None = None
                          ) -> ProtocolTypeRouter:
-    """HTTP to Django, websockets to LiveView (with session, user and origin check).
+    """HTTP to Django, websockets to LiveView (with session, user and origin check), and the
+    LongPoll fallback (`/live/longpoll`) to the same runtime.
 
     `websocket_routes` are extra routes of your own, served beside the LiveView endpoint.
     With DEBUG on and django.contrib.staticfiles installed, static files (the client bundle
@@ -54,7 +84,7 @@ def liveview_application(http_application: Any, websocket_routes: list[Any] | No
         http_application = ASGIStaticFilesHandler(http_application)
     routes = websocket_urlpatterns() + list(websocket_routes or [])
     return ProtocolTypeRouter({
-        "http": http_application,
+        "http": LongPollRouter(http_application),
         "websocket": AllowedHostsOrigins(
             CookieMiddleware(WebsocketSessionMiddleware(AuthMiddleware(URLRouter(routes))))),
     })

@@ -77,6 +77,11 @@ def _socket_path(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("/") and value.strip("/") != ""
 
 
+def _milliseconds_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool)
+                             and value >= 0)
+
+
 def _directory_or_none(value: Any) -> bool:
     return value is None or (isinstance(value, (str, os.PathLike)) and str(value) != "")
 
@@ -94,6 +99,8 @@ VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "UPLOAD_STORAGE": (_non_empty_text, "a storage alias of settings.STORAGES (str)"),
     "UPLOAD_TEMP_DIR": (_directory_or_none, "None or a directory path (str or Path)"),
     "UPLOAD_CHUNK_SIZE": (_positive_int, "a positive int (bytes)"),
+    "LONGPOLL_FALLBACK_MS": (_milliseconds_or_none,
+                             "None or 0 (no fallback), or milliseconds (int >= 0)"),
 }
 
 

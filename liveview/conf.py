@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "HANDLER_TIMEOUT": 25.0,
     # Path of the websocket endpoint; the client appends "/websocket".
     "SOCKET_PATH": "/live",
+    # When the websocket has not opened after this many milliseconds (a proxy blocks it), the
+    # client falls back to long polling (SOCKET_PATH + "/longpoll") and keeps it for the tab's
+    # session. None or 0: no fallback. 2500 as in Phoenix's generated apps.
+    "LONGPOLL_FALLBACK_MS": 2500,
     # Uploads: Django storage alias that ConsumedUpload.save() writes to, directory the
     # chunks stream into (None: the system temp dir), bytes per chunk (plus a frame header,
     # it must fit in MAX_FRAME_BYTES).

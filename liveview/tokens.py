@@ -1,4 +1,4 @@
-"""Signed tokens: session and static (the LiveView container), and upload tokens.
+"""Signed tokens: session and static (the LiveView container), upload and long-poll tokens.
 
 Each kind is a `django.core.signing` token with its own salt and a max age. Session and
 static tokens name the view id, which must match the topic joined (`lv:<id>`); upload tokens
@@ -21,6 +21,7 @@ STATIC_SALT = "liveview.static"
 UPLOAD_SALT = "liveview.upload"
 #: Upload tokens are used right after the preflight that made them.
 UPLOAD_TOKEN_MAX_AGE = 600
+LONGPOLL_SALT = "liveview.longpoll"
 
 
 @dataclass(frozen=True)
@@ -103,3 +104,38 @@ def verify_upload_token(token: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "vjue"):
         raise UploadTokenError("upload token is malformed")
     return data
+
+
+@dataclass(frozen=True)
+class LongPollToken:
+    """Where a long-poll session lives: its id, the process (node) holding it and, when the
+    channel layer reaches other processes, that process's channel for forwarded requests."""
+
+    session: str
+    node: str
+    channel: str | None = None
+
+
+def sign_longpoll(token: LongPollToken) -> str:
+    """The `token` a long-poll client sends with every request after the first."""
+    return signing.dumps({"s": token.session, "n": token.node, "c": token.channel},
+                         salt=LONGPOLL_SALT, compress=False)
+
+
+def verify_longpoll(token: Any) -> LongPollToken:
+    """The long-poll token's claims; TokenError when missing, tampered with or expired.
+
+    Expiry is TOKEN_MAX_AGE as for session tokens; an idle session ends much sooner anyway
+    (its token then names a session that is gone, which the client is told with a 410)."""
+    if not isinstance(token, str) or not token:
+        raise TokenError("missing long-poll token")
+    try:
+        data = signing.loads(token, salt=LONGPOLL_SALT, max_age=liveview_settings.TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise TokenError("long-poll token expired") from None
+    except signing.BadSignature:
+        raise TokenError("long-poll token has a bad signature") from None
+    if not isinstance(data, dict) or not isinstance(data.get("s"), str) or \
+            not isinstance(data.get("n"), str) or not isinstance(data.get("c"), (str, type(None))):
+        raise TokenError("long-poll token is malformed")
+    return LongPollToken(session=data["s"], node=data["n"], channel=data["c"])

@@ -45,8 +45,15 @@ def liveview_title(title: str = "", prefix: str | None = None,
 
 @register.simple_tag
 def liveview_script() -> SafeString:
-    """The client bundle (phoenix + phoenix_live_view + bootstrap), deferred."""
-    return format_html('<script defer src="{}"></script>', static("liveview/liveview.js"))
+    """The client bundle (phoenix + phoenix_live_view + bootstrap), deferred.
+
+    Client options set in settings ride on the tag itself (no inline script, so a strict
+    Content-Security-Policy still allows it): the long-poll fallback delay.
+    """
+    fallback_ms = liveview_settings.LONGPOLL_FALLBACK_MS
+    return format_html('<script defer src="{}"{}></script>', static("liveview/liveview.js"),
+                       format_html(' data-longpoll-fallback-ms="{}"', int(fallback_ms))
+                       if fallback_ms else "")
 
 
 @register.simple_tag(takes_context=True)

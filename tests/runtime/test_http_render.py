@@ -16,7 +16,8 @@ async def test_counter_page_has_container_csrf_title_and_script(urls):
     assert re.search(r'<div id="phx-[A-Za-z0-9_-]{16}" data-phx-main data-phx-session="[^"]+" '
                      r'data-phx-static="[^"]+">', html)
     assert re.search(r'<meta name="csrf-token" content="[A-Za-z0-9]{64}">', html)
-    assert '<script defer src="/static/liveview/liveview.js"></script>' in html
+    assert ('<script defer src="/static/liveview/liveview.js" '
+            'data-longpoll-fallback-ms="2500"></script>') in html
     assert 'data-suffix=" · liveview demos">Counter · liveview demos</title>' in html
     assert '<span id="count">5</span>' in html
     assert "csrftoken" in response.cookies
