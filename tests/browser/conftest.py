@@ -32,9 +32,11 @@ CHROMIUM_ARGS = [
 ]
 CONNECTED = "[data-phx-main].phx-connected"
 # What Chromium logs (console.error) for each reconnect attempt of the client while the server is
-# down: for tests that stop the server on purpose, to pass to browser_log.allow().
+# down: for tests that stop the server on purpose, to pass to browser_log.allow(). An attempt
+# that lands while the server is shutting down is reset rather than refused.
 WS_REFUSED = (r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/live/websocket\?[^']*' failed: "
-              r"Error in connection establishment: net::ERR_CONNECTION_REFUSED")
+              r"(Error in connection establishment: net::ERR_CONNECTION_REFUSED"
+              r"|Error during WebSocket handshake: net::ERR_CONNECTION_RESET)")
 DEFAULT_TIMEOUT_MS = 10_000
 
 

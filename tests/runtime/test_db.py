@@ -12,6 +12,7 @@ async def test_a_failing_cleanup_is_logged_not_left_in_its_task(monkeypatch, cap
 
     monkeypatch.setattr(db, "_noop", broken)
     monkeypatch.setattr(db, "_last", 0.0)
+    monkeypatch.setattr(db, "_running", None)  # another test's cleanup may still be running
     with caplog.at_level(logging.WARNING):
         db.schedule_connection_cleanup()
         for _ in range(50):
