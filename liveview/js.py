@@ -76,8 +76,9 @@ def _describe_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 
 
 def _fail(op: str, what: str, expected: str, got: Any) -> TypeError:
-    return TypeError(f"JS.{op}: {what} must be {expected}, got {got!r} "
-                     f"({type(got).__name__})")
+    # "str" for template strings too (SafeString): the type the user wrote.
+    kind = "str" if isinstance(got, str) else type(got).__name__
+    return TypeError(f"JS.{op}: {what} must be {expected}, got {got!r} ({kind})")
 
 
 def _check_str(op: str, what: str, value: Any, *, empty: bool = False) -> str:
