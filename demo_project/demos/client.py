@@ -53,7 +53,7 @@ class JSCommandsLiveView(LiveView[CommandsContext]):
         if event == "add":
             socket.context["count"] += int(payload.get("by", 1))
         elif event == "flash-panel":  # the server asks the browser to run a command
-            await socket.exec_js("#panel", JS.transition("flash", time=600))
+            await socket.exec_js("#panel", JS.transition("flashing", time=600))
 
 
 class ModalContext(TypedDict):
@@ -75,8 +75,9 @@ class ModalLiveView(LiveView[ModalContext]):
             "votes": 0,
             # Remember the focused button, show the modal, focus its first field; closing
             # hides it and puts the focus back.
-            "open_modal": JS.push_focus().show(to="#modal", transition="fade-in", time=150)
-                            .focus_first(to="#modal-box"),
+            # display="flex": the backdrop centres the box (JS.show's default is "block").
+            "open_modal": JS.push_focus().show(to="#modal", transition="fade-in", time=150,
+                                               display="flex").focus_first(to="#modal-box"),
             "close_modal": JS.hide(to="#modal", transition="fade-out", time=150).pop_focus(),
         }
         socket.live_title = "Modal in a portal"

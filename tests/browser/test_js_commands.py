@@ -135,6 +135,6 @@ def test_push_with_value_patch_and_navigate(js_page, demo_server):
 def test_the_server_runs_a_command_in_the_browser_with_exec_js(js_page):
     page = js_page
     panel = page.locator("#panel")
-    page.click("#server-flash")  # handler: socket.exec_js("#panel", JS.transition("flash"))
-    expect(panel).to_have_class("panel flash")
+    page.click("#server-flash")  # handler: socket.exec_js("#panel", JS.transition("flashing"))
+    expect(panel).to_have_class("panel flashing")
     expect(panel).to_have_class("panel", timeout=3000)

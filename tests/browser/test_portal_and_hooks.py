@@ -10,6 +10,14 @@ from .test_js_commands import SentFrames
 pytestmark = pytest.mark.browser
 
 
+def open_modal(page) -> None:
+    """Click "Open" and wait until the modal is shown and its fade-in is over: a close
+    command that comes while JS.show has not made it visible yet finds nothing to hide."""
+    page.click("#open-modal")
+    expect(page.locator("#modal")).to_be_visible()
+    expect(page.locator("#modal")).to_have_class("modal-backdrop")
+
+
 @pytest.fixture
 def modal_page(demo_server, page, open_live):
     page.sent = SentFrames(page)
@@ -37,8 +45,7 @@ def test_js_commands_open_and_close_it_without_a_round_trip(modal_page):
     modal = page.locator("#modal")
     before = len(page.sent.frames)
 
-    page.click("#open-modal")  # push_focus, show with a transition, focus_first
-    expect(modal).to_be_visible()
+    open_modal(page)  # push_focus, show with a transition, focus_first
     expect(page.locator("#vote")).to_be_focused()
     # Visible and on top although its source sits in a 2.4rem box with overflow: hidden.
     box = page.locator("#modal-box").bounding_box()
@@ -54,12 +61,12 @@ def test_js_commands_open_and_close_it_without_a_round_trip(modal_page):
     expect(modal).to_be_hidden()
     expect(page.locator("#open-modal")).to_be_focused()
 
-    page.click("#open-modal")
-    expect(modal).to_be_visible()
+    open_modal(page)
     page.keyboard.press("Escape")  # phx-window-keydown with phx-key="Escape"
     expect(modal).to_be_hidden()
 
-    page.click("#open-modal")
+    open_modal(page)
+    assert page.evaluate("document.elementFromPoint(5, 5).id") == "modal"  # the backdrop
     page.mouse.click(5, 5)  # phx-click-away on the box: a click on the backdrop closes
     expect(modal).to_be_hidden()
     assert page.sent.frames[before:] == [], "pure client commands reached the server"
@@ -68,8 +75,7 @@ def test_js_commands_open_and_close_it_without_a_round_trip(modal_page):
 def test_its_content_stays_live_and_its_events_reach_the_view(modal_page):
     page = modal_page
     modal = page.locator("#modal")
-    page.click("#open-modal")
-    expect(modal).to_be_visible()
+    open_modal(page)
 
     page.click("#vote")  # phx-click="vote" inside the teleported element
     expect(page.locator("#modal-votes")).to_have_text("1")
@@ -127,6 +133,8 @@ def test_the_colocated_hook_drives_the_dropdown(demo_server, page, open_live):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")  # Pistachio
+    # Once JS.show has made the menu visible: a hide that comes earlier finds nothing to hide.
+    expect(page.locator("[role=menuitem]").nth(2)).to_be_focused()
     page.keyboard.press("Enter")  # the hook clicks it: JS.push("pick") + close
     expect(page.locator("#flavour")).to_have_text("Pistachio")
     expect(menu).to_be_hidden()

@@ -22,7 +22,7 @@ async def test_exec_js_goes_with_the_diff_as_a_js_exec_event(client):
     reply = await client.event("flash-panel", {})
     assert reply["response"]["diff"]["e"] == [
         ["js-exec", {"to": "#panel", "js": '[["transition",{"time":600,"transition":'
-                                          '[["flash"],[],[]]}]]'}]]
+                                          '[["flashing"],[],[]]}]]'}]]
 
 
 async def test_exec_js_arguments_are_checked_and_it_needs_a_connection():
