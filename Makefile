@@ -7,9 +7,9 @@ PYTEST_ARGS ?=
 
 JS_BUNDLE := liveview/static/liveview/liveview.js
 
-.PHONY: setup demo test js migrate chromium bench clean
+.PHONY: setup demo test js migrate hooks chromium bench clean
 
-setup: $(VENV)/.stamp-pip node_modules/.stamp-npm $(JS_BUNDLE) migrate chromium
+setup: $(VENV)/.stamp-pip node_modules/.stamp-npm $(JS_BUNDLE) migrate hooks chromium
 
 $(VENV)/.stamp-pip: setup.cfg setup.py pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ js: node_modules/.stamp-npm
 
 migrate: $(VENV)/.stamp-pip
 	$(PY) manage.py migrate --noinput -v 0
+
+# The demo's colocated hooks (static/liveview/colocated_hooks.js); rewritten only when changed.
+hooks: $(VENV)/.stamp-pip
+	$(PY) manage.py liveview_build_hooks -v 0
 
 # Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium;
 # never `playwright install`, which downloads its own browser).

@@ -51,6 +51,19 @@ function start() {
   liveSocket.connect()
   // Exposed for debugging (liveSocket.enableDebug()) and for tests.
   window.liveSocket = liveSocket
+  // Server-triggered JS commands: socket.exec_js(to, js) or (to, attr=...) pushes "js-exec";
+  // each element matching `to` runs the commands (or those in its attribute `attr`) as if it
+  // had been clicked. This is the push_event + execJS pattern of Phoenix's JS interop guide.
+  window.addEventListener("phx:js-exec", ({detail}) => {
+    document.querySelectorAll(detail.to).forEach((el) => {
+      const commands = detail.attr ? el.getAttribute(detail.attr) : detail.js
+      if (commands) {
+        liveSocket.execJS(el, commands)
+      } else {
+        console.error(`liveview: exec_js found no attribute ${detail.attr} on`, el)
+      }
+    })
+  })
 }
 
 if (document.readyState === "loading") {

@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import accounts, navigation, realtime, streams, uploads
+from demo_project.demos import accounts, client, navigation, realtime, streams, uploads
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -28,6 +28,9 @@ urlpatterns = [
     path("members/", accounts.MembersLiveView.as_view(), name="members"),
     path("accounts/login/", auth_views.LoginView.as_view(next_page="index"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
+    path("js/", client.JSCommandsLiveView.as_view(), name="js-commands"),
+    path("modal/", client.ModalLiveView.as_view(), name="modal"),
+    path("dropdown/", client.DropdownLiveView.as_view(), name="dropdown"),
     path("admin/", admin.site.urls),
 ]
 # Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server).

@@ -5,6 +5,7 @@ from .decorators import login_required, permission_required, user_passes_test
 from .events import InfoEvent
 from .exceptions import ConnectedOnlyError, LiveViewError, UploadError
 from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
+from .js import JS
 from .pubsub import broadcast, broadcast_sync
 from .socket import ConnectedLiveViewSocket, LiveViewSocket, UnconnectedSocket, is_connected
 from .uploads import ConsumedUpload, UploadConfig, UploadEntry, save_upload
@@ -15,6 +16,7 @@ __all__ = [
     "ConnectedOnlyError",
     "ConsumedUpload",
     "InfoEvent",
+    "JS",
     "LiveFormMixin",
     "LiveView",
     "LiveViewError",

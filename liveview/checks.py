@@ -278,3 +278,28 @@ def check_decorated_liveviews(app_configs: Any = None, **kwargs: Any) -> list[An
                  "Silence liveview.W003 if the decorator checks no access.",
             id="liveview.W003"))
     return problems
+
+
+@register("templates", "staticfiles")
+def check_colocated_hooks(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """The colocated hooks build (manage.py liveview_build_hooks) matches the templates."""
+    from django.template import TemplateSyntaxError
+
+    from .colocated import STATIC_PATH, build_js, collect_hooks, parse_manifest, read_built
+
+    try:
+        hooks = collect_hooks()
+    except TemplateSyntaxError as exc:
+        return [Error(f"colocated hooks cannot be built: {exc}", id="liveview.E010")]
+    built = read_built()
+    if not hooks and built is None:
+        return []
+    if built is None or parse_manifest(built) != parse_manifest(build_js(hooks)):
+        state = "missing" if built is None else "out of date"
+        return [Warning(
+            f"the colocated hooks build {STATIC_PATH} is {state}: the browser would run "
+            f"{'no' if built is None else 'old'} code for "
+            f"{', '.join(sorted(h.name for h in hooks)) or 'hooks that are gone'}",
+            hint="Run `python manage.py liveview_build_hooks` (and collectstatic when "
+                 "deploying).", id="liveview.W010")]
+    return []

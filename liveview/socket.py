@@ -15,6 +15,7 @@ from .core.streams import Stream, Streams
 from .core.uploads import UploadConstraints
 from .exceptions import ConnectedOnlyError
 from .flash import Flash, FlashMixin
+from .js import JS
 from .navigation import Navigation, with_params
 from .timers import Timers
 from .uploads import UploadConfig, UploadManager
@@ -27,7 +28,7 @@ __all__ = ["ConnectedLiveViewSocket", "ConnectedOnlyError", "LiveViewSocket",
 #: Methods that need a live connection; calling them on an UnconnectedSocket explains why.
 CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
-    "push_navigate", "replace_navigate", "redirect", "push_event",
+    "push_navigate", "replace_navigate", "redirect", "push_event", "exec_js",
     "pending_events", "upload_manager", "cancel_upload", "consume_uploaded_entries",
 })
 
@@ -177,6 +178,25 @@ class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, Generic[T]):
         if not isinstance(event, str) or not event:
             raise ValueError(f"push_event: event must be a non-empty str, got {event!r}")
         self.pending_events.append((event, value))
+
+    async def exec_js(self, to: str, js: JS | None = None, *, attr: str | None = None) -> None:
+        """Run JS commands in the browser on each element matching the selector `to`: the
+        commands `js`, or those held in the element's attribute `attr` (e.g. "data-show").
+
+        Travels as the push event "js-exec", which the client bundle runs with
+        liveSocket.execJS (docs/js-commands.md); commands without their own `to=` apply to
+        the matched element."""
+        if not isinstance(to, str) or not to:
+            raise ValueError(f"exec_js: to must be a CSS selector, got {to!r}")
+        if (js is None) == (attr is None):
+            raise ValueError(f"exec_js: give either js (a JS value) or attr (an attribute "
+                             f"name), got js={js!r}, attr={attr!r}")
+        if js is not None and not isinstance(js, JS):
+            raise ValueError(f"exec_js: js must be a liveview.JS value, got {js!r}")
+        if attr is not None and (not isinstance(attr, str) or not attr):
+            raise ValueError(f"exec_js: attr must be an attribute name, got {attr!r}")
+        payload = {"to": to, "js": str(js)} if js is not None else {"to": to, "attr": attr}
+        await self.push_event("js-exec", payload)
 
     # Uploads ----------------------------------------------------------------------------
     def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,

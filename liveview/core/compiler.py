@@ -44,6 +44,7 @@ from django.utils.html import escape
 
 from .keyed import KeyedEntries, LiveKeyNode, misplaced, split_loop_key, unique_keys
 from .plan import Plan, Slot
+from .portal import PortalNode
 from .streams import Stream
 from .wire import KEYED, KEYED_COUNT, STATIC, STREAM
 
@@ -399,6 +400,22 @@ def _block(node: BlockNode) -> Slot:
     return slot
 
 
+def _portal(node: PortalNode) -> Slot:
+    # Opening tags as one dynamic (id, target and class may be variables), the body as a
+    # nested tree: a change inside a portal diffs like any other content.
+    plan = plan_for(node.nodelist)
+    statics = ["", "", node.close_tag]  # shared by every tree of this node, never mutated
+
+    def slot(context: Context) -> Any:
+        try:
+            return {"0": node.open_tag(context), "1": plan.render(context), STATIC: statics}
+        except Exception as exc:
+            _annotate(exc, node, context)
+            raise
+
+    return slot
+
+
 _BUILDERS: dict[type, Callable[[Any], Slot]] = {
     VariableNode: _variable,
     IfNode: _if,
@@ -408,4 +425,5 @@ _BUILDERS: dict[type, Callable[[Any], Slot]] = {
     IncludeNode: _include,
     ExtendsNode: _extends,
     BlockNode: _block,
+    PortalNode: _portal,
 }

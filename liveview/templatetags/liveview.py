@@ -14,12 +14,17 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ..conf import liveview_settings
 from ..core.keyed import TAG as LIVE_KEY_TAG, live_key
+from . import _client
 
 register = template.Library()
 
 # `{% for row in rows %}{% live_key row.id %}…{% endfor %}`: the loop's entries are diffed
 # by key (see liveview.core.keyed). The tag renders nothing.
 register.tag(LIVE_KEY_TAG, live_key)
+# JS commands, portals and colocated hooks (docs/js-commands.md); the code is in _client.py.
+register.simple_tag(_client.js, name="js")
+register.tag("portal", _client.do_portal)
+register.tag("colocated_hook", _client.do_colocated_hook)
 
 
 @register.simple_tag(takes_context=True)
@@ -58,11 +63,13 @@ def liveview_script() -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def liveview_head(context: template.Context, title: str | None = None) -> SafeString:
-    """Everything a layout's <head> needs: csrf meta tag, live title, client script."""
+    """Everything a layout's <head> needs: csrf meta tag, live title, the built colocated
+    hooks (when there are any), client script."""
     if title is None:
         title = context.get("liveview_title", "")
     return mark_safe("\n".join(
-        [liveview_csrf_meta(context), liveview_title(title), liveview_script()]))
+        [liveview_csrf_meta(context), liveview_title(title), *_client.colocated_hooks_script(),
+         liveview_script()]))
 
 
 # Live navigation links (docs/internals.md, "Navigation") ----------------------------------------

@@ -43,6 +43,12 @@
     },
   };
 
+  // The JS commands demo dispatches "demos:announce" (JS.dispatch) to its panel; it bubbles.
+  window.addEventListener("demos:announce", (e) => {
+    const out = document.getElementById("announcement");
+    if (out) out.textContent = e.detail.text;
+  });
+
   // Any script can listen as well: push_event("points") is the window event "phx:points".
   window.addEventListener("phx:points", () => {
     const counter = document.getElementById("pushed-count");

@@ -3,9 +3,12 @@ import asyncio
 import gc
 import logging
 
+import pytest
+
 from liveview import db
 
 
+@pytest.mark.django_db(transaction=True)  # the cleanup itself may use the database
 async def test_a_failing_cleanup_is_logged_not_left_in_its_task(monkeypatch, caplog):
     def broken():
         raise RuntimeError("database unreachable")
