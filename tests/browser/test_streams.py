@@ -263,3 +263,95 @@ def test_keyed_moves_keep_the_dom_nodes(open_page, page):
     assert page.eval_on_selector_all("#items > li", "els => els.map(el => el.__mark)") == order
     assert page.eval_on_selector_all("#items > li", "els => els.map(el => el.textContent)") == [
         "Renamed" if i == 4 else f"Item {item.split('-')[1]}" for i, item in enumerate(order)]
+
+
+# The demos --------------------------------------------------------------------------------
+def feed_state(page):
+    """(page number shown, the row numbers in the DOM)."""
+    return page.evaluate("""() => [
+        Number(document.getElementById('feed-page').textContent),
+        [...document.querySelectorAll('#feed > li')].map(el => Number(el.id.split('-')[1]))]""")
+
+
+def scroll_feed(page, to_bottom):
+    """Scroll the feed's box to one end; return the page number the server moved to."""
+    before, _ = feed_state(page)
+    page.eval_on_selector("#feed", "(el, down) => { el.scrollTop = down ? el.scrollHeight : 0 }",
+                          to_bottom)
+    expect(page.locator("#feed-page")).not_to_have_text(str(before))
+    return feed_state(page)
+
+
+def test_feed_scrolls_down_and_back_up_keeping_at_most_150_rows(open_page, page):
+    from demo_project.demos.streams import KEEP_PAGES, PAGE
+
+    open_page(page, "/feed/")
+    keep = KEEP_PAGES * PAGE
+    expect(page.locator("#feed > li")).to_have_count(PAGE)
+    watch_max_children(page, "#feed")
+    # Down to page 6: each page's rows are appended, the oldest trimmed beyond 150.
+    shown = 1
+    while shown < 6:
+        shown, numbers = scroll_feed(page, to_bottom=True)
+        first = max(0, shown * PAGE - keep)
+        assert numbers == list(range(first, shown * PAGE)), f"page {shown}: {numbers}"
+    assert max_children(page) <= keep, f"the feed held {max_children(page)} rows at once"
+    expect(page.locator("#feed > li").first).to_have_text("Row 151")
+
+    # Back up: the earlier pages come back at the top, the bottom is trimmed.
+    for _ in range(10):
+        shown, numbers = scroll_feed(page, to_bottom=False)
+        assert numbers == list(range(shown * PAGE - keep, shown * PAGE)), f"page {shown}"
+        if numbers[0] == 0:
+            break
+    assert shown == KEEP_PAGES
+    expect(page.locator("#feed > li").first).to_have_text("Row 1")
+    assert max_children(page) <= keep
+    assert duplicate_ids(page) == []
+
+
+def post(page, text):
+    page.fill("#board-text", text)
+    page.press("#board-text", "Enter")
+
+
+def posts(page):
+    return page.eval_on_selector_all("#posts > li.post .text", "els => els.map(el => el.textContent)")
+
+
+def test_board_posts_and_deletes_reach_every_page(open_page, page, new_page):
+    alice, bob = open_page(page, "/board/"), open_page(new_page(), "/board/")
+    for tab in (alice, bob):
+        expect(tab.locator("#posts-empty")).to_be_visible()
+        assert posts(tab) == []
+
+    post(alice, "first")
+    post(bob, "second")
+    for tab in (alice, bob):  # newest on top, in both
+        expect(tab.locator("#posts > li.post .text")).to_have_text(["second", "first"])
+        expect(tab.locator("#posts-empty")).to_be_hidden()
+
+    bob.locator("#posts > li.post", has_text="first").locator("button.delete").click()
+    for tab in (alice, bob):
+        expect(tab.locator("#posts > li.post .text")).to_have_text(["second"])
+    alice.locator("#posts > li.post", has_text="second").locator("button.delete").click()
+    for tab in (alice, bob):
+        expect(tab.locator("#posts > li.post")).to_have_count(0)
+        expect(tab.locator("#posts-empty")).to_be_visible()
+    assert duplicate_ids(alice) == [] and duplicate_ids(bob) == []
+
+
+def test_board_keeps_the_newest_posts_and_its_placeholder(open_page, page):
+    """Past KEEP_POSTS posts the oldest go, and the empty placeholder is still there (hidden)
+    for when every post is deleted."""
+    from demo_project.demos.streams import KEEP_POSTS
+
+    open_page(page, "/board/")
+    for n in range(KEEP_POSTS + 2):
+        post(page, f"post {n}")
+        expect(page.locator("#posts > li.post .text").first).to_have_text(f"post {n}")
+    texts = posts(page)
+    assert texts == [f"post {n}" for n in range(KEEP_POSTS + 1, 1, -1)], texts[-3:]
+    expect(page.locator("#posts-empty")).to_have_count(1)
+    expect(page.locator("#posts-empty")).to_be_hidden()
+    assert duplicate_ids(page) == []
