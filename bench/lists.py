@@ -103,11 +103,26 @@ def best_ms(fn: Callable[[], Any], repeat: int = 30) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
+def make_engine(**templates: str) -> Engine:
+    """An engine with the liveview tags and the templates `keyed`, `plain` and `templates`."""
+    return Engine(libraries={"liveview": "liveview.templatetags.liveview"},
+                  loaders=[("django.template.loaders.cached.Loader",
+                            [("django.template.loaders.locmem.Loader",
+                              {"keyed": TABLE, "plain": UNKEYED, **templates})])])
+
+
+def checked_diff(template: Any, old: dict[str, Any], rows: Rows
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(diff, new tree) for `rows`; the diff, merged by the client's rules into `old`, must
+    give exactly Django's render."""
+    new = render_tree(template, {"rows": rows})
+    diff = diff_tree(old, new)
+    assert tree_to_html(merge_diff(old, diff)) == template.render(Context({"rows": rows}))
+    return diff, new
+
+
 def main() -> None:
-    engine = Engine(libraries={"liveview": "liveview.templatetags.liveview"},
-                    loaders=[("django.template.loaders.cached.Loader",
-                              [("django.template.loaders.locmem.Loader",
-                                {"keyed": TABLE, "plain": UNKEYED})])])
+    engine = make_engine()
     keyed, plain = engine.get_template("keyed"), engine.get_template("plain")
     before = [row(i) for i in range(ROWS)]
     old = {"keyed": render_tree(keyed, {"rows": before}),
@@ -122,10 +137,7 @@ def main() -> None:
         after = edit(before)
         sizes, times = {}, {}
         for name, template in (("keyed", keyed), ("plain", plain)):
-            new = render_tree(template, {"rows": after})
-            diff = diff_tree(old[name], new)
-            merged = merge_diff(old[name], diff)
-            assert tree_to_html(merged) == template.render(Context({"rows": after})), label
+            diff, new = checked_diff(template, old[name], after)
             sizes[name] = (size(diff), deflated(diff))
             times[name] = best_ms(lambda: diff_tree(old[name], new))
         verdict = ""

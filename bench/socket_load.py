@@ -133,6 +133,7 @@ class Client:
     """One browser tab: the page's tokens, its websocket, its clicks in flight."""
 
     port: int
+    path: str = "/counter/"
     cookies: str = ""
     csrf: str = ""
     view_id: str = ""
@@ -146,10 +147,10 @@ class Client:
     pending: dict[str, float] = field(default_factory=dict)
 
     async def load_page(self) -> None:
-        status, set_cookies, body = await http_get(self.port, "/counter/")
+        status, set_cookies, body = await http_get(self.port, self.path)
         tokens = page_tokens(body)
         if status != 200 or tokens is None:
-            raise RuntimeError(f"GET /counter/ answered {status} without a LiveView container "
+            raise RuntimeError(f"GET {self.path} answered {status} without a LiveView container "
                                f"or csrf meta tag: {body[:300]!r}")
         self.cookies = cookie_header(set_cookies)
         self.csrf = tokens.csrf_token
@@ -169,7 +170,7 @@ class Client:
             origin=origin, additional_headers={"Cookie": self.cookies}, compression=compression,
             proxy=None, ping_interval=None, max_queue=None, open_timeout=30)
         self.join_ref = self.next_ref()
-        payload = {"url": f"{origin}/counter/", "session": self.session, "static": self.static,
+        payload = {"url": f"{origin}{self.path}", "session": self.session, "static": self.static,
                    "params": {"_csrf_token": self.csrf, "_mounts": 0, "_mount_attempts": 0},
                    "sticky": False}
         start = time.perf_counter()

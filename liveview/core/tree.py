@@ -140,23 +140,25 @@ def _merge_stream(target: dict[str, Any], source: dict[str, Any]) -> dict[str, A
 
 def _stream_items(items: list[tuple[str, Any]], node: dict[str, Any]
                   ) -> list[tuple[str, Any]]:
-    """The client's stream patch (dom_patch.ts): a reset drops every element that is not
-    inserted again, deletes go, then each insert updates its element in place or adds it at
-    `at` (unless `update_only`), and `limit` trims from the far end."""
+    """The client's stream patch (dom_patch.ts): a reset empties the container and deletes
+    remove their elements; then each insert updates its element where it is (not moved, no
+    trimming), or adds it at `at` (unless `update_only`) and trims to `limit` from the far
+    end. An element removed by the reset or a delete and inserted again in the same patch
+    comes back as a new one: placed by `at`, and even with `update_only` (the client keeps
+    it aside to restore it)."""
     _, inserts, deletes, *reset = node[STREAM]
     entries = node[KEYED]
-    if reset:
-        inserted = {dom_id for dom_id, *_ in inserts}
-        items = [item for item in items if item[0] in inserted]
-    items = [item for item in items if item[0] not in deletes]
+    shown_before = {dom_id for dom_id, _ in items}
+    items = [] if reset else [item for item in items if item[0] not in deletes]
     for i, (dom_id, at, limit, update_only) in enumerate(inserts):
         entry = entries[str(i)]
         where = next((n for n, item in enumerate(items) if item[0] == dom_id), None)
         if where is not None:
             items[where] = (dom_id, entry)
-        elif update_only:
             continue
-        elif at == -1:
+        if update_only and dom_id not in shown_before:
+            continue
+        if at == -1:
             items.append((dom_id, entry))
         else:
             items.insert(at, (dom_id, entry))

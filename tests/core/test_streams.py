@@ -1,4 +1,6 @@
 """core.streams: pending operations only, the wire form, the held tree without items."""
+import re
+
 import pytest
 
 from liveview.core.streams import Stream, Streams, forget_stream_items
@@ -88,3 +90,60 @@ def test_the_held_tree_forgets_stream_entries_without_touching_the_sent_one():
     assert tree["0"]["k"]["kc"] == 1 and held["1"] == "title"  # the sent tree is intact
     plain = {"s": ["", ""], "0": {"s": ["a", "b"], "0": "c"}}
     assert forget_stream_items(plain) is plain  # nothing copied without streams
+
+
+# merge_diff places stream items as phoenix_live_view 1.2.12 does (dom_patch.ts): checked in
+# Chromium by tests/browser/test_streams.py.
+def _stream_diff(inserts, deletes=(), reset=False):
+    """A root diff whose dynamic 0 is a stream of `<li id=..>name</li>`; inserts are
+    (dom_id, at, limit, update_only, name)."""
+    wire = ["0", [[d, at, limit, only] for d, at, limit, only, _ in inserts], list(deletes)]
+    if reset:
+        wire.append(True)
+    entries = {str(i): {"0": d, "1": name} for i, (d, *_, name) in enumerate(inserts)}
+    return {"0": {"k": {**entries, "kc": len(inserts)}, "stream": wire}}
+
+
+def _shown(tree):
+    from liveview.core.tree import tree_to_html
+
+    return re.findall(r'<li id="([^"]+)">([^<]*)</li>', tree_to_html(tree))
+
+
+def _client_after(*diffs):
+    from liveview.core.tree import merge_diff
+
+    first = {**diffs[0]["0"], "s": ['<li id="', '">', "</li>"]}  # statics come once
+    tree = merge_diff(None, {"s": ["<ul>", "</ul>"], "0": first})
+    for diff in diffs[1:]:
+        tree = merge_diff(tree, diff)
+    return _shown(tree)
+
+
+def test_a_reset_places_the_items_it_keeps_like_new_ones():
+    first = _stream_diff([(f"r{n}", -1, None, False, f"{n}") for n in (1, 2, 3)])
+    reset = _stream_diff([("r8", -1, None, False, "8"), ("r3", -1, None, False, "3b")],
+                         reset=True)
+    assert _client_after(first, reset) == [("r8", "8"), ("r3", "3b")]
+    reset_on_top = _stream_diff([("r9", -1, None, False, "9"), ("r1", 0, None, False, "1b")],
+                                reset=True)
+    assert _client_after(first, reset_on_top) == [("r1", "1b"), ("r9", "9")]
+
+
+def test_limit_trims_after_a_new_item_only_never_after_an_update():
+    first = _stream_diff([(f"r{n}", -1, None, False, f"{n}") for n in range(5)])
+    update = _stream_diff([("r1", 0, 2, False, "one")])
+    assert _client_after(first, update) == [("r0", "0"), ("r1", "one"), ("r2", "2"),
+                                            ("r3", "3"), ("r4", "4")]
+    added = _stream_diff([("r9", -1, 2, False, "9")])
+    assert _client_after(first, update, added) == [("r0", "0"), ("r1", "one")]
+
+
+def test_delete_and_insert_in_one_diff_move_an_item_even_update_only():
+    first = _stream_diff([(f"r{n}", -1, None, False, f"{n}") for n in (1, 2, 3)])
+    move = _stream_diff([("r3", 0, None, False, "three")], deletes=["r3"])
+    assert _client_after(first, move) == [("r3", "three"), ("r1", "1"), ("r2", "2")]
+    back = _stream_diff([("r3", -1, None, True, "last")], deletes=["r3"])
+    assert _client_after(first, move, back) == [("r1", "1"), ("r2", "2"), ("r3", "last")]
+    gone = _stream_diff([("r7", -1, None, True, "7")], deletes=["r7"])  # never shown
+    assert _client_after(first, gone) == [("r1", "1"), ("r2", "2"), ("r3", "3")]
