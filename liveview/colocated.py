@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.template import Context, TemplateSyntaxError, engines
 from django.template.base import Node, Origin, Template
@@ -204,6 +205,8 @@ def read_built() -> str | None:
             with staticfiles_storage.open(STATIC_PATH) as handle:
                 return handle.read().decode("utf-8")
     except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    except ImproperlyConfigured:  # no STATIC_ROOT (a new project): nothing collected to read
         return None
     return None
 
