@@ -8,9 +8,12 @@ background at most once a second, off the reply path.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from channels.db import database_sync_to_async
+
+logger = logging.getLogger(__name__)
 
 _INTERVAL = 1.0
 _last = 0.0
@@ -25,6 +28,10 @@ async def _cleanup() -> None:
     global _running
     try:
         await database_sync_to_async(_noop)()
+    except Exception as exc:
+        # Nobody awaits this task: an error here must not surface later as "Task exception
+        # was never retrieved" (e.g. the database is unreachable; the next handler says so).
+        logger.debug("stale database connection cleanup failed: %s", exc)
     finally:
         _running = None
 
