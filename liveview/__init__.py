@@ -1,19 +1,25 @@
 """Phoenix LiveView for Django: server-rendered, real-time pages in Python and templates."""
+from .asyncwork import AsyncResult
 from .auth import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
 from .core.uploads import UploadConstraints
 from .decorators import login_required, permission_required, user_passes_test
 from .events import InfoEvent
-from .exceptions import ConnectedOnlyError, LiveViewError, UploadError
+from .exceptions import AsyncCancelled, ConnectedOnlyError, LiveViewError, UploadError
 from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
+from .lifecycle import HALT, Halt
 from .pubsub import broadcast, broadcast_sync
 from .socket import ConnectedLiveViewSocket, LiveViewSocket, UnconnectedSocket, is_connected
 from .uploads import ConsumedUpload, UploadConfig, UploadEntry, save_upload
 from .views import LiveView
 
 __all__ = [
+    "HALT",
+    "AsyncCancelled",
+    "AsyncResult",
     "ConnectedLiveViewSocket",
     "ConnectedOnlyError",
     "ConsumedUpload",
+    "Halt",
     "InfoEvent",
     "LiveFormMixin",
     "LiveView",

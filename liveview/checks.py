@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 from .conf import DEFAULTS
+from .lifecycle import check_on_mount_setting
 
 
 @register()
@@ -23,6 +24,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             problems.append(Error(
                 f"LIVEVIEW has an unknown key {key!r}",
                 hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.", id="liveview.E002"))
+        for problem in check_on_mount_setting(user.get("ON_MOUNT", {})):
+            problems.append(Error(problem, hint="See docs/lifecycle.md.", id="liveview.E004"))
     if not getattr(settings, "ASGI_APPLICATION", None):
         problems.append(Error(
             "ASGI_APPLICATION is not set: LiveView pages need the websocket endpoint",

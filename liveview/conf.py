@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_STORAGE": "default",
     "UPLOAD_TEMP_DIR": None,
     "UPLOAD_CHUNK_SIZE": 64_000,
+    # on_mount hooks for every view of a live session: {"session name": ["dotted.path", ...]},
+    # run before the views' own on_mount hooks (docs/lifecycle.md).
+    "ON_MOUNT": {},
 }
 
 
