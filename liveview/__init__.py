@@ -1,4 +1,5 @@
 """Phoenix LiveView for Django: server-rendered, real-time pages in Python and templates."""
+from . import presence
 from .asyncwork import AsyncResult
 from .auth import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
 from .core.uploads import UploadConstraints
@@ -39,6 +40,7 @@ __all__ = [
     "broadcast",
     "broadcast_sync",
     "is_connected",
+    "presence",
     "login_required",
     "permission_required",
     "save_upload",

@@ -18,6 +18,7 @@ from .exceptions import ConnectedOnlyError
 from .flash import Flash, FlashMixin
 from .lifecycle import Lifecycle, LifecycleMixin
 from .navigation import Navigation, with_params
+from .presence import PresenceMixin
 from .timers import Timers
 from .uploads import UploadConfig, UploadManager
 
@@ -29,7 +30,7 @@ __all__ = ["ConnectedLiveViewSocket", "ConnectedOnlyError", "LiveViewSocket",
 #: Methods that need a live connection; calling them on an UnconnectedSocket explains why.
 CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
-    "push_event",
+    "push_event", "track", "untrack", "subscribe_presence", "list_presence",
     "pending_events", "upload_manager", "cancel_upload", "consume_uploaded_entries",
 })
 
@@ -126,7 +127,7 @@ class UnconnectedSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin, Ge
 
 
 class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin,
-                              Generic[T]):
+                              PresenceMixin, Generic[T]):
     """The socket of a view joined over the websocket."""
 
     connected: bool = True

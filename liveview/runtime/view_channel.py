@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from .. import db, pubsub
+from .. import db, presence, pubsub
 from ..asyncwork import AsyncWork
 from ..callbacks import call_user
 from ..conf import liveview_settings
@@ -121,6 +121,7 @@ class ViewChannel:
             except (asyncio.CancelledError, Exception):
                 pass
         await self._disconnect_view()
+        await presence.forget(self)  # its entries leave everywhere now, not at expiry
         try:
             await pubsub.unsubscribe_all(self)
         except Exception:

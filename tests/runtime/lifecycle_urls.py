@@ -11,5 +11,6 @@ urlpatterns = [
     path("lc/session-hooked/", views.SessionHookedView.as_view()),
     path("lc/bad-halt/", views.BadHaltView.as_view()),
     path("lc/attach/", views.AttachView.as_view()),
+    path("lc/presence/", views.PresenceProbeView.as_view()),
     path("", include("demo_project.urls")),
 ]

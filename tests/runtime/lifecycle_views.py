@@ -231,3 +231,42 @@ class AttachView(StringTemplateView):
     async def handle_async(self, name, result, socket):
         LOG.append(("view async", name))
 
+
+
+# presence ----------------------------------------------------------------------------------------
+class PresenceProbeView(StringTemplateView):
+    """Tracks itself on `?topic=` as `?key=` and logs every diff it receives."""
+
+    source = "<p id='here'>{{ here }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"here": "", "topic": "", "key": ""}
+
+    async def handle_params(self, url, params, socket):
+        topic, key = params.get("topic", ["room"])[0], params.get("key", ["k"])[0]
+        socket.context.update(topic=topic, key=key)
+        if is_connected(socket) and params.get("watch", ["1"]) == ["1"]:
+            await socket.subscribe_presence(topic)
+        if is_connected(socket) and params.get("track", ["1"]) == ["1"]:
+            await socket.track(topic, key, {"view": socket.view_id[-4:]})
+        self.show(socket)
+
+    async def handle_event(self, event, payload, socket):
+        if event == "untrack":
+            await socket.untrack(socket.context["topic"], payload.get("key"))
+        elif event == "retrack":
+            await socket.track(socket.context["topic"], socket.context["key"],
+                               {"view": "again"})
+
+    async def handle_info(self, event, socket):
+        diff = event.payload
+        LOG.append(("diff", socket.context["key"], event.name, diff.topic,
+                    {k: [m["view"] for m in ms] for k, ms in diff.joins.items()},
+                    {k: [m["view"] for m in ms] for k, ms in diff.leaves.items()}))
+        self.show(socket)
+
+    def show(self, socket):
+        from liveview import presence
+
+        here = presence.list(socket.context["topic"]) if is_connected(socket) else {}
+        socket.context["here"] = ",".join(f"{k}x{len(v)}" for k, v in sorted(here.items()))
