@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import accounts, navigation, realtime, uploads
+from demo_project.demos import accounts, lifecycle, navigation, realtime, uploads
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("chat/", realtime.ChatLiveView.as_view(), name="chat"),
     path("clock/", realtime.ClockLiveView.as_view(), name="clock"),
     path("presence/", realtime.PresenceLiveView.as_view(), name="presence"),
+    path("async/", lifecycle.AsyncDashboardLiveView.as_view(), name="async"),
+    path("account/", lifecycle.AccountLiveView.as_view(), name="account"),
     path("uploads/photos/", uploads.PhotoUploadLiveView.as_view(), name="upload-photos"),
     path("uploads/documents/", uploads.DocumentUploadLiveView.as_view(),
          name="upload-documents"),
