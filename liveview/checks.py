@@ -26,6 +26,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.", id="liveview.E002"))
         for problem in check_on_mount_setting(user.get("ON_MOUNT", {})):
             problems.append(Error(problem, hint="See docs/lifecycle.md.", id="liveview.E004"))
+        beat = user.get("PRESENCE_HEARTBEAT", DEFAULTS["PRESENCE_HEARTBEAT"])
+        if isinstance(beat, bool) or not isinstance(beat, (int, float)) or beat <= 0:
+            problems.append(Error(
+                f'LIVEVIEW["PRESENCE_HEARTBEAT"] must be a number of seconds > 0, got {beat!r}',
+                hint="The default is 5.0 (docs/realtime.md, Presence).", id="liveview.E005"))
     if not getattr(settings, "ASGI_APPLICATION", None):
         problems.append(Error(
             "ASGI_APPLICATION is not set: LiveView pages need the websocket endpoint",

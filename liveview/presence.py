@@ -53,9 +53,7 @@ Metas = dict[str, list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class PresenceDiff:
-    """What changed on `topic`: key -> the metas that joined / left (each with `phx_ref`).
-
-    An entry whose meta changed (re-tracked with another meta) leaves and joins again."""
+    """What changed on `topic`: key -> the metas that joined / left (each with `phx_ref`)."""
 
     topic: str
     joins: Metas

@@ -178,3 +178,10 @@ async def test_attach_hook_refuses_unknown_stages_and_duplicate_names():
         socket.attach_hook("x", "handle_event", lambda *a: None)
     assert socket.detach_hook("x", "handle_event") is True
     assert socket.detach_hook("x", "handle_event") is False
+
+
+def test_system_check_reports_a_bad_presence_heartbeat(settings):
+    settings.LIVEVIEW = {"PRESENCE_HEARTBEAT": 0}
+    assert [e.id for e in run_checks() if e.id == "liveview.E005"] == ["liveview.E005"]
+    settings.LIVEVIEW = {"PRESENCE_HEARTBEAT": 0.5}
+    assert [e.id for e in run_checks() if e.id == "liveview.E005"] == []
