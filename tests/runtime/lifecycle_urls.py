@@ -12,5 +12,6 @@ urlpatterns = [
     path("lc/bad-halt/", views.BadHaltView.as_view()),
     path("lc/attach/", views.AttachView.as_view()),
     path("lc/presence/", views.PresenceProbeView.as_view()),
+    path("lc/redirect-in-mount/", views.RedirectInMountView.as_view()),
     path("", include("demo_project.urls")),
 ]

@@ -270,3 +270,13 @@ class PresenceProbeView(StringTemplateView):
 
         here = presence.list(socket.context["topic"]) if is_connected(socket) else {}
         socket.context["here"] = ",".join(f"{k}x{len(v)}" for k, v in sorted(here.items()))
+
+
+class RedirectInMountView(StringTemplateView):
+    """Redirects from mount, on the HTTP render as on the join."""
+
+    source = "<p>never shown</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {}
+        await socket.push_navigate("/lc/hooked-base/")

@@ -185,3 +185,8 @@ def test_system_check_reports_a_bad_presence_heartbeat(settings):
     assert [e.id for e in run_checks() if e.id == "liveview.E005"] == ["liveview.E005"]
     settings.LIVEVIEW = {"PRESENCE_HEARTBEAT": 0.5}
     assert [e.id for e in run_checks() if e.id == "liveview.E005"] == []
+
+
+async def test_a_navigation_in_mount_on_the_http_render_is_a_redirect_response():
+    response = await AsyncClient().get("/lc/redirect-in-mount/")
+    assert response.status_code == 302 and response["Location"] == "/lc/hooked-base/"
