@@ -79,7 +79,9 @@ else:
 
 LIVEVIEW = {"LAYOUT": "demos/layout.html", "TITLE_SUFFIX": " · liveview demos",
             # Tests point this at their own directory to check that no temp file is left.
-            "UPLOAD_TEMP_DIR": os.environ.get("LIVEVIEW_UPLOAD_TEMP_DIR") or None}
+            "UPLOAD_TEMP_DIR": os.environ.get("LIVEVIEW_UPLOAD_TEMP_DIR") or None,
+            # Tests shorten it to see a killed process's users leave within seconds.
+            "PRESENCE_HEARTBEAT": float(os.environ.get("LIVEVIEW_PRESENCE_HEARTBEAT") or 5.0)}
 
 AUTH_PASSWORD_VALIDATORS = []
 LANGUAGE_CODE = "en-us"

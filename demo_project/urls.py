@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import accounts, client, navigation, realtime, streams, uploads
+from demo_project.demos import accounts, client, lifecycle, navigation, realtime, streams, uploads
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("presence/", realtime.PresenceLiveView.as_view(), name="presence"),
     path("feed/", streams.FeedLiveView.as_view(), name="feed"),
     path("board/", streams.BoardLiveView.as_view(), name="board"),
+    path("async/", lifecycle.AsyncDashboardLiveView.as_view(), name="async"),
+    path("account/", lifecycle.AccountLiveView.as_view(), name="account"),
     path("uploads/photos/", uploads.PhotoUploadLiveView.as_view(), name="upload-photos"),
     path("uploads/documents/", uploads.DocumentUploadLiveView.as_view(),
          name="upload-documents"),

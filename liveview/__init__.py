@@ -1,20 +1,27 @@
 """Phoenix LiveView for Django: server-rendered, real-time pages in Python and templates."""
+from . import presence
+from .asyncwork import AsyncResult
 from .auth import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
 from .core.uploads import UploadConstraints
 from .decorators import login_required, permission_required, user_passes_test
 from .events import InfoEvent
-from .exceptions import ConnectedOnlyError, LiveViewError, UploadError
+from .exceptions import AsyncCancelled, ConnectedOnlyError, LiveViewError, UploadError
 from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
 from .js import JS
+from .lifecycle import HALT, Halt
 from .pubsub import broadcast, broadcast_sync
 from .socket import ConnectedLiveViewSocket, LiveViewSocket, UnconnectedSocket, is_connected
 from .uploads import ConsumedUpload, UploadConfig, UploadEntry, save_upload
 from .views import LiveView
 
 __all__ = [
+    "HALT",
+    "AsyncCancelled",
+    "AsyncResult",
     "ConnectedLiveViewSocket",
     "ConnectedOnlyError",
     "ConsumedUpload",
+    "Halt",
     "InfoEvent",
     "JS",
     "LiveFormMixin",
@@ -35,6 +42,7 @@ __all__ = [
     "broadcast",
     "broadcast_sync",
     "is_connected",
+    "presence",
     "login_required",
     "permission_required",
     "save_upload",

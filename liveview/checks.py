@@ -17,6 +17,7 @@ from django.core.checks import Error, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .lifecycle import check_on_mount_setting
 
 ASGI_HINT = ("In your asgi.py: application = liveview_application(get_asgi_application()), with "
              "`from liveview.asgi import liveview_application` after get_asgi_application() "
@@ -38,6 +39,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 f"LIVEVIEW has an unknown key {key!r}",
                 hint=f"Known keys: {', '.join(sorted(DEFAULTS))}.", id="liveview.E002"))
         problems.extend(_check_values(user))
+        for problem in check_on_mount_setting(user.get("ON_MOUNT", {})):
+            problems.append(Error(problem, hint="See docs/lifecycle.md.", id="liveview.E004"))
     if not getattr(settings, "ASGI_APPLICATION", None):
         problems.append(Error(
             "ASGI_APPLICATION is not set: LiveView pages need the websocket endpoint",
@@ -101,6 +104,7 @@ VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "UPLOAD_CHUNK_SIZE": (_positive_int, "a positive int (bytes)"),
     "LONGPOLL_FALLBACK_MS": (_milliseconds_or_none,
                              "None or 0 (no fallback), or milliseconds (int >= 0)"),
+    "PRESENCE_HEARTBEAT": (_positive_number, "a positive number of seconds (int or float)"),
 }
 
 

@@ -32,6 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_STORAGE": "default",
     "UPLOAD_TEMP_DIR": None,
     "UPLOAD_CHUNK_SIZE": 64_000,
+    # on_mount hooks for every view of a live session: {"session name": ["dotted.path", ...]},
+    # run before the views' own on_mount hooks (docs/lifecycle.md).
+    "ON_MOUNT": {},
+    # Presence: each process announces its entries this often (seconds); a process silent
+    # for three heartbeats is dead and its entries leave (docs/realtime.md, "Presence").
+    "PRESENCE_HEARTBEAT": 5.0,
 }
 
 

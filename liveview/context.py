@@ -27,3 +27,21 @@ def template_context(context: Any) -> dict[str, Any]:
     raise TypeError(
         f"socket.context must be a dict, a TypedDict or a dataclass instance, "
         f"got {type(context).__name__}")
+
+
+def context_get(context: Any, key: str, default: Any = None) -> Any:
+    """`context[key]` for a mapping, `context.key` for a dataclass; `default` if missing."""
+    if isinstance(context, Mapping):
+        return context.get(key, default)
+    return getattr(context, key, default)
+
+
+def context_set(context: Any, key: str, value: Any) -> None:
+    """Set `key` in a dict / TypedDict (item) or a dataclass (attribute)."""
+    if isinstance(context, dict):
+        context[key] = value
+    elif dataclasses.is_dataclass(context) and not isinstance(context, type):
+        setattr(context, key, value)
+    else:
+        raise TypeError(f"socket.context must be a dict, a TypedDict or a dataclass instance "
+                        f"to assign {key!r}, got {type(context).__name__}")

@@ -12,6 +12,7 @@ LiveViewError                       base: catch this to catch them all
 ├── BroadcastError (TypeError)      a pub/sub message that cannot cross processes (msgpack)
 ├── ConnectedOnlyError (AttributeError)  a websocket-only socket feature used in the
 │                                   HTTP render
+├── AsyncCancelled                  the `failed` reason of async work cancelled by cancel_async
 └── ConfigurationError (ImproperlyConfigured)  settings or an upload declared wrongly
 ```
 
@@ -27,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from .core.errors import LiveViewError, ProtocolError
 
 __all__ = [
+    "AsyncCancelled",
     "BroadcastError",
     "ConfigurationError",
     "ConnectedOnlyError",
@@ -89,6 +91,10 @@ class BroadcastError(LiveViewError, TypeError):
 
 class ConnectedOnlyError(LiveViewError, AttributeError):
     """A connected-only socket feature used during the HTTP render."""
+
+
+class AsyncCancelled(LiveViewError):
+    """Why an async operation failed: `cancel_async` stopped it (`str()` is the reason)."""
 
 
 class ConfigurationError(LiveViewError, ImproperlyConfigured):

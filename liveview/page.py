@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -16,6 +16,7 @@ from .conf import liveview_settings
 from .core.tree import tree_to_html
 from .flash import flash_from_request, forget_flash_cookie
 from .installed import require_installed
+from .lifecycle import run_hooks, run_on_mount
 from .rendering import render_view
 from .routing import dotted_path, route_params
 from .socket import UnconnectedSocket
@@ -49,10 +50,19 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
     socket: UnconnectedSocket[Any] = UnconnectedSocket(
         view_id=view_id, session=session, user=user, request=request)
     socket.flash = flash_from_request(request)
-    await call_user(view.mount, socket, session)
     url = urlparse(request.build_absolute_uri())
-    await call_user(view.handle_params, url, route_params(url.query, kwargs), socket)
+    params = route_params(url.query, kwargs)
+    # A navigation asked for by an on_mount hook (which then halts), mount or handle_params:
+    # HTTP has no live navigation, every kind is a redirect.
+    if await run_on_mount(view, params, session, socket) is None:
+        await call_user(view.mount, socket, session)
+        if socket.navigation is None and \
+                await run_hooks(socket, "handle_params", url, params, socket) is None:
+            await call_user(view.handle_params, url, params, socket)
+    if socket.navigation is not None:
+        return HttpResponseRedirect(socket.navigation.to)
     inner = tree_to_html(await render_view(view, socket))
+    await run_hooks(socket, "after_render", socket)
 
     session_token = sign_session(SessionToken(view_id, dotted_path(type(view)),
                                               view.live_session))

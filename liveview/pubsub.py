@@ -103,6 +103,11 @@ def _layer() -> Any:
     return layer
 
 
+def channel_layer() -> Any:
+    """The channel layer pub/sub (and presence) use, or a ConfigurationError saying why not."""
+    return _layer()
+
+
 async def broadcast(topic: str, message: Any) -> None:
     """Deliver `message` to every LiveView subscribed to `topic`, in every process."""
     group, payload = _prepare(topic, message)
@@ -156,6 +161,13 @@ async def subscribe(subscriber: Subscriber, topic: str) -> None:
     await _hub().subscribe(subscriber, topic)
 
 
+async def unsubscribe(subscriber: Subscriber, topic: str) -> None:
+    """Stop delivering `topic` to `subscriber`. Never raises."""
+    hub = _hubs.get(asyncio.get_running_loop())
+    if hub is not None:
+        await hub.unsubscribe(subscriber, topic)
+
+
 async def unsubscribe_all(subscriber: Subscriber) -> None:
     """Stop every delivery to `subscriber` (its view ended). Never raises."""
     hub = _hubs.get(asyncio.get_running_loop())
@@ -203,23 +215,39 @@ class Hub:
             subscribers.add(subscriber)
             self.topics_of.setdefault(subscriber, set()).add(topic)
 
+    async def unsubscribe(self, subscriber: Subscriber, topic: str) -> None:
+        """Remove one membership; leave the group if nobody here needs it."""
+        async with self._lock:
+            topics = self.topics_of.get(subscriber)
+            if topics is None or topic not in topics:
+                return
+            topics.discard(topic)
+            if not topics:
+                del self.topics_of[subscriber]
+            await self._drop(subscriber, topic)
+            if not self.subscribers and self.channel_name is not None:
+                await self._close()
+
     async def unsubscribe_all(self, subscriber: Subscriber) -> None:
         """Remove every membership of `subscriber`; leave groups nobody here needs."""
         async with self._lock:
             for topic in self.topics_of.pop(subscriber, ()):
-                subscribers = self.subscribers.get(topic)
-                if subscribers is None:
-                    continue
-                subscribers.discard(subscriber)
-                if not subscribers:
-                    del self.subscribers[topic]
-                    try:
-                        await self._group("group_discard", topic)
-                    except Exception:
-                        # The layer is unreachable: the membership expires there.
-                        logger.warning("pub/sub: could not leave topic %r", topic, exc_info=True)
+                await self._drop(subscriber, topic)
             if not self.subscribers and self.channel_name is not None:
                 await self._close()
+
+    async def _drop(self, subscriber: Subscriber, topic: str) -> None:
+        subscribers = self.subscribers.get(topic)
+        if subscribers is None:
+            return
+        subscribers.discard(subscriber)
+        if not subscribers:
+            del self.subscribers[topic]
+            try:
+                await self._group("group_discard", topic)
+            except Exception:
+                # The layer is unreachable: the membership expires there.
+                logger.warning("pub/sub: could not leave topic %r", topic, exc_info=True)
 
     async def _open(self) -> None:
         global _server_loop

@@ -11,12 +11,15 @@ from collections.abc import Iterable
 from typing import Any, Callable, Generic, TypeGuard, TypeVar, Union
 
 from . import pubsub
+from .asyncwork import AsyncMixin, AsyncWork
 from .core.streams import Stream, Streams
 from .core.uploads import UploadConstraints
 from .exceptions import ConnectedOnlyError
 from .flash import Flash, FlashMixin
 from .js import JS
+from .lifecycle import Lifecycle, LifecycleMixin
 from .navigation import Navigation, with_params
+from .presence import PresenceMixin
 from .timers import Timers
 from .uploads import UploadConfig, UploadManager
 
@@ -28,7 +31,7 @@ __all__ = ["ConnectedLiveViewSocket", "ConnectedOnlyError", "LiveViewSocket",
 #: Methods that need a live connection; calling them on an UnconnectedSocket explains why.
 CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
-    "push_navigate", "replace_navigate", "redirect", "push_event", "exec_js",
+    "push_event", "exec_js", "track", "untrack", "subscribe_presence", "list_presence",
     "pending_events", "upload_manager", "cancel_upload", "consume_uploaded_entries",
 })
 
@@ -72,7 +75,7 @@ class StreamsMixin:
         self.streams.configure(name, dom_id)
 
 
-class UnconnectedSocket(FlashMixin, StreamsMixin, Generic[T]):
+class UnconnectedSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin, Generic[T]):
     """The socket of the first (HTTP) render: state, title and flash only."""
 
     connected: bool = False
@@ -90,6 +93,22 @@ class UnconnectedSocket(FlashMixin, StreamsMixin, Generic[T]):
         self.flash: Flash = {}
         self.flash_new: Flash = {}
         self.streams = Streams()
+        self.lifecycle = Lifecycle()
+        #: A redirect asked for during the HTTP render (e.g. by an on_mount hook).
+        self.navigation: Navigation | None = None
+
+    # On the HTTP render a navigation is a redirect response (HTTP has no live navigation).
+    async def push_navigate(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Answer the HTTP render with a redirect to `path`."""
+        self.navigation = Navigation("navigate", with_params(path, params))
+
+    async def replace_navigate(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Answer the HTTP render with a redirect to `path`."""
+        self.navigation = Navigation("navigate", with_params(path, params), replace=True)
+
+    async def redirect(self, path: str, params: dict[str, Any] | None = None) -> None:
+        """Answer the HTTP render with a redirect to `path`."""
+        self.navigation = Navigation("redirect", with_params(path, params))
 
     def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,
                      auto_upload: bool = False, progress: Callable[..., Any] | None = None,
@@ -108,13 +127,15 @@ class UnconnectedSocket(FlashMixin, StreamsMixin, Generic[T]):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, Generic[T]):
+class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin,
+                              PresenceMixin, Generic[T]):
     """The socket of a view joined over the websocket."""
 
     connected: bool = True
 
     def __init__(self, *, view_id: str, mailbox: pubsub.Subscriber, timers: Timers,
-                 session: Any = None, user: Any = None, scope: dict | None = None):
+                 session: Any = None, user: Any = None, scope: dict | None = None,
+                 async_work: AsyncWork | None = None):
         self.context: T = {}  # type: ignore[assignment]
         self.live_title: str | None = None
         self.view_id = view_id
@@ -133,6 +154,9 @@ class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, Generic[T]):
         self.navigation: Navigation | None = None
         self._mailbox = mailbox
         self._timers = timers
+        #: The view's assign_async / start_async work (given by the runtime).
+        self.async_work = async_work
+        self.lifecycle = Lifecycle()
 
     # Real-time --------------------------------------------------------------------------
     async def subscribe(self, topic: str) -> None:

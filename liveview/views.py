@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, Callable, ClassVar, Generic, TypeVar
 from urllib.parse import ParseResult
 
 from django.http import HttpRequest, HttpResponse
@@ -36,6 +37,9 @@ class LiveView(Generic[T]):
     live_session: str = "default"
     #: The socket handed to the view's methods once it is joined over the websocket.
     socket_class: type[ConnectedLiveViewSocket[Any]] = ConnectedLiveViewSocket
+    #: Hooks run before `mount` (HTTP render and join) with `(params, session, socket)`;
+    #: functions or dotted paths. Base classes' lists run first (see docs/lifecycle.md).
+    on_mount: ClassVar[Sequence[Callable[..., Any] | str]] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         for name, value in kwargs.items():
@@ -58,6 +62,13 @@ class LiveView(Generic[T]):
         """A pub/sub message or a scheduled event."""
         logger.warning("%s received info %r but does not override handle_info",
                        type(self).__name__, getattr(event, "name", event))
+
+    async def handle_async(self, name: str, result: Any,
+                           socket: ConnectedLiveViewSocket[T]) -> None:
+        """The end of `socket.start_async(name, ...)`: `result` is an AsyncResult, ok (with
+        `result.result`) or failed (with the exception in `result.failed`)."""
+        logger.warning("%s finished async %r but does not override handle_async",
+                       type(self).__name__, name)
 
     async def disconnect(self, socket: ConnectedLiveViewSocket[T]) -> None:
         """The joined view is ending (leave, navigation, crash, closed tab): last words,

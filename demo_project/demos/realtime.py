@@ -1,13 +1,14 @@
 """Real-time demos: a chat room (pub/sub), a clock (schedule_info) and a "who is here"
-counter (pub/sub presence without shared storage). They work in one process on the in-memory
+counter (liveview.presence). They work in one process on the in-memory
 channel layer and across processes on channels_redis (set LIVEVIEW_REDIS_URL)."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from typing import Any, TypedDict
 
-from liveview import ConnectedLiveViewSocket, InfoEvent, LiveView, LiveViewSocket, is_connected
+from liveview import (ConnectedLiveViewSocket, InfoEvent, LiveView, LiveViewSocket, is_connected,
+                      presence)
+from liveview.presence import PRESENCE_DIFF
 
 # Chat ----------------------------------------------------------------------------------------
 CHAT_TOPIC = "chat:lobby"
@@ -101,66 +102,41 @@ class ClockLiveView(LiveView[ClockContext]):
 
 # Who is here ---------------------------------------------------------------------------------
 PRESENCE_TOPIC = "presence:lobby"
-BEAT_SECONDS = 5.0
-# A tab not heard of for this long is gone (its process died without saying goodbye).
-EXPIRE_SECONDS = 3 * BEAT_SECONDS
 
 
 class PresenceContext(TypedDict):
     me: str
     count: int
     others: list[str]
-    seen: dict[str, float]
 
 
 class PresenceLiveView(LiveView[PresenceContext]):
-    """How many tabs have this page open, across every server process.
+    """How many tabs have this page open, across every server process (liveview.presence).
 
-    No shared storage: each tab keeps its own set of members, built from messages.
-    - a tab that opens broadcasts `join`; every member answers `here` to the newcomer alone
-      (on its own topic), so the newcomer knows everyone at once;
-    - a tab that closes broadcasts `leave` (LiveView.disconnect);
-    - every tab broadcasts `beat` every BEAT_SECONDS and forgets members not heard of for
-      EXPIRE_SECONDS, so a crashed server process's tabs disappear too, a little later.
-    Cost: N tabs exchange N beats per BEAT_SECONDS, each delivered to N tabs (N² / 5 s):
-    fine for dozens of tabs; for thousands keep the set in Redis (a sorted set of last-seen
-    times) and broadcast only the count.
+    Each tab tracks itself on one topic and re-reads the list when a diff arrives. A closed
+    tab leaves at once; the tabs of a process that died leave after three missed heartbeats
+    (LIVEVIEW["PRESENCE_HEARTBEAT"], see docs/realtime.md).
     """
 
     template_name = "demos/presence.html"
 
     async def mount(self, socket: LiveViewSocket[PresenceContext], session: Any) -> None:
-        me = socket.view_id
-        socket.context = {"me": me[-6:], "count": 1, "others": [], "seen": {}}
+        me = socket.view_id[-6:]
+        socket.context = {"me": me, "count": 1, "others": []}
         socket.live_title = "Who is here"
         if is_connected(socket):
-            await socket.subscribe(PRESENCE_TOPIC)
-            await socket.subscribe(f"{PRESENCE_TOPIC}:{me}")  # answers meant for this tab
-            await socket.broadcast(PRESENCE_TOPIC, {"kind": "join", "id": me})
-            socket.schedule_info(InfoEvent("beat"), BEAT_SECONDS)
+            await socket.subscribe_presence(PRESENCE_TOPIC)
+            user = socket.user
+            name = user.get_username() if getattr(user, "is_authenticated", False) else ""
+            await socket.track(PRESENCE_TOPIC, me, {"user": name})
+            self.show(socket)
 
     async def handle_info(self, event: InfoEvent,
                           socket: ConnectedLiveViewSocket[PresenceContext]) -> None:
-        me = socket.view_id
-        seen = socket.context["seen"]
-        if event.name == "beat":
-            await socket.broadcast(PRESENCE_TOPIC, {"kind": "beat", "id": me})
-            deadline = time.monotonic() - EXPIRE_SECONDS
-            for member, last in list(seen.items()):
-                if last < deadline:
-                    del seen[member]
-        elif isinstance(event.payload, dict) and event.payload.get("id") != me:
-            kind, member = event.payload.get("kind"), str(event.payload.get("id"))
-            if kind == "leave":
-                seen.pop(member, None)
-            elif kind in ("join", "here", "beat"):
-                seen[member] = time.monotonic()
-                if kind == "join":
-                    await socket.broadcast(f"{PRESENCE_TOPIC}:{member}",
-                                           {"kind": "here", "id": me})
-        socket.context["count"] = 1 + len(seen)
-        socket.context["others"] = sorted(member[-6:] for member in seen)
+        if event.name == PRESENCE_DIFF:
+            self.show(socket)
 
-    async def disconnect(self, socket: ConnectedLiveViewSocket[PresenceContext]) -> None:
-        """The tab closed or navigated away: tell the others now rather than at expiry."""
-        await socket.broadcast(PRESENCE_TOPIC, {"kind": "leave", "id": socket.view_id})
+    def show(self, socket: ConnectedLiveViewSocket[PresenceContext]) -> None:
+        tabs = sorted(presence.list(PRESENCE_TOPIC))  # one key per tab
+        socket.context["count"] = len(tabs)
+        socket.context["others"] = [tab for tab in tabs if tab != socket.context["me"]]

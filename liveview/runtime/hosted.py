@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..asyncwork import AsyncWork
 from ..core.streams import Streams
 from ..flash import Flash
 from ..navigation import Navigation
@@ -34,7 +35,7 @@ class SocketFactory(Protocol):
     """How a view builds the socket of a websocket join."""
 
     def __call__(self, *, view_id: str, mailbox: Subscriber, timers: Timers, session: Any,
-                 user: Any, scope: dict[str, Any]) -> HostedSocket: ...
+                 user: Any, scope: dict[str, Any], async_work: AsyncWork) -> HostedSocket: ...
 
 
 class HostedView(Protocol):
@@ -50,6 +51,8 @@ class HostedView(Protocol):
     def handle_event(self, event: str, payload: Any, socket: Any) -> Any: ...
 
     def handle_info(self, event: Any, socket: Any) -> Any: ...
+
+    def handle_async(self, name: str, result: Any, socket: Any) -> Any: ...
 
     def disconnect(self, socket: Any) -> Any: ...
 

@@ -139,9 +139,9 @@ class UploadFailed:
     def name(self) -> str:  # how the view's error log names mailbox items
         return f"upload {self.entry_ref} failed ({self.code})"
 
-    def apply(self, manager: UploadManager) -> bool:
+    async def apply(self, view: Any, socket: Any) -> bool:
         """Mark the entry failed (True), unless it is gone or already settled (False)."""
-        entry = manager.find_entry(self.upload_ref, self.entry_ref)
+        entry = socket.upload_manager.find_entry(self.upload_ref, self.entry_ref)
         if entry is None or not entry.can(EntryEvent.FAIL):
             return False
         entry.fail(self.code, size=max(entry.size, self.received))

@@ -13,7 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from .. import db, pubsub
+from .. import db, presence, pubsub
+from ..asyncwork import AsyncWork
 from ..callbacks import call_user
 from ..conf import liveview_settings
 from ..core import protocol as p
@@ -22,6 +23,7 @@ from ..core.wire import REPLY
 from ..events import InfoEvent
 from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
+from ..lifecycle import run_hooks, run_on_mount
 from ..navigation import Navigation
 from ..rendering import render_view
 from ..routing import dotted_path, resolve_live, route_params
@@ -47,11 +49,14 @@ class _Closed(Exception):
 
 
 class InternalMessage(Protocol):
-    """Server-side work posted to a view's mailbox (e.g. an upload that failed)."""
+    """Server-side news posted to a view's mailbox (an upload that failed, async work that
+    ended): applied by the view's actor between two handlers, like any other message."""
 
     name: str
 
-    def apply(self, manager: UploadManager) -> bool: ...
+    async def apply(self, view: HostedView, socket: HostedSocket) -> bool:
+        """Change the view's state; True if it should re-render."""
+        ...
 
 
 class ViewChannel:
@@ -67,6 +72,7 @@ class ViewChannel:
         self.out = Outbound(send, self.topic, self.join_ref)
         self.render_state = RenderState()
         self.timers = Timers(self.post_info)
+        self.async_work = AsyncWork(self.post_internal, owner=self.topic)
         self.view: HostedView | None = None
         self.socket: HostedSocket | None = None
         self.closed = False
@@ -107,6 +113,7 @@ class ViewChannel:
             return
         self.closed = True
         self.timers.cancel_all()
+        self.async_work.cancel_all()  # their results, if any still arrive, are dropped
         if asyncio.current_task() is not self._task:
             self._task.cancel()
             try:
@@ -114,6 +121,7 @@ class ViewChannel:
             except (asyncio.CancelledError, Exception):
                 pass
         await self._disconnect_view()
+        await presence.forget(self)  # its entries leave everywhere now, not at expiry
         try:
             await pubsub.unsubscribe_all(self)
         except Exception:
@@ -179,7 +187,7 @@ class ViewChannel:
             except ProtocolError as exc:  # a malformed request: refused, the view goes on
                 logger.warning("%s: %s refused: %s", self.topic, item.event, exc)
                 await self.out.refuse(item.ref, str(exc))
-        elif item.apply(self._socket.upload_manager):
+        elif await item.apply(self._view, self._socket):
             await self._render_result()
 
     async def _join(self, frame: p.Frame) -> None:
@@ -194,19 +202,24 @@ class ViewChannel:
                               f"{dotted_path(route.view_class)} refused user "
                               f"{getattr(user, 'pk', None)!r} (has_access is false)")
         socket = view.socket_class(view_id=self.view_id, mailbox=self, timers=self.timers,
-                                   session=session, user=user, scope=self.scope)
+                                   session=session, user=user, scope=self.scope,
+                                   async_work=self.async_work)
         self.view, self.socket = view, socket
         socket.flash = join_flash(payload, static)
+        url = route.url
+        params = route_params(url.query, route.kwargs)
+        await run_on_mount(view, params, session, socket)
+        self._refuse_if_navigating()  # an on_mount hook halted: the join says where to go
         await call_user(view.mount, socket, session)
         self._refuse_if_navigating()
-        url = route.url
-        await call_user(view.handle_params, url, route_params(url.query, route.kwargs), socket)
+        await self._handle_params(url, params)
         response: dict[str, Any] = {}
         patch = await self._follow_patches()
         if patch is not None:
             response["live_patch"] = {"kind": patch.history, "to": patch.to}
         self._refuse_if_navigating()
         rendered = self.render_state.full(await render_view(view, socket), socket)
+        await run_hooks(socket, "after_render", socket)
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
         await self.out.reply(frame.ref, response)
@@ -238,7 +251,9 @@ class ViewChannel:
             uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
                                             self.topic)
         value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
-        result = await call_user(self._view.handle_event, event, value, self._socket)
+        halted = await run_hooks(self._socket, "handle_event", event, value, self._socket)
+        result = halted.reply if halted is not None else \
+            await call_user(self._view.handle_event, event, value, self._socket)
         hook_reply = result if payload.get("type") == "hook" else None
         await self._render_result(frame.ref, hook_reply=hook_reply)
 
@@ -256,8 +271,7 @@ class ViewChannel:
             # Another view (or none): the client live-redirects, or loads the page in full.
             await self.out.reply(frame.ref, {"link_redirect": True})
             return
-        await call_user(self._view.handle_params, route.url,
-                        route_params(route.url.query, route.kwargs), self._socket)
+        await self._handle_params(route.url, route_params(route.url.query, route.kwargs))
         await self._render_result(frame.ref)
 
     async def _leave(self, frame: p.Frame) -> None:
@@ -287,8 +301,13 @@ class ViewChannel:
 
     async def _info(self, event: InfoEvent) -> None:
         self.timers.taken(event)
-        await call_user(self._view.handle_info, event, self._socket)
+        if await run_hooks(self._socket, "handle_info", event, self._socket) is None:
+            await call_user(self._view.handle_info, event, self._socket)
         await self._render_result()
+
+    async def _handle_params(self, url: Any, params: dict[str, list[Any]]) -> None:
+        if await run_hooks(self._socket, "handle_params", url, params, self._socket) is None:
+            await call_user(self._view.handle_params, url, params, self._socket)
 
     _handlers: dict[str, Callable[[ViewChannel, p.Frame], Awaitable[None]]] = {
         p.JOIN: _join,
@@ -323,6 +342,7 @@ class ViewChannel:
             await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         self._socket.flash_new = {}
         diff = self.render_state.diff(await render_view(self._view, self._socket), self._socket)
+        await run_hooks(self._socket, "after_render", self._socket)
         if hook_reply is not None:
             diff[REPLY] = hook_reply
         await self.out.render_result(ref, diff, response)
@@ -343,8 +363,7 @@ class ViewChannel:
             if route is None or route.view_class is not type(self._view):
                 self._socket.navigation = Navigation("navigate", nav.to, nav.replace)
                 return last
-            await call_user(self._view.handle_params, route.url,
-                            route_params(route.url.query, route.kwargs), self._socket)
+            await self._handle_params(route.url, route_params(route.url.query, route.kwargs))
             last = nav
         raise RuntimeError(f"push_patch loop: handle_params patched {MAX_PATCHES} times in a row")
 
