@@ -215,6 +215,8 @@ class UploadConfig:
         self.chunk_timeout = rules.DEFAULT_CHUNK_TIMEOUT_MS
         self.entries: list[UploadEntry] = []
         self._errors: list[UploadError] = []
+        #: The last client message declared more entries than `entry_cap` (nothing stored).
+        self._flooded = False
 
     # What templates read ---------------------------------------------------------------------
     @property
@@ -261,13 +263,35 @@ class UploadConfig:
         return next((entry for entry in self.entries if entry.ref == ref), None)
 
     # Entries ---------------------------------------------------------------------------------
+    @property
+    def entry_cap(self) -> int:
+        """The most entries this config holds: `max_files` plus a few shown with an error."""
+        return rules.entry_cap(self.constraints)
+
+    def refuse_flood(self) -> None:
+        """A client declared more entries than `entry_cap`: nothing is stored, the config
+        shows too_many_files until the next accepted choice or a removal."""
+        self._flooded = True
+        self._check_count()
+
     def put_entries(self, clients: Sequence[ClientEntry]) -> list[UploadEntry]:
-        """Register new client entries (known refs are skipped), validating each; the new ones."""
-        new = list({c.ref: c for c in clients if self.get_entry(c.ref) is None}.values())
+        """Register new client entries (known refs are skipped), validating each; the new ones.
+
+        Past `entry_cap` nothing is stored (too_many_files): memory and rendering per view
+        stay bounded whatever a client declares.
+        """
+        known = {entry.ref for entry in self.entries}
+        new = list({c.ref: c for c in clients if c.ref not in known}.values())
+        if not new:
+            return []
         if len(new) == 1 and self.max_files == 1:
             # A single-file input: one newly chosen file replaces whatever was there.
             for entry in list(self.entries):
                 self.cancel_entry(entry.ref)
+        if len(self.entries) + len(new) > self.entry_cap:
+            self.refuse_flood()
+            return []
+        self._flooded = False
         added = []
         for client in new:
             entry = UploadEntry(self, client)
@@ -280,7 +304,7 @@ class UploadConfig:
         return added
 
     def _check_count(self) -> None:
-        too_many = rules.too_many_files(self.constraints, len(self.entries))
+        too_many = self._flooded or rules.too_many_files(self.constraints, len(self.entries))
         self._errors = [e for e in self._errors if e.code != rules.TOO_MANY_FILES]
         if too_many:
             self._errors.append(UploadError(
@@ -314,6 +338,7 @@ class UploadConfig:
         entry.move(event)
         self.entries.remove(entry)
         self.manager.released.append(entry.ref)  # its upload channel, if open, is closed
+        self._flooded = False
         self._check_count()
 
     # Consuming -------------------------------------------------------------------------------

@@ -177,6 +177,17 @@ def entry_error_codes(constraints: UploadConstraints, entry: ClientEntry) -> lis
     return codes
 
 
+#: Entries a config keeps past `max_files`, so the user sees the files to remove (with the
+#: too_many_files error). A message declaring more than `entry_cap` entries is refused on
+#: its count alone, before any entry is parsed, and nothing of it is stored.
+OVERFLOW_ENTRIES = 10
+
+
+def entry_cap(constraints: UploadConstraints) -> int:
+    """The most entries one upload config holds (and one client message may declare)."""
+    return constraints.max_files + OVERFLOW_ENTRIES
+
+
 def too_many_files(constraints: UploadConstraints, count: int) -> bool:
     """True when `count` entries exceed `max_files`."""
     return count > constraints.max_files
