@@ -8,9 +8,12 @@ background at most once a second, off the reply path.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from channels.db import database_sync_to_async
+
+logger = logging.getLogger(__name__)
 
 _INTERVAL = 1.0
 _last = 0.0
@@ -25,6 +28,11 @@ async def _cleanup() -> None:
     global _running
     try:
         await database_sync_to_async(_noop)()
+    except Exception as exc:
+        # Nobody awaits this task: an exception left in it would only surface, later and
+        # elsewhere, as "Task exception was never retrieved".
+        logger.warning("closing stale database connections failed (%s: %s)",
+                       type(exc).__name__, exc)
     finally:
         _running = None
 
