@@ -125,6 +125,15 @@ class ViewChannel:
         self._on_stop(self)
 
     async def _run(self) -> None:
+        try:
+            await self._serve()
+        finally:
+            # However the actor ends (even if telling the client failed), the view stops:
+            # unsubscribed and its timers cancelled at once, never a zombie.
+            if not self.closed:
+                await self.stop()
+
+    async def _serve(self) -> None:
         timeout = liveview_settings.HANDLER_TIMEOUT
         while not self.closed:
             item = await self._queue.get()
@@ -135,15 +144,21 @@ class ViewChannel:
                 break
             except JoinRefused as refused:
                 logger.info("join of %s refused: %s", self.topic, refused)
-                await self.out.reply(item.ref, refused.response, ok=False)
+                await self._tell_client(self.out.reply(item.ref, refused.response, ok=False))
                 break
             except Exception as exc:
                 await self._crash(item, exc)
                 break
             finally:
                 db.schedule_connection_cleanup()
-        if not self.closed:
-            await self.stop()
+
+    async def _tell_client(self, sending: Awaitable[None]) -> None:
+        """A last frame of an ending view; if even that cannot be sent, the view still ends."""
+        try:
+            await sending
+        except Exception as exc:
+            logger.warning("%s: the last frame could not be sent (%s: %s)", self.topic,
+                           type(exc).__name__, exc)
 
     async def _crash(self, item: Any, exc: BaseException) -> None:
         if isinstance(item, p.Frame):
@@ -159,10 +174,10 @@ class ViewChannel:
                              exc_info=exc)
         if isinstance(item, p.Frame) and item.event == p.JOIN:
             # As a Phoenix channel whose join crashed: the join gets an error reply.
-            await self.out.refuse(item.ref, "join crashed")
+            await self._tell_client(self.out.refuse(item.ref, "join crashed"))
         else:
             # phx_error only: the client shows the error state, rejoins, mounts afresh.
-            await self.out.error()
+            await self._tell_client(self.out.error())
 
     # Dispatch ------------------------------------------------------------------------------
     async def _handle(self, item: Any) -> None:
