@@ -87,3 +87,25 @@ def check_decorated_liveviews(app_configs: Any = None, **kwargs: Any) -> list[An
                  "Silence liveview.W003 if the decorator checks no access.",
             id="liveview.W003"))
     return problems
+
+
+#: Limits that must be a number >= 0 (0 turns the limit off).
+_LIMIT_SETTINGS = ("MAILBOX_LIMIT", "OUTBOUND_BUFFER_LIMIT", "MAX_VIEWS_PER_SOCKET",
+                   "MAX_JOINS_PER_SECOND", "MAX_FRAMES_PER_SECOND")
+
+
+@register()
+def check_limits(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """The per-view and per-socket limits are numbers >= 0."""
+    user = getattr(settings, "LIVEVIEW", {})
+    if not isinstance(user, dict):
+        return []  # reported by check_settings
+    problems: list[Any] = []
+    for key in _LIMIT_SETTINGS:
+        value = user.get(key, DEFAULTS[key])
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problems.append(Error(
+                f"LIVEVIEW[{key!r}] must be a number >= 0, got {value!r}",
+                hint=f"The default is {DEFAULTS[key]!r}; 0 turns the limit off.",
+                id="liveview.E010"))
+    return problems

@@ -104,7 +104,7 @@ async def test_text_the_server_renders_is_always_encodable(room, monkeypatch):
     assert "<li>a\ufffdb\udc00</li>" in client.html  # sent escaped, decoded back
 
 
-async def test_a_view_whose_sends_fail_stops_and_unsubscribes_at_once(room, caplog):
+async def test_views_stop_and_unsubscribe_at_once_when_their_socket_cannot_send(room):
     broken = {"on": False}
 
     def breakable(app):
@@ -123,9 +123,27 @@ async def test_a_view_whose_sends_fail_stops_and_unsubscribes_at_once(room, capl
     broken["on"] = True
     await client.send([client.join_ref, client.next_ref(), client.topic, "event",
                        {"type": "click", "event": "noop", "value": {}}])
-    for _ in range(300):  # the failing reply, then the failing phx_error
+    for _ in range(300):  # without waiting for a disconnect that may never come
         if await subscribed("dead-transport") == 0:
             break
         await asyncio.sleep(0.01)
     assert await subscribed("dead-transport") == 0
-    await heartbeat_ok(client)  # the socket itself still answers
+
+
+async def test_a_view_whose_crash_cannot_be_reported_still_stops(room, monkeypatch):
+    from liveview.runtime.outbound import Outbound
+
+    client = await room("crash-unreported")
+
+    async def failing_error(self):
+        raise OSError("cannot send phx_error")
+
+    monkeypatch.setattr(Outbound, "error", failing_error)
+    await client.send([client.join_ref, client.next_ref(), client.topic, "event",
+                       {"type": "click", "event": "say", "value": {}}])  # KeyError: crash
+    for _ in range(300):
+        if await subscribed("crash-unreported") == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert await subscribed("crash-unreported") == 0
+    await heartbeat_ok(client)
