@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -7,6 +5,7 @@ from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
 from demo_project.demos import accounts, navigation, realtime, uploads
+from liveview.media import media_urls
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -28,5 +27,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("admin/", admin.site.urls),
 ]
-# Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server).
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server,
+# with the same headers: never as a page of this origin).
+urlpatterns += media_urls()

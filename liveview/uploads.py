@@ -11,6 +11,7 @@ these moves (`liveview.runtime.uploads`); the rules (limits, accept, codes) are 
 from __future__ import annotations
 
 import logging
+import mimetypes
 import os
 import posixpath
 import secrets
@@ -193,6 +194,11 @@ def save_upload(upload: ConsumedUpload, name: str | None = None, *, upload_to: s
                                 File(upload.file, name=filename))
 
 
+def name_type(name: str) -> str | None:
+    """The MIME type of a file name's extension (what a server would serve it as), or None."""
+    return mimetypes.guess_type(name.replace("\\", "/").rsplit("/", 1)[-1], strict=False)[0]
+
+
 def temp_dir() -> str:
     """Where uploads stream to (LIVEVIEW UPLOAD_TEMP_DIR, else the system temp dir)."""
     directory = liveview_settings.UPLOAD_TEMP_DIR or tempfile.gettempdir()
@@ -295,7 +301,7 @@ class UploadConfig:
         added = []
         for client in new:
             entry = UploadEntry(self, client)
-            codes = rules.entry_error_codes(self.constraints, client)
+            codes = rules.entry_error_codes(self.constraints, client, name_type(client.name))
             if codes:
                 entry.reject(codes)
             self.entries.append(entry)
