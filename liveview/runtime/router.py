@@ -13,6 +13,7 @@ from typing import Any
 
 from ..conf import liveview_settings
 from ..core import protocol as p
+from ..core import schema
 from .limits import RateLimit
 from .outbound import Send
 from .uploads import UploadChannel, open_upload_channel
@@ -63,6 +64,8 @@ class TopicRouter:
     async def _route_view(self, frame: p.Frame) -> None:
         view = self.views.get(frame.topic)
         if frame.event == p.JOIN:
+            if not await self._valid(frame):
+                return
             refusal = self._join_refusal(replacing=view is not None)
             if refusal is not None:
                 logger.warning("join of %s refused: %s", frame.topic, refusal)
@@ -82,7 +85,7 @@ class TopicRouter:
             logger.warning("%s: binary %r frame refused (only upload topics take binary)",
                            frame.topic, frame.event)
             await view.out.refuse(frame.ref, "binary frames are only for upload topics")
-        else:
+        elif await self._valid(frame):
             view.post(frame)
 
     def _join_refusal(self, *, replacing: bool) -> str | None:
@@ -102,6 +105,8 @@ class TopicRouter:
     async def _route_upload(self, frame: p.Frame) -> None:
         channel = self.uploads.get(frame.topic)
         if frame.event == p.JOIN:
+            if not await self._valid(frame):
+                return
             if channel is not None:
                 await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
                                          {"reason": "already_registered"}, ok=False))
@@ -111,7 +116,7 @@ class TopicRouter:
                 self.uploads[frame.topic] = channel
         elif channel is None or frame.join_ref != channel.out.join_ref:
             await self._stale(frame)
-        else:
+        elif await self._valid(frame):
             await channel.handle(frame)
             if channel.closed:
                 self.uploads.pop(frame.topic, None)
@@ -129,6 +134,24 @@ class TopicRouter:
             await self._send(p.reply(frame.join_ref, frame.ref, frame.topic))
         else:
             await self._unmatched(frame)
+
+    async def _valid(self, frame: p.Frame) -> bool:
+        """True when `frame` fits its message schema; else it is refused before any handler
+        sees it (an error reply with the reason)."""
+        try:
+            schema.check(frame)
+        except p.ProtocolError as exc:
+            await self._invalid(frame, str(exc))
+            return False
+        return True
+
+    async def _invalid(self, frame: p.Frame, reason: str) -> None:
+        client = self.scope.get("client")
+        logger.warning("%s %s from %s refused: %s", frame.topic, frame.event,
+                       f"{client[0]}:{client[1]}" if client else "unknown client", reason)
+        if frame.ref is not None:
+            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                                     {"reason": reason}, ok=False))
 
     async def _unmatched(self, frame: p.Frame) -> None:
         client = self.scope.get("client")

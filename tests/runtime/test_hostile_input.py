@@ -147,3 +147,20 @@ async def test_a_view_whose_crash_cannot_be_reported_still_stops(room, monkeypat
         await asyncio.sleep(0.01)
     assert await subscribed("crash-unreported") == 0
     await heartbeat_ok(client)
+
+
+@pytest.mark.parametrize("event, payload", [
+    ("event", {"type": "form", "event": "say", "value": "", "uploads": ["x"]}),
+    ("live_patch", {"url": ["http://testserver/"]}),
+    ("progress", {"ref": "x", "entry_ref": "0", "progress": "100"}),
+    ("allow_upload", {"ref": "x", "entries": {"0": {}}}),
+    ("cids_destroyed", {"cids": [{"a": 1}]}),
+])
+async def test_a_malformed_message_is_refused_at_the_edge_before_its_handler(room, event,
+                                                                             payload, caplog):
+    client = await room("edge")
+    reply = await client.request(client.topic, event, payload, join_ref=client.join_ref)
+    assert reply["status"] == "error" and reply["response"]["reason"].startswith("invalid ")
+    assert "Traceback" not in caplog.text
+    reply = await client.event("say", {"topic": "edge", "text": "still here"})
+    assert reply["status"] == "ok"

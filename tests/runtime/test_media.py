@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.test import RequestFactory
 
 from liveview.media import media_urls
 
@@ -19,7 +19,6 @@ def media(settings, tmp_path):
     return tmp_path
 
 
-@pytest.mark.urls("demo_project.urls")
 @pytest.mark.parametrize("path, content_type, inline", [
     ("docs/evil.html", "text/html", False),
     ("docs/notes.txt", "text/plain", False),
@@ -28,7 +27,9 @@ def media(settings, tmp_path):
 ])
 def test_the_demo_serves_uploads_as_downloads_unless_raster_images(media, path, content_type,
                                                                    inline):
-    response = Client().get(f"/media/{path}")
+    (pattern,) = media_urls()  # what the demo's urls.py adds while DEBUG is on
+    response = pattern.callback(RequestFactory().get(f"/media/{path}"), path,
+                                **pattern.default_args)
     assert response.status_code == 200
     assert response["Content-Type"].split(";")[0] == content_type
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -40,3 +41,10 @@ def test_the_demo_serves_uploads_as_downloads_unless_raster_images(media, path, 
 def test_media_urls_are_for_debug_only(settings):
     settings.DEBUG = False
     assert media_urls() == []
+
+
+def test_the_demo_serves_media_with_media_urls():
+    import demo_project.urls
+
+    source = open(demo_project.urls.__file__).read()
+    assert "urlpatterns += media_urls()" in source
