@@ -14,6 +14,7 @@ import logging
 import mimetypes
 import os
 import posixpath
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -187,8 +188,7 @@ def save_upload(upload: ConsumedUpload, name: str | None = None, *, upload_to: s
     from django.core.files.storage import storages
 
     alias = storage or liveview_settings.UPLOAD_STORAGE
-    # Only the last path segment of a client-chosen name: never a path into the storage.
-    filename = posixpath.basename((name or upload.name).replace("\\", "/")) or "upload"
+    filename = safe_filename(name or upload.name)
     upload.file.seek(0)
     return storages[alias].save(posixpath.join(upload_to, filename),
                                 File(upload.file, name=filename))
@@ -197,6 +197,27 @@ def save_upload(upload: ConsumedUpload, name: str | None = None, *, upload_to: s
 def name_type(name: str) -> str | None:
     """The MIME type of a file name's extension (what a server would serve it as), or None."""
     return mimetypes.guess_type(name.replace("\\", "/").rsplit("/", 1)[-1], strict=False)[0]
+
+
+#: Longest stored file name (characters): common file systems allow 255 bytes.
+MAX_FILENAME_CHARS = 100
+_UNSAFE_FILENAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\\\]")
+
+
+def safe_filename(name: str) -> str:
+    """A client-chosen name made a file name Django's storage accepts: the last path segment
+    only (never a path into the storage), no control characters (NUL), not `.` or `..`, at
+    most MAX_FILENAME_CHARS characters with its extension kept."""
+    base = posixpath.basename(name.replace("\\", "/"))
+    base = _UNSAFE_FILENAME_CHARS.sub("_", base).strip().lstrip(".")
+    if not base:
+        return "upload"
+    if len(base) > MAX_FILENAME_CHARS:
+        stem, dot, ext = base.rpartition(".")
+        ext = ext[:16] if dot and stem else ""
+        base = base[:MAX_FILENAME_CHARS - len(ext) - 1 if ext else MAX_FILENAME_CHARS]
+        base = f"{base}.{ext}" if ext else base
+    return base
 
 
 def temp_dir() -> str:

@@ -455,3 +455,40 @@ async def test_a_config_never_holds_more_than_a_few_entries_past_max_files(clien
         await up.choose(*[file_entry(f"{batch}-{i}", "x.txt") for i in range(5)])
     refs = input_attrs(client.html)["data-phx-active-refs"].split(",")
     assert 2 < len(refs) <= 2 + 10
+
+
+@pytest.mark.parametrize("client_name, stored", [
+    ("..", "upload"), (".", "upload"), ("ev\x00il.txt", "ev_il.txt"),
+    ("a" * 300 + ".txt", "a" * 96 + ".txt"), ("..\\..\\x.txt", "x.txt"), (".env", "env"),
+])
+def test_save_upload_makes_any_client_name_a_valid_file_name(settings, tmp_path, client_name,
+                                                             stored):
+    from liveview.uploads import ConsumedUpload
+
+    settings.STORAGES = {**settings.STORAGES, "uploads": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "store")}}}
+    source = tmp_path / "src"
+    source.write_bytes(b"payload")
+    with open(source, "rb") as handle:
+        upload = ConsumedUpload(handle, client_name, 7, "text/plain", "0", str(source))
+        name = save_upload(upload, upload_to="docs", storage="uploads")
+    assert name == f"docs/{stored}"
+    assert (tmp_path / "store" / "docs" / stored).read_bytes() == b"payload"
+
+
+def test_the_demo_logs_each_liveview_line_once(capsys):
+    """daphne gives the root logger a handler of its own: liveview's must not propagate."""
+    import logging.config
+
+    from django.conf import settings as django_settings
+
+    root = logging.getLogger()
+    daphne_like = logging.StreamHandler()
+    root.addHandler(daphne_like)
+    try:
+        logging.config.dictConfig(django_settings.LOGGING)
+        logging.getLogger("liveview.test").warning("once please")
+        assert capsys.readouterr().err.count("once please") == 1
+    finally:
+        root.removeHandler(daphne_like)
