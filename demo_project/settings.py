@@ -101,5 +101,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"liveview": {"handlers": ["console"], "level": "INFO"}},
+    # propagate=False: daphne gives the root logger a handler too; each line is printed once.
+    "loggers": {"liveview": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -7,6 +5,7 @@ from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
 from demo_project.demos import accounts, client, lifecycle, navigation, realtime, streams, uploads
+from liveview.media import media_urls
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -35,5 +34,6 @@ urlpatterns = [
     path("dropdown/", client.DropdownLiveView.as_view(), name="dropdown"),
     path("admin/", admin.site.urls),
 ]
-# Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server).
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server,
+# with the same headers: never as a page of this origin).
+urlpatterns += media_urls()

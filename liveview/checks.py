@@ -80,6 +80,10 @@ def _socket_path(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("/") and value.strip("/") != ""
 
 
+def _limit(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
 def _milliseconds_or_none(value: Any) -> bool:
     return value is None or (isinstance(value, int) and not isinstance(value, bool)
                              and value >= 0)
@@ -105,6 +109,10 @@ VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "LONGPOLL_FALLBACK_MS": (_milliseconds_or_none,
                              "None or 0 (no fallback), or milliseconds (int >= 0)"),
     "PRESENCE_HEARTBEAT": (_positive_number, "a positive number of seconds (int or float)"),
+    # Limits (docs/deployment.md, "Limits"): 0 turns one off.
+    **{key: (_limit, "a number >= 0 (0 turns the limit off)")
+       for key in ("MAILBOX_LIMIT", "OUTBOUND_BUFFER_LIMIT", "MAX_VIEWS_PER_SOCKET",
+                   "MAX_JOINS_PER_SECOND", "MAX_FRAMES_PER_SECOND")},
 }
 
 

@@ -38,6 +38,16 @@ DEFAULTS: dict[str, Any] = {
     # Presence: each process announces its entries this often (seconds); a process silent
     # for three heartbeats is dead and its entries leave (docs/realtime.md, "Presence").
     "PRESENCE_HEARTBEAT": 5.0,
+    # Bounds per view and per socket (docs/deployment.md, "Limits"). 0 turns a limit off.
+    # Messages waiting in one view's mailbox; past it the view is restarted (phx_error).
+    "MAILBOX_LIMIT": 1000,
+    # Characters of frames waiting to go to one client (plus what the server still holds
+    # for it, where it tells); past it the client is dropped and its browser reconnects.
+    "OUTBOUND_BUFFER_LIMIT": 8 * 1024 * 1024,
+    # Views one socket may have joined at once, joins a second, text frames a second.
+    "MAX_VIEWS_PER_SOCKET": 100,
+    "MAX_JOINS_PER_SECOND": 20,
+    "MAX_FRAMES_PER_SECOND": 200,
 }
 
 

@@ -29,9 +29,10 @@ async def _cleanup() -> None:
     try:
         await database_sync_to_async(_noop)()
     except Exception as exc:
-        # Nobody awaits this task: an error left in it would surface later as "Task
-        # exception was never retrieved". The next handler's cleanup tries again.
-        logger.warning("closing stale database connections failed: %s", exc)
+        # Nobody awaits this task: an exception left in it would only surface, later and
+        # elsewhere, as "Task exception was never retrieved".
+        logger.warning("closing stale database connections failed (%s: %s)",
+                       type(exc).__name__, exc)
     finally:
         _running = None
 

@@ -195,6 +195,7 @@ class Hub:
         self._reader: asyncio.Task | None = None
         self._refresh: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
+        self._rejoins: set[asyncio.Task] = set()
 
     async def subscribe(self, subscriber: Subscriber, topic: str) -> None:
         """Add one membership; joins the topic's group for this process if it is new here."""
@@ -270,35 +271,57 @@ class Hub:
         reader, self._reader = self._reader, None
         self.channel_name = None
         if reader is not None:
-            reader.cancel()
-            await asyncio.wait([reader])  # raises only if the caller itself is cancelled
-            if not reader.cancelled() and reader.exception() is not None:
-                logger.error("pub/sub reader failed", exc_info=reader.exception())
+            await _stop_reader(reader)
 
     async def _group(self, method: str, topic: str) -> None:
         assert self.channel_name is not None
         await getattr(self.layer, method)(group_name(topic), self.channel_name)
 
     async def _read(self, channel_name: str) -> None:
+        """Hand every message of the hub's channel to its local subscribers.
+
+        Runs while `channel_name` is the hub's channel. It never waits for the hub's lock:
+        `_close` holds it while it stops this task. A cancellation can come back as another
+        error (on Python 3.11 `asyncio.timeout` turns a cancel racing redis-py's read timeout
+        into a `TimeoutError`), so the channel is checked after every error, not only on
+        `CancelledError`.
+        """
         failures = 0
-        while True:
+        while self.channel_name == channel_name:
             try:
                 message = await self.layer.receive(channel_name)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self.channel_name != channel_name:
+                    return  # closed meanwhile: the error was (or hid) our cancellation
+                if _is_read_timeout(exc):
+                    # An idle connection's read timeout (redis-py's socket_timeout fires
+                    # with channels_redis's blocking pop): routine, not a failure.
+                    logger.debug("pub/sub: channel layer read timed out (%s); reading again",
+                                 exc)
+                    continue
                 failures += 1
                 delay = min(5.0, 0.05 * 2 ** failures)
                 logger.warning("pub/sub: receiving from the channel layer failed (%s: %s); "
                                "retrying in %.1fs", type(exc).__name__, exc, delay,
                                exc_info=failures == 1)
                 await asyncio.sleep(delay)
-                await self._rejoin()
+                self._schedule_rejoin()
                 continue
             if failures:
                 logger.info("pub/sub: channel layer reachable again after %d failures", failures)
                 failures = 0
-            self._deliver(message)
+            if self.channel_name == channel_name:
+                self._deliver(message)
+
+    def _schedule_rejoin(self) -> None:
+        """Rejoin every group in a task of its own (it takes the lock; the reader must not)."""
+        if self.channel_name is not None:
+            task = asyncio.get_running_loop().create_task(self._rejoin(),
+                                                          name="liveview pub/sub rejoin")
+            self._rejoins.add(task)  # a reference until it ends (the loop keeps weak ones)
+            task.add_done_callback(self._rejoins.discard)
 
     def _deliver(self, message: dict[str, Any]) -> None:
         if message.get("type") != MESSAGE_TYPE:
@@ -323,6 +346,37 @@ class Hub:
                 except Exception as exc:
                     logger.debug("pub/sub: rejoining %r failed: %s", topic, exc)
                     return
+
+
+#: How long `_close` waits for a cancelled reader before cancelling it again.
+READER_STOP_WAIT = 1.0
+#: Cancellations sent to a reader before it is abandoned (logged as an error).
+READER_STOP_ATTEMPTS = 5
+
+
+async def _stop_reader(reader: asyncio.Task) -> None:
+    """Cancel the reader and wait for it, bounded: a closing hub must never hang.
+
+    A layer may swallow one cancellation (see `Hub._read`); the reader also ends by itself
+    once its channel is no longer the hub's, and it is cancelled again each second in case
+    it sits in a layer call.
+    """
+    for _ in range(READER_STOP_ATTEMPTS):
+        reader.cancel()
+        # asyncio.wait raises only if the caller itself is cancelled.
+        await asyncio.wait([reader], timeout=READER_STOP_WAIT)
+        if reader.done():
+            if not reader.cancelled() and reader.exception() is not None:
+                logger.error("pub/sub reader failed", exc_info=reader.exception())
+            return
+    logger.error("pub/sub: the channel-layer reader did not stop after %d cancellations; "
+                 "abandoned", READER_STOP_ATTEMPTS)
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    """A layer's read timeout: the builtin TimeoutError or a client library's own (redis-py's
+    `redis.exceptions.TimeoutError` is not a subclass of the builtin)."""
+    return isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError"
 
 
 # One hub per event loop (a server has one; tests make one per test), for the current layer.

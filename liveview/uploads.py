@@ -11,8 +11,10 @@ these moves (`liveview.runtime.uploads`); the rules (limits, accept, codes) are 
 from __future__ import annotations
 
 import logging
+import mimetypes
 import os
 import posixpath
+import re
 import secrets
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -186,11 +188,36 @@ def save_upload(upload: ConsumedUpload, name: str | None = None, *, upload_to: s
     from django.core.files.storage import storages
 
     alias = storage or liveview_settings.UPLOAD_STORAGE
-    # Only the last path segment of a client-chosen name: never a path into the storage.
-    filename = posixpath.basename((name or upload.name).replace("\\", "/")) or "upload"
+    filename = safe_filename(name or upload.name)
     upload.file.seek(0)
     return storages[alias].save(posixpath.join(upload_to, filename),
                                 File(upload.file, name=filename))
+
+
+def name_type(name: str) -> str | None:
+    """The MIME type of a file name's extension (what a server would serve it as), or None."""
+    return mimetypes.guess_type(name.replace("\\", "/").rsplit("/", 1)[-1], strict=False)[0]
+
+
+#: Longest stored file name (characters): common file systems allow 255 bytes.
+MAX_FILENAME_CHARS = 100
+_UNSAFE_FILENAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\\\]")
+
+
+def safe_filename(name: str) -> str:
+    """A client-chosen name made a file name Django's storage accepts: the last path segment
+    only (never a path into the storage), no control characters (NUL), not `.` or `..`, at
+    most MAX_FILENAME_CHARS characters with its extension kept."""
+    base = posixpath.basename(name.replace("\\", "/"))
+    base = _UNSAFE_FILENAME_CHARS.sub("_", base).strip().lstrip(".")
+    if not base:
+        return "upload"
+    if len(base) > MAX_FILENAME_CHARS:
+        stem, dot, ext = base.rpartition(".")
+        ext = ext[:16] if dot and stem else ""
+        base = base[:MAX_FILENAME_CHARS - len(ext) - 1 if ext else MAX_FILENAME_CHARS]
+        base = f"{base}.{ext}" if ext else base
+    return base
 
 
 def temp_dir() -> str:
@@ -215,6 +242,8 @@ class UploadConfig:
         self.chunk_timeout = rules.DEFAULT_CHUNK_TIMEOUT_MS
         self.entries: list[UploadEntry] = []
         self._errors: list[UploadError] = []
+        #: The last client message declared more entries than `entry_cap` (nothing stored).
+        self._flooded = False
 
     # What templates read ---------------------------------------------------------------------
     @property
@@ -261,17 +290,39 @@ class UploadConfig:
         return next((entry for entry in self.entries if entry.ref == ref), None)
 
     # Entries ---------------------------------------------------------------------------------
+    @property
+    def entry_cap(self) -> int:
+        """The most entries this config holds: `max_files` plus a few shown with an error."""
+        return rules.entry_cap(self.constraints)
+
+    def refuse_flood(self) -> None:
+        """A client declared more entries than `entry_cap`: nothing is stored, the config
+        shows too_many_files until the next accepted choice or a removal."""
+        self._flooded = True
+        self._check_count()
+
     def put_entries(self, clients: Sequence[ClientEntry]) -> list[UploadEntry]:
-        """Register new client entries (known refs are skipped), validating each; the new ones."""
-        new = list({c.ref: c for c in clients if self.get_entry(c.ref) is None}.values())
+        """Register new client entries (known refs are skipped), validating each; the new ones.
+
+        Past `entry_cap` nothing is stored (too_many_files): memory and rendering per view
+        stay bounded whatever a client declares.
+        """
+        known = {entry.ref for entry in self.entries}
+        new = list({c.ref: c for c in clients if c.ref not in known}.values())
+        if not new:
+            return []
         if len(new) == 1 and self.max_files == 1:
             # A single-file input: one newly chosen file replaces whatever was there.
             for entry in list(self.entries):
                 self.cancel_entry(entry.ref)
+        if len(self.entries) + len(new) > self.entry_cap:
+            self.refuse_flood()
+            return []
+        self._flooded = False
         added = []
         for client in new:
             entry = UploadEntry(self, client)
-            codes = rules.entry_error_codes(self.constraints, client)
+            codes = rules.entry_error_codes(self.constraints, client, name_type(client.name))
             if codes:
                 entry.reject(codes)
             self.entries.append(entry)
@@ -280,7 +331,7 @@ class UploadConfig:
         return added
 
     def _check_count(self) -> None:
-        too_many = rules.too_many_files(self.constraints, len(self.entries))
+        too_many = self._flooded or rules.too_many_files(self.constraints, len(self.entries))
         self._errors = [e for e in self._errors if e.code != rules.TOO_MANY_FILES]
         if too_many:
             self._errors.append(UploadError(
@@ -314,6 +365,7 @@ class UploadConfig:
         entry.move(event)
         self.entries.remove(entry)
         self.manager.released.append(entry.ref)  # its upload channel, if open, is closed
+        self._flooded = False
         self._check_count()
 
     # Consuming -------------------------------------------------------------------------------

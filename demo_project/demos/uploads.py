@@ -107,7 +107,8 @@ class DocumentUploadLiveView(LiveView[DocumentsContext]):
             "documents": socket.allow_upload(
                 "documents",
                 constraints=UploadConstraints(max_file_size=2_000_000, max_files=2,
-                                              accept=[".txt", ".md", ".pdf", "text/*"])),
+                                              accept=[".txt", ".md", ".pdf", "text/plain",
+                                                      "text/markdown"])),
             "stored": await sync_to_async(_list_documents)(),
             "message": "",
         }

@@ -56,8 +56,24 @@ class Frame:
     payload: Any  # dict for text frames, bytes for binary (upload chunk) frames
 
 
+#: Longest join_ref / ref, topic and event accepted (the client's are a few characters).
+MAX_REF_CHARS = 64
+MAX_TOPIC_CHARS = 256
+MAX_EVENT_CHARS = 256
+
+# A JSON escape of a UTF-16 surrogate: the only way a lone surrogate gets into decoded text
+# (the websocket delivers valid UTF-8). Valid pairs decode to one character.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def decode_text(text: str) -> Frame:
-    """Decode a V2 JSON array frame, checking its shape."""
+    """Decode a V2 JSON array frame, checking its shape.
+
+    A lone UTF-16 surrogate (a `\\ud800` escape without its pair) could never be sent back
+    (UTF-8 cannot encode it): in the head (refs, topic, event) the frame is refused; in the
+    payload it becomes U+FFFD, as a UTF-8 decoder would make it.
+    """
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
@@ -69,11 +85,31 @@ def decode_text(text: str) -> Frame:
     for name, value in (("join_ref", join_ref), ("ref", ref)):
         if value is not None and not isinstance(value, str):
             raise ProtocolError(f"{name} must be a string or null, got {type(value).__name__}")
+        if value is not None and len(value) > MAX_REF_CHARS:
+            raise ProtocolError(f"{name} longer than {MAX_REF_CHARS} characters")
     if not isinstance(topic, str) or not isinstance(event, str):
         raise ProtocolError("topic and event must be strings")
+    if len(topic) > MAX_TOPIC_CHARS or len(event) > MAX_EVENT_CHARS:
+        raise ProtocolError(f"topic or event too long (at most {MAX_TOPIC_CHARS} and "
+                            f"{MAX_EVENT_CHARS} characters)")
     if not isinstance(payload, dict):
         raise ProtocolError(f"payload must be an object, got {type(payload).__name__}")
+    if _SURROGATE_ESCAPE.search(text):
+        if any(_SURROGATE.search(v) for v in (join_ref, ref, topic, event) if v is not None):
+            raise ProtocolError("lone UTF-16 surrogate in the frame head")
+        payload = _replace_surrogates(payload)
     return Frame(join_ref, ref, topic, event, payload)
+
+
+def _replace_surrogates(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def decode_binary(data: bytes) -> Frame:
@@ -112,11 +148,24 @@ def peek_head(text: str) -> tuple[str | None, str | None, str] | None:
 
 # One encoder for every frame: json.dumps with options builds a new encoder per call.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# For the rare frame holding a lone surrogate: escaped, it is valid JSON text in ASCII.
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 
 
 def encode(join_ref: str | None, ref: str | None, topic: str, event: str, payload: Any) -> str:
-    """The one way out: every server frame is serialised here."""
-    return _ENCODER.encode([join_ref, ref, topic, event, payload])
+    """The one way out: every server frame is serialised here.
+
+    The text is always encodable in UTF-8 (a websocket text frame must be): a lone surrogate
+    a handler put into its state is sent as a JSON escape, which the client decodes back.
+    """
+    frame = [join_ref, ref, topic, event, payload]
+    text = _ENCODER.encode(frame)
+    if not text.isascii():  # O(1) in CPython: ASCII-only strings are flagged
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _ASCII_ENCODER.encode(frame)
+    return text
 
 
 def reply(join_ref: str | None, ref: str | None, topic: str, response: dict | None = None,

@@ -110,20 +110,31 @@ def extension(name: str) -> str:
     return base[dot:].lower() if dot > 0 else ""
 
 
-def is_accepted(accept: Sequence[str] | None, name: str, content_type: str) -> bool:
-    """True when the file `name` of type `content_type` matches one `accept` item."""
+def _type_matches(item: str, kind: str) -> bool:
+    if item.endswith("/*"):
+        return kind.startswith(item[:-1]) and len(kind) > len(item) - 1
+    return kind == item
+
+
+def is_accepted(accept: Sequence[str] | None, name: str, content_type: str,
+                name_type: str | None = None) -> bool:
+    """True when the file `name` of type `content_type` matches one `accept` item.
+
+    An extension item matches the name's extension. A MIME item must match both the type the
+    client declared and `name_type`, the type of the name's extension (the caller looks it up:
+    core does no I/O): a file is stored and served by its name, so `evil.html` declared as
+    `text/plain` is not a `text/plain` file. No known type for the name: no MIME item matches.
+    """
     if accept is None:
         return True
     ext = extension(name)
     kind = (content_type or "").split(";", 1)[0].strip().lower()
+    by_name = (name_type or "").lower()
     for item in accept:
         if item.startswith("."):
             if ext == item:
                 return True
-        elif item.endswith("/*"):
-            if kind.startswith(item[:-1]) and len(kind) > len(item) - 1:
-                return True
-        elif kind == item:
+        elif by_name and _type_matches(item, kind) and _type_matches(item, by_name):
             return True
     return False
 
@@ -167,14 +178,27 @@ class ClientEntry:
                    relative_path=relative if isinstance(relative, str) else "")
 
 
-def entry_error_codes(constraints: UploadConstraints, entry: ClientEntry) -> list[str]:
-    """The per-file errors of `entry` under `constraints` (empty when valid)."""
+def entry_error_codes(constraints: UploadConstraints, entry: ClientEntry,
+                      name_type: str | None = None) -> list[str]:
+    """The per-file errors of `entry` under `constraints` (empty when valid); `name_type` is
+    the type of the entry's file name (see `is_accepted`)."""
     codes = []
     if entry.size > constraints.max_file_size:
         codes.append(TOO_LARGE)
-    if not is_accepted(constraints.accept, entry.name, entry.content_type):
+    if not is_accepted(constraints.accept, entry.name, entry.content_type, name_type):
         codes.append(NOT_ACCEPTED)
     return codes
+
+
+#: Entries a config keeps past `max_files`, so the user sees the files to remove (with the
+#: too_many_files error). A message declaring more than `entry_cap` entries is refused on
+#: its count alone, before any entry is parsed, and nothing of it is stored.
+OVERFLOW_ENTRIES = 10
+
+
+def entry_cap(constraints: UploadConstraints) -> int:
+    """The most entries one upload config holds (and one client message may declare)."""
+    return constraints.max_files + OVERFLOW_ENTRIES
 
 
 def too_many_files(constraints: UploadConstraints, count: int) -> bool:

@@ -4,17 +4,55 @@ A plain ASGI application rather than a Channels `AsyncConsumer`: that class runs
 hop (close_old_connections) before every frame, which costs as much as a whole rendered
 event (docs/internals.md, "Database connections"). Frames are checked and decoded here and
 handed to the `TopicRouter`.
+
+Memory per socket is bounded: outbound frames wait in one buffer, written by one task, so a
+view never blocks on a slow client; a client whose buffer passes `OUTBOUND_BUFFER_LIMIT` is
+dropped (its browser reconnects and rejoins, as Phoenix drops an overloaded process). A client
+sending more than `MAX_FRAMES_PER_SECOND` is dropped too.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ..conf import liveview_settings
 from ..core import protocol as p
+from .limits import RateLimit
 from .router import TopicRouter
 
 logger = logging.getLogger(__name__)
+
+#: Close codes: the client reconnects after both (1000 would make it reload the page).
+CLOSE_TRY_AGAIN_LATER = 1013  # the client did not read fast enough
+CLOSE_POLICY_VIOLATION = 1008  # the client sent too fast
+
+# Shutdowns still running after their socket's task was cancelled (see `shutdown`).
+_background_shutdowns: set[asyncio.Task] = set()
+
+
+def _transport_backlog(send: Any) -> Callable[[], int] | None:
+    """Bytes the server itself still holds for this client, where the server shows them.
+
+    daphne's `send` returns at once and Twisted buffers without limit, so its transport's
+    pending bytes count against OUTBOUND_BUFFER_LIMIT too. Servers whose `send` waits for
+    the client (uvicorn) keep their backlog in our buffer; for them this is None.
+    """
+    protocol = next(iter(getattr(send, "args", ()) or ()), None)
+    transport = getattr(protocol, "transport", None)
+    if transport is None or not hasattr(transport, "dataBuffer"):
+        return None
+
+    def backlog() -> int:
+        try:
+            return (len(transport.dataBuffer) - getattr(transport, "offset", 0)
+                    + getattr(transport, "_tempDataLen", 0))
+        except Exception:  # a Twisted change: no backlog rather than a broken socket
+            return 0
+
+    return backlog
 
 
 class LiveViewConsumer:
@@ -26,6 +64,13 @@ class LiveViewConsumer:
         self._send = send
         self.router = TopicRouter(self.send_text, scope)
         self._open = False
+        self._outbox: deque[str] = deque()
+        self._outbox_chars = 0
+        self._outbox_ready = asyncio.Event()
+        self._writer: asyncio.Task | None = None
+        self._backlog = _transport_backlog(send)
+        self._frames = RateLimit(liveview_settings.MAX_FRAMES_PER_SECOND)
+        self._dropping = False
 
     @classmethod
     def as_asgi(cls) -> Any:
@@ -47,12 +92,15 @@ class LiveViewConsumer:
             accept["subprotocol"] = "phoenix"
         await self._send(accept)
         self._open = True
+        self._writer = asyncio.get_running_loop().create_task(
+            self._write(), name=f"liveview writer {self._client()}")
         try:
             while True:
                 message = await self._receive()
                 kind = message["type"]
                 if kind == "websocket.receive":
-                    await self.on_receive(message)
+                    if not self._dropping:
+                        await self.on_receive(message)
                 elif kind == "websocket.disconnect":
                     break
         finally:
@@ -60,13 +108,73 @@ class LiveViewConsumer:
             await self.shutdown()
 
     async def shutdown(self) -> None:
-        """Stop every view of this socket (timers, pub/sub, uploads)."""
-        await self.router.stop_all()
+        """Stop every view of this socket (timers, pub/sub, uploads), whatever happens.
+
+        The stopping runs in a task of its own: a cancellation of the socket's task (daphne
+        cancels an application still running 10 s after its client left, and again every
+        second) ends this wait but never the stopping, so no view keeps running.
+        """
+        if self._writer is not None:
+            self._writer.cancel()
+        task = asyncio.get_running_loop().create_task(self.router.stop_all(),
+                                                      name="liveview socket shutdown")
+        _background_shutdowns.add(task)
+        task.add_done_callback(_background_shutdowns.discard)
+        await asyncio.shield(task)
 
     async def send_text(self, text: str) -> None:
-        """Send one frame; frames for a closed socket are dropped."""
-        if self._open:
-            await self._send({"type": "websocket.send", "text": text})
+        """Queue one frame; frames for a closed (or dropped) socket are discarded.
+
+        Never waits for the client: the writer task sends in order. A client that lets more
+        than OUTBOUND_BUFFER_LIMIT characters pile up is dropped.
+        """
+        if not self._open or self._dropping:
+            return
+        self._outbox.append(text)
+        self._outbox_chars += len(text)
+        self._outbox_ready.set()
+        limit = liveview_settings.OUTBOUND_BUFFER_LIMIT
+        if limit and self._outbox_chars + (self._backlog() if self._backlog else 0) > limit:
+            self._drop(CLOSE_TRY_AGAIN_LATER,
+                       f"it is not reading: over {limit} characters waiting to be sent")
+
+    async def _write(self) -> None:
+        while True:
+            await self._outbox_ready.wait()
+            while self._outbox:
+                text = self._outbox.popleft()
+                self._outbox_chars -= len(text)
+                try:
+                    await self._send({"type": "websocket.send", "text": text})
+                except Exception as exc:
+                    # The client is gone; its views stop now rather than at the disconnect.
+                    self._open = False
+                    self._drop(CLOSE_TRY_AGAIN_LATER,
+                               f"sending failed ({type(exc).__name__}: {exc})")
+                    return
+            self._outbox_ready.clear()
+
+    def _drop(self, code: int, why: str) -> None:
+        """Close the websocket and stop its views; the browser reconnects and rejoins."""
+        if self._dropping:
+            return
+        self._dropping = True
+        logger.warning("dropping client %s: %s (close code %d)", self._client(), why, code)
+        self._outbox.clear()
+        self._outbox_chars = 0
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(self._close(code), name=f"liveview drop {self._client()}")
+        _background_shutdowns.add(task)
+        task.add_done_callback(_background_shutdowns.discard)
+
+    async def _close(self, code: int) -> None:
+        if self._writer is not None and self._writer is not asyncio.current_task():
+            self._writer.cancel()
+        await self.router.stop_all()
+        try:
+            await self._send({"type": "websocket.close", "code": code})
+        except Exception as exc:
+            logger.info("closing %s failed (%s: %s)", self._client(), type(exc).__name__, exc)
 
     # Incoming frames ------------------------------------------------------------------------
     async def on_receive(self, message: dict[str, Any]) -> None:
@@ -74,8 +182,14 @@ class LiveViewConsumer:
         try:
             text = message.get("text")
             if text is not None:
+                if not self._frames.allow():
+                    self._drop(CLOSE_POLICY_VIOLATION,
+                               f"more than {liveview_settings.MAX_FRAMES_PER_SECOND} frames "
+                               f"a second (MAX_FRAMES_PER_SECOND)")
+                    return
                 await self.on_text(text)
             else:
+                # Upload chunks are paced by their replies (one in flight per entry).
                 await self.on_bytes(message.get("bytes") or b"")
         except Exception:
             logger.exception("frame from %s could not be handled", self._client())

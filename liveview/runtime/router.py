@@ -6,11 +6,15 @@ a topic is routed while it is in one, and a join replaces whatever held the topi
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..conf import liveview_settings
 from ..core import protocol as p
+from ..core import schema
+from .limits import RateLimit
 from .outbound import Send
 from .uploads import UploadChannel, open_upload_channel
 from .view_channel import ViewChannel
@@ -26,6 +30,7 @@ class TopicRouter:
         self.scope = scope
         self.views: dict[str, ViewChannel] = {}
         self.uploads: dict[str, UploadChannel] = {}
+        self._joins = RateLimit(liveview_settings.MAX_JOINS_PER_SECOND)
         self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None]]], ...] = (
             (p.LV_TOPIC_PREFIX, self._route_view),
             (p.UPLOAD_TOPIC_PREFIX, self._route_upload),
@@ -46,15 +51,27 @@ class TopicRouter:
         await self._unmatched(frame)
 
     async def stop_all(self) -> None:
-        """The websocket is gone: stop every view (and with them their uploads)."""
-        for view in list(self.views.values()):
-            await view.stop()
+        """The websocket is gone: stop every view (and with them their uploads), together:
+        one slow `disconnect()` does not hold up the others."""
+        views = list(self.views.values())
         self.uploads.clear()
+        results = await asyncio.gather(*(view.stop() for view in views), return_exceptions=True)
+        for view, result in zip(views, results):
+            if isinstance(result, BaseException):
+                logger.error("%s: stopping the view failed", view.topic, exc_info=result)
 
     # lv: ------------------------------------------------------------------------------------
     async def _route_view(self, frame: p.Frame) -> None:
         view = self.views.get(frame.topic)
         if frame.event == p.JOIN:
+            if not await self._valid(frame):
+                return
+            refusal = self._join_refusal(replacing=view is not None)
+            if refusal is not None:
+                logger.warning("join of %s refused: %s", frame.topic, refusal)
+                await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                                         {"reason": refusal}, ok=False))
+                return
             if view is not None:
                 # A rejoin or live navigation reuses the topic: the old view ends first.
                 await view.stop()
@@ -68,8 +85,17 @@ class TopicRouter:
             logger.warning("%s: binary %r frame refused (only upload topics take binary)",
                            frame.topic, frame.event)
             await view.out.refuse(frame.ref, "binary frames are only for upload topics")
-        else:
+        elif await self._valid(frame):
             view.post(frame)
+
+    def _join_refusal(self, *, replacing: bool) -> str | None:
+        """Why this socket may not join one more view now (per-socket limits), or None."""
+        if not self._joins.allow():
+            return "too many joins"
+        limit = liveview_settings.MAX_VIEWS_PER_SOCKET
+        if limit and not replacing and len(self.views) >= limit:
+            return "too many views"
+        return None
 
     def _view_stopped(self, view: ViewChannel) -> None:
         if self.views.get(view.topic) is view:
@@ -79,6 +105,8 @@ class TopicRouter:
     async def _route_upload(self, frame: p.Frame) -> None:
         upload = self.uploads.get(frame.topic)
         if frame.event == p.JOIN:
+            if not await self._valid(frame):
+                return
             if upload is not None:
                 await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
                                          {"reason": "already_registered"}, ok=False))
@@ -88,7 +116,7 @@ class TopicRouter:
                 self.uploads[frame.topic] = upload
         elif upload is None or frame.join_ref != upload.out.join_ref:
             await self._stale(frame)
-        else:
+        elif await self._valid(frame):
             await upload.handle(frame)
             if upload.closed:
                 self.uploads.pop(frame.topic, None)
@@ -106,6 +134,24 @@ class TopicRouter:
             await self._send(p.reply(frame.join_ref, frame.ref, frame.topic))
         else:
             await self._unmatched(frame)
+
+    async def _valid(self, frame: p.Frame) -> bool:
+        """True when `frame` fits its message schema; else it is refused before any handler
+        sees it (an error reply with the reason)."""
+        try:
+            schema.check(frame)
+        except p.ProtocolError as exc:
+            await self._invalid(frame, str(exc))
+            return False
+        return True
+
+    async def _invalid(self, frame: p.Frame, reason: str) -> None:
+        client = self.scope.get("client")
+        logger.warning("%s %s from %s refused: %s", frame.topic, frame.event,
+                       f"{client[0]}:{client[1]}" if client else "unknown client", reason)
+        if frame.ref is not None:
+            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                                     {"reason": reason}, ok=False))
 
     async def _unmatched(self, frame: p.Frame) -> None:
         client = self.scope.get("client")

@@ -38,6 +38,13 @@ def _parse_entries(topic: str, config: UploadConfig, raw: Any) -> list[ClientEnt
         logger.warning("%s: upload %s: entries must be a list, got %s", topic, config.name,
                        type(raw).__name__)
         return None
+    if len(raw) > config.entry_cap:
+        # Counted before any per-entry work: a flood costs one len().
+        logger.warning("%s: upload %s: %d entries declared, at most %d kept (max_files %d); "
+                       "refused", topic, config.name, len(raw), config.entry_cap,
+                       config.max_files)
+        config.refuse_flood()
+        return []
     try:
         return [ClientEntry.parse(item) for item in raw]
     except ValueError as exc:

@@ -80,23 +80,47 @@ class ViewChannel:
         self._on_stop = on_stop
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._queue.put_nowait(join)
+        self._overloaded = False
+        self._restart: asyncio.Task | None = None
+        #: The client request being handled (answered if the view stops before it is).
+        self._handling: Any = None
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic)
 
     # Mailbox -------------------------------------------------------------------------------
     def post(self, frame: p.Frame) -> None:
         """Queue a client frame for this view."""
-        if not self.closed:
-            self._queue.put_nowait(frame)
+        self._put(frame)
 
     def post_info(self, event: Any) -> None:
         """Queue a pub/sub message or timer tick for `handle_info`."""
-        if not self.closed:
-            self._queue.put_nowait(event if isinstance(event, InfoEvent) else InfoEvent(str(event)))
+        self._put(event if isinstance(event, InfoEvent) else InfoEvent(str(event)))
 
     def post_internal(self, item: InternalMessage) -> None:
         """Queue server-side work for this view (see InternalMessage)."""
-        if not self.closed:
-            self._queue.put_nowait(item)
+        self._put(item)
+
+    def _put(self, item: Any) -> None:
+        if self.closed or self._overloaded:
+            return
+        limit = liveview_settings.MAILBOX_LIMIT
+        if limit and self._queue.qsize() >= limit:
+            self._overload(limit)
+            return
+        self._queue.put_nowait(item)
+
+    def _overload(self, limit: int) -> None:
+        """The view cannot keep up: restart it (phx_error; the client rejoins and mounts
+        afresh) rather than queue without end, as Phoenix restarts an overloaded process."""
+        self._overloaded = True
+        logger.warning("%s: over %d messages waiting in the mailbox (MAILBOX_LIMIT); "
+                       "restarting the view", self.topic, limit)
+        self._queue = asyncio.Queue()  # what waited is dropped with the view
+        self._restart = asyncio.get_running_loop().create_task(
+            self._restart_overloaded(), name=f"{self.topic} overloaded")
+
+    async def _restart_overloaded(self) -> None:
+        await self.stop()
+        await self._tell_client(self.out.error())
 
     @property
     def upload_manager(self) -> UploadManager | None:
@@ -120,6 +144,7 @@ class ViewChannel:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+            await self._answer_pending()
         await self._disconnect_view()
         await presence.forget(self)  # its entries leave everywhere now, not at expiry
         try:
@@ -132,26 +157,61 @@ class ViewChannel:
             await self._close_released_uploads()
         self._on_stop(self)
 
+    async def _answer_pending(self) -> None:
+        """Every client request gets an answer, even when its view stops before handling it
+        (a rejoin replaced it, the socket closed): the client waits 30 s for each, then
+        reloads the page. Nothing is sent if the socket is gone."""
+        pending = [self._handling] if self._handling is not None else []
+        self._handling = None
+        while not self._queue.empty():
+            pending.append(self._queue.get_nowait())
+        for item in pending:
+            if isinstance(item, p.Frame) and item.ref is not None:
+                if item.event == p.LEAVE:
+                    await self._tell_client(self.out.reply(item.ref))
+                else:
+                    await self._tell_client(self.out.refuse(item.ref, "view stopped"))
+
     async def _run(self) -> None:
+        try:
+            await self._serve()
+        finally:
+            # However the actor ends (even if telling the client failed), the view stops:
+            # unsubscribed and its timers cancelled at once, never a zombie.
+            if not self.closed:
+                await self.stop()
+
+    async def _serve(self) -> None:
         timeout = liveview_settings.HANDLER_TIMEOUT
         while not self.closed:
             item = await self._queue.get()
+            self._handling = item if isinstance(item, p.Frame) else None
             try:
                 async with asyncio.timeout(timeout):
                     await self._handle(item)
+                self._handling = None
             except _Closed:
+                self._handling = None
                 break
             except JoinRefused as refused:
+                self._handling = None
                 logger.info("join of %s refused: %s", self.topic, refused)
-                await self.out.reply(item.ref, refused.response, ok=False)
+                await self._tell_client(self.out.reply(item.ref, refused.response, ok=False))
                 break
             except Exception as exc:
+                self._handling = None
                 await self._crash(item, exc)
                 break
             finally:
                 db.schedule_connection_cleanup()
-        if not self.closed:
-            await self.stop()
+
+    async def _tell_client(self, sending: Awaitable[None]) -> None:
+        """A last frame of an ending view; if even that cannot be sent, the view still ends."""
+        try:
+            await sending
+        except Exception as exc:
+            logger.warning("%s: the last frame could not be sent (%s: %s)", self.topic,
+                           type(exc).__name__, exc)
 
     async def _crash(self, item: Any, exc: BaseException) -> None:
         if isinstance(item, p.Frame):
@@ -167,10 +227,10 @@ class ViewChannel:
                              exc_info=exc)
         if isinstance(item, p.Frame) and item.event == p.JOIN:
             # As a Phoenix channel whose join crashed: the join gets an error reply.
-            await self.out.refuse(item.ref, "join crashed")
+            await self._tell_client(self.out.refuse(item.ref, "join crashed"))
         else:
             # phx_error only: the client shows the error state, rejoins, mounts afresh.
-            await self.out.error()
+            await self._tell_client(self.out.error())
 
     # Dispatch ------------------------------------------------------------------------------
     async def _handle(self, item: Any) -> None:

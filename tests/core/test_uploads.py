@@ -54,22 +54,26 @@ def test_coerce_from_dict_names_unknown_keys():
 
 
 # Accept matching ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("accept, name, type, ok", [
-    ([".png"], "a.PNG", "", True),
-    ([".png"], "a.png.exe", "image/png", False),  # an extension entry never trusts the type
-    ([".tar.gz"], "a.tar.gz", "", False),  # only the last extension counts
-    (["image/*"], "photo", "image/jpeg", True),
-    (["image/*"], "a.png", "", False),
-    (["image/*"], "a.txt", "imagex/y", False),
-    (["image/*"], "a.txt", "image/", False),
-    (["text/plain"], "notes", "text/plain; charset=utf-8", True),
-    (["text/plain"], "notes", "text/html", False),
-    ([".png", "text/*"], "readme.md", "text/markdown", True),
-    (None, "anything.bin", "", True),
-    ([".png"], ".png", "", False),  # a dot file has no extension
+@pytest.mark.parametrize("accept, name, type, name_type, ok", [
+    ([".png"], "a.PNG", "", "image/png", True),
+    ([".png"], "a.png.exe", "image/png", None, False),  # an extension entry never trusts the type
+    ([".tar.gz"], "a.tar.gz", "", None, False),  # only the last extension counts
+    (["image/*"], "photo.jpg", "image/jpeg", "image/jpeg", True),
+    (["image/*"], "photo", "image/jpeg", None, False),  # a name without a known type
+    (["image/*"], "a.png", "", "image/png", False),
+    (["image/*"], "a.txt", "imagex/y", "text/plain", False),
+    (["image/*"], "a.txt", "image/", "text/plain", False),
+    (["text/plain"], "notes.txt", "text/plain; charset=utf-8", "text/plain", True),
+    (["text/plain"], "notes.txt", "text/html", "text/plain", False),
+    # The declared type is not enough: the name is what the file is stored and served as.
+    (["text/plain"], "evil.html", "text/plain", "text/html", False),
+    (["image/*"], "evil.html", "image/png", "text/html", False),
+    ([".png", "text/*"], "readme.md", "text/markdown", "text/markdown", True),
+    (None, "anything.bin", "", None, True),
+    ([".png"], ".png", "", None, False),  # a dot file has no extension
 ])
-def test_is_accepted(accept, name, type, ok):
-    assert rules.is_accepted(accept, name, type) is ok
+def test_is_accepted(accept, name, type, name_type, ok):
+    assert rules.is_accepted(accept, name, type, name_type) is ok
 
 
 def test_extension():

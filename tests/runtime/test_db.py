@@ -24,5 +24,6 @@ async def test_a_failing_cleanup_is_logged_not_left_in_its_task(monkeypatch, cap
                 break
         gc.collect()
         await asyncio.sleep(0)
-    assert "closing stale database connections failed: database unreachable" in caplog.text
+    assert "closing stale database connections failed (RuntimeError: database unreachable)" \
+        in caplog.text
     assert "never retrieved" not in caplog.text

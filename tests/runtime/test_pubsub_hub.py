@@ -115,3 +115,73 @@ async def test_hub_closes_when_the_last_view_leaves(open_room):
     assert hub.channel_name is not None and hub._reader is not None
     await client.close()
     assert hub.channel_name is None and hub._reader is None and hub.subscribers == {}
+
+
+# What redis-py raises when its read timeout fires; on Python 3.11 `asyncio.timeout` turns a
+# cancellation that races the timeout into this error.
+from redis.exceptions import TimeoutError as _ReadTimeout  # noqa: E402
+
+
+class _Sink:
+    """A subscriber recording what the hub delivers."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+
+    def post_info(self, event) -> None:
+        self.events.append(event)
+
+
+async def test_a_reader_that_swallows_its_cancellation_never_deadlocks_the_hub(monkeypatch):
+    layer = get_channel_layer()
+    original = layer.receive
+
+    async def swallowing_receive(channel):
+        try:
+            return await original(channel)
+        except asyncio.CancelledError:
+            raise _ReadTimeout("Timeout reading from 127.0.0.1:6379") from None
+
+    monkeypatch.setattr(layer, "receive", swallowing_receive)
+    first = _Sink()
+    await pubsub.subscribe(first, "last-leaves")
+    hub = pubsub._hub()
+    reader = hub._reader
+    # The last subscriber leaves: the hub closes its reader, which swallows the cancel.
+    # Generous bound: this only catches a hang (the defect was a deadlock, forever).
+    await asyncio.wait_for(pubsub.unsubscribe_all(first), 10)
+    assert hub.channel_name is None and hub._reader is None and reader.done()
+    # A later subscription gets through, and broadcasts arrive.
+    second = _Sink()
+    await asyncio.wait_for(pubsub.subscribe(second, "last-leaves"), 10)
+    await liveview.broadcast("last-leaves", "after")
+    for _ in range(200):
+        if second.events:
+            break
+        await asyncio.sleep(0.01)
+    assert [e.payload for e in second.events] == ["after"]
+    await asyncio.wait_for(pubsub.unsubscribe_all(second), 10)
+
+
+async def test_layer_read_timeouts_of_an_idle_hub_are_routine(open_room, monkeypatch, caplog):
+    layer = get_channel_layer()
+    original = layer.receive
+    calls = []
+
+    async def idle_receive(channel):
+        calls.append(channel)
+        if len(calls) <= 3:  # an idle Redis connection's read timeout, three times
+            raise _ReadTimeout("Timeout reading from 127.0.0.1:6379")
+        return await original(channel)
+
+    monkeypatch.setattr(layer, "receive", idle_receive)
+    client = await open_room("idle")
+    for _ in range(200):
+        if len(calls) > 3:
+            break
+        await asyncio.sleep(0.01)
+    assert len(calls) > 3
+    assert "receiving from the channel layer failed" not in caplog.text
+    await liveview.broadcast("idle", "awake")
+    await next_diff(client)
+    assert messages(client) == ["idle=awake"]

@@ -418,3 +418,77 @@ def test_save_upload_uses_the_configured_storage_and_strips_paths(settings, tmp_
     assert name == "docs/passwd"
     assert (tmp_path / "store" / "docs" / "passwd").read_bytes() == b"payload"
     assert again == "passwd"
+
+
+# Floods -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["preflight", "change"])
+async def test_an_entries_flood_is_refused_before_any_per_entry_work(client, monkeypatch, how):
+    from liveview.core.uploads import ClientEntry
+
+    up = await joined(client, "/t/up/manual/")  # max_files=2
+    parsed = []
+    original = ClientEntry.parse.__func__
+
+    def counting_parse(cls, data):
+        parsed.append(data)
+        return original(cls, data)
+
+    monkeypatch.setattr(ClientEntry, "parse", classmethod(counting_parse))
+    flood = [file_entry(str(i), f"{i}.txt") for i in range(5000)]
+    if how == "preflight":
+        reply = await up.preflight(*flood)
+        assert reply["response"]["error"] == [[up.ref, "too_many_files"]]
+    else:
+        await up.choose(*flood)
+    assert parsed == []  # refused on the count, before one entry was looked at
+    assert "data-code='too_many_files'" in client.html
+    assert input_attrs(client.html)["data-phx-active-refs"] == ""
+    # The view goes on: a proper choice afterwards is taken.
+    await up.choose(file_entry("a", "a.txt"))
+    assert input_attrs(client.html)["data-phx-active-refs"] == "a"
+    assert "too_many_files" not in client.html
+
+
+async def test_a_config_never_holds_more_than_a_few_entries_past_max_files(client):
+    up = await joined(client, "/t/up/manual/")  # max_files=2
+    for batch in range(50):
+        await up.choose(*[file_entry(f"{batch}-{i}", "x.txt") for i in range(5)])
+    refs = input_attrs(client.html)["data-phx-active-refs"].split(",")
+    assert 2 < len(refs) <= 2 + 10
+
+
+@pytest.mark.parametrize("client_name, stored", [
+    ("..", "upload"), (".", "upload"), ("ev\x00il.txt", "ev_il.txt"),
+    ("a" * 300 + ".txt", "a" * 96 + ".txt"), ("..\\..\\x.txt", "x.txt"), (".env", "env"),
+])
+def test_save_upload_makes_any_client_name_a_valid_file_name(settings, tmp_path, client_name,
+                                                             stored):
+    from liveview.uploads import ConsumedUpload
+
+    settings.STORAGES = {**settings.STORAGES, "uploads": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "store")}}}
+    source = tmp_path / "src"
+    source.write_bytes(b"payload")
+    with open(source, "rb") as handle:
+        upload = ConsumedUpload(handle, client_name, 7, "text/plain", "0", str(source))
+        name = save_upload(upload, upload_to="docs", storage="uploads")
+    assert name == f"docs/{stored}"
+    assert (tmp_path / "store" / "docs" / stored).read_bytes() == b"payload"
+
+
+def test_the_demo_logs_each_liveview_line_once(capsys):
+    """daphne gives the root logger a handler of its own: liveview's must not propagate."""
+    import logging.config
+
+    from django.conf import settings as django_settings
+
+    root = logging.getLogger()
+    daphne_like = logging.StreamHandler()
+    root.addHandler(daphne_like)
+    try:
+        logging.config.dictConfig(django_settings.LOGGING)
+        logging.getLogger("liveview.test").warning("once please")
+        assert capsys.readouterr().err.count("once please") == 1
+    finally:
+        root.removeHandler(daphne_like)

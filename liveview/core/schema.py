@@ -1,0 +1,94 @@
+"""One schema per client message type, checked at the edge before any handler runs.
+
+Pure: a table of the fields each message may carry, their types and whether they are
+required. The router checks every frame of a known event against it and refuses a bad one
+with an error reply; handlers then only see payloads of the right shape. Fields not listed
+are allowed (the client adds some we do not read); an optional field may be null. `value` of an event is whatever the page
+sends (its handler decides), so it is not checked here.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import protocol as p
+from .errors import ProtocolError
+
+_STR = (str,)
+_OPT_STR = (str, type(None))
+_DICT = (dict,)
+_LIST = (list,)
+_INT = (int,)
+_OPT_INT = (int, type(None))
+
+#: field -> (accepted types, required), per (topic kind, event).
+Schema = dict[str, tuple[tuple[type, ...], bool]]
+
+LV_SCHEMAS: dict[str, Schema] = {
+    p.JOIN: {"url": (_STR, False), "redirect": (_STR, False), "params": (_DICT, False),
+             "session": (_STR, False), "static": (_OPT_STR, False), "flash": (_OPT_STR, False),
+             "sticky": ((bool,), False)},
+    p.EVENT: {"type": (_STR, False), "event": (_STR, True), "meta": (_DICT, False),
+              "uploads": (_DICT, False), "cid": (_OPT_INT, False)},
+    p.LIVE_PATCH: {"url": (_STR, True)},
+    p.LEAVE: {},
+    p.ALLOW_UPLOAD: {"ref": (_STR, True), "entries": (_LIST, True), "cid": (_OPT_INT, False)},
+    p.PROGRESS: {"ref": (_STR, True), "entry_ref": (_STR, True),
+                 "progress": ((int, dict), True), "event": (_OPT_STR, False),
+                 "cid": (_OPT_INT, False)},
+    p.CIDS_WILL_DESTROY: {"cids": (_LIST, True)},
+    p.CIDS_DESTROYED: {"cids": (_LIST, True)},
+}
+
+LVU_SCHEMAS: dict[str, Schema] = {
+    # A missing token is the upload channel's to refuse (`invalid_token`, which the client knows).
+    p.JOIN: {"token": (_STR, False)},
+    p.LEAVE: {},
+}
+
+
+def check(frame: p.Frame) -> None:
+    """ProtocolError (its message is the reply's reason) when `frame` breaks its schema.
+
+    Frames of events without a schema pass: the handler of their topic refuses them.
+    """
+    if frame.topic.startswith(p.LV_TOPIC_PREFIX):
+        schema = LV_SCHEMAS.get(frame.event)
+    elif frame.topic.startswith(p.UPLOAD_TOPIC_PREFIX):
+        if frame.event == p.CHUNK:
+            if not isinstance(frame.payload, bytes):
+                raise ProtocolError("invalid chunk: a chunk is a binary frame")
+            return
+        schema = LVU_SCHEMAS.get(frame.event)
+    else:
+        return
+    if schema is None:
+        return
+    payload = frame.payload
+    if not isinstance(payload, dict):
+        raise ProtocolError(f"invalid {frame.event}: the payload must be an object")
+    for field, (types, required) in schema.items():
+        value = payload.get(field, _MISSING)
+        if value is _MISSING or (value is None and not required):  # null: as if absent
+            if required:
+                raise ProtocolError(f"invalid {frame.event}: {field} missing")
+            continue
+        if isinstance(value, bool) and bool not in types:  # JSON true is not a number
+            raise ProtocolError(f"invalid {frame.event}: {field} must be {_names(types)}")
+        if not isinstance(value, types):
+            raise ProtocolError(f"invalid {frame.event}: {field} must be {_names(types)}")
+    if frame.event in (p.CIDS_WILL_DESTROY, p.CIDS_DESTROYED):
+        _check_cids(frame.event, payload["cids"])
+
+
+def _check_cids(event: str, cids: list[Any]) -> None:
+    if not all(isinstance(cid, int) and not isinstance(cid, bool) for cid in cids):
+        raise ProtocolError(f"invalid {event}: cids must be a list of integers")
+
+
+def _names(types: tuple[type, ...]) -> str:
+    names = {str: "a string", dict: "an object", list: "a list", int: "an integer",
+             bool: "a boolean", type(None): "null"}
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+_MISSING = object()

@@ -1,0 +1,27 @@
+"""Per-socket rate limits (joins, frames): token buckets, checked before any work."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class RateLimit:
+    """A token bucket: `rate` events a second, bursts of up to `rate` (0: no limit)."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self._clock = clock
+        self._tokens = float(rate)
+        self._last = clock()
+
+    def allow(self) -> bool:
+        """Take one token; False when the bucket is empty."""
+        if self.rate <= 0:
+            return True
+        now = self._clock()
+        self._tokens = min(self.rate, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
