@@ -1,20 +1,24 @@
 """Phoenix LiveView for Django: server-rendered, real-time pages in Python and templates."""
 from .auth import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
+from .components import send_update, send_update_sync
 from .core.uploads import UploadConstraints
 from .decorators import login_required, permission_required, user_passes_test
 from .events import InfoEvent
 from .exceptions import ConnectedOnlyError, LiveViewError, UploadError
 from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
+from .live_component import ComponentSocket, LiveComponent
 from .pubsub import broadcast, broadcast_sync
 from .socket import ConnectedLiveViewSocket, LiveViewSocket, UnconnectedSocket, is_connected
 from .uploads import ConsumedUpload, UploadConfig, UploadEntry, save_upload
 from .views import LiveView
 
 __all__ = [
+    "ComponentSocket",
     "ConnectedLiveViewSocket",
     "ConnectedOnlyError",
     "ConsumedUpload",
     "InfoEvent",
+    "LiveComponent",
     "LiveFormMixin",
     "LiveView",
     "LiveViewError",
@@ -36,5 +40,7 @@ __all__ = [
     "login_required",
     "permission_required",
     "save_upload",
+    "send_update",
+    "send_update_sync",
     "user_passes_test",
 ]

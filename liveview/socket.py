@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, Callable, Generic, TypeGuard, TypeVar, Union
 
 from . import pubsub
+from .components import SendUpdateMixin
 from .core.streams import Stream, Streams
 from .core.uploads import UploadConstraints
 from .exceptions import ConnectedOnlyError
@@ -29,6 +30,7 @@ CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
     "push_navigate", "replace_navigate", "redirect", "push_event",
     "pending_events", "upload_manager", "cancel_upload", "consume_uploaded_entries",
+    "send_update", "send_update_after",
 })
 
 
@@ -107,7 +109,7 @@ class UnconnectedSocket(FlashMixin, StreamsMixin, Generic[T]):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, Generic[T]):
+class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, SendUpdateMixin, Generic[T]):
     """The socket of a view joined over the websocket."""
 
     connected: bool = True

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from .. import db, pubsub
 from ..callbacks import call_user
+from ..components import update_from_info
 from ..conf import liveview_settings
 from ..core import protocol as p
 from ..core.payloads import decode_event_value
@@ -23,7 +24,6 @@ from ..events import InfoEvent
 from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
 from ..navigation import Navigation
-from ..rendering import render_view
 from ..routing import dotted_path, resolve_live, route_params
 from ..sessions import current_session_user
 from ..timers import Timers
@@ -40,6 +40,13 @@ logger = logging.getLogger(__name__)
 DISCONNECT_TIMEOUT = 5.0
 # A handle_params that patches again, and again...: the patch loop is cut here.
 MAX_PATCHES = 10
+
+
+def _cids(frame: p.Frame) -> list[Any]:
+    cids = frame.payload.get("cids") if isinstance(frame.payload, dict) else None
+    if not isinstance(cids, list):
+        raise ProtocolError("cids must be a list")
+    return cids
 
 
 class _Closed(Exception):
@@ -206,7 +213,7 @@ class ViewChannel:
         if patch is not None:
             response["live_patch"] = {"kind": patch.history, "to": patch.to}
         self._refuse_if_navigating()
-        rendered = self.render_state.full(await render_view(view, socket), socket)
+        rendered = self.render_state.full(await self.render_state.render(view, socket), socket)
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
         await self.out.reply(frame.ref, response)
@@ -238,7 +245,13 @@ class ViewChannel:
             uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
                                             self.topic)
         value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
-        result = await call_user(self._view.handle_event, event, value, self._socket)
+        cid = payload.get("cid")
+        if cid is not None:  # phx-target="{{ myself }}": that component's handle_event
+            if not isinstance(cid, int) or isinstance(cid, bool):
+                raise ProtocolError(f"cid must be an integer, got {cid!r}")
+            _, result = await self.render_state.components.handle_event(cid, event, value)
+        else:
+            result = await call_user(self._view.handle_event, event, value, self._socket)
         hook_reply = result if payload.get("type") == "hook" else None
         await self._render_result(frame.ref, hook_reply=hook_reply)
 
@@ -266,11 +279,13 @@ class ViewChannel:
         raise _Closed
 
     async def _cids_will_destroy(self, frame: p.Frame) -> None:
+        self.render_state.components.mark(_cids(frame))
         await self.out.reply(frame.ref)
 
     async def _cids_destroyed(self, frame: p.Frame) -> None:
-        # No live components yet: nothing was marked, so nothing is deleted.
-        await self.out.reply(frame.ref, {"cids": []})
+        # Only what is still marked: a component rendered again since stays.
+        deleted = self.render_state.components.destroy(_cids(frame))
+        await self.out.reply(frame.ref, {"cids": deleted})
 
     async def _allow_upload(self, frame: p.Frame) -> None:
         response = uploads.preflight(self._socket.upload_manager, frame.payload,
@@ -287,7 +302,11 @@ class ViewChannel:
 
     async def _info(self, event: InfoEvent) -> None:
         self.timers.taken(event)
-        await call_user(self._view.handle_info, event, self._socket)
+        update = update_from_info(event)
+        if update is not None:  # send_update_after, or liveview.send_update over pub/sub
+            self._socket.component_updates.append(update)
+        else:
+            await call_user(self._view.handle_info, event, self._socket)
         await self._render_result()
 
     _handlers: dict[str, Callable[[ViewChannel, p.Frame], Awaitable[None]]] = {
@@ -322,7 +341,8 @@ class ViewChannel:
         if patch is not None:
             await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         self._socket.flash_new = {}
-        diff = self.render_state.diff(await render_view(self._view, self._socket), self._socket)
+        tree = await self.render_state.render(self._view, self._socket)
+        diff = self.render_state.diff(tree, self._socket)
         if hook_reply is not None:
             diff[REPLY] = hook_reply
         await self.out.render_result(ref, diff, response)

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from ..conf import liveview_settings
+from ..core.components import TAG as LIVE_COMPONENT_TAG, live_component
 from ..core.keyed import TAG as LIVE_KEY_TAG, live_key
 
 register = template.Library()
@@ -20,6 +21,9 @@ register = template.Library()
 # `{% for row in rows %}{% live_key row.id %}…{% endfor %}`: the loop's entries are diffed
 # by key (see liveview.core.keyed). The tag renders nothing.
 register.tag(LIVE_KEY_TAG, live_key)
+# `{% live_component "app.components.Row" id=row.id row=row %}`: a live component's cid
+# (see liveview.core.components and docs/components.md).
+register.tag(LIVE_COMPONENT_TAG, live_component)
 
 
 @register.simple_tag(takes_context=True)
