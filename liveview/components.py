@@ -214,7 +214,7 @@ class ComponentRegistry:
         self._socket = socket
         self._pass = _Pass()
         tree = await self._render_one(view, socket, 0, {HOST_KEY: self})
-        await self._settle(socket)
+        await self._settle(socket, tree)
         return tree
 
     def component(self, spec: Any, assigns: dict[str, Any]) -> int:
@@ -245,7 +245,7 @@ class ComponentRegistry:
         current.pending.append((entry, assigns))
         return entry.cid
 
-    async def _settle(self, socket: Any) -> None:
+    async def _settle(self, socket: Any, root: dict[str, Any]) -> None:
         current = self._pass
         for _ in range(MAX_ROUNDS):
             if current.pending:
@@ -262,12 +262,22 @@ class ComponentRegistry:
                 await self._apply_updates(queued)
                 continue
             dirty = [entry for entry in self._by_cid.values() if entry.dirty]
+            if dirty:
+                # Only those still on the page (placed by a component that did not render
+                # again); one its parent dropped stays dirty until it is placed again.
+                dirty = [entry for entry in dirty if entry.cid in self._on_page(root)]
             if not dirty:
                 return
             for entry in dirty:
                 await self._render_component(entry)
         raise ComponentError(f"components still changing after {MAX_ROUNDS} rounds of "
                              f"render and update (does an update send_update itself?)")
+
+    def _on_page(self, root: dict[str, Any]) -> set[int]:
+        rendered = self._pass.rendered
+        trees = {cid: tree for cid, entry in self._by_cid.items()
+                 if (tree := rendered.get(cid, entry.tree)) is not None}
+        return reachable_cids(root, trees)
 
     async def _update_batch(self, batch: list[tuple[_Component, dict[str, Any]]]) -> None:
         """Mount the new components of `batch`, update those whose assigns changed."""

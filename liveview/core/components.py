@@ -214,8 +214,7 @@ def component_table(
             elif change:
                 wire = change
             else:
-                sent_by_statics.setdefault(id(statics), cid)
-                continue
+                continue  # not in this table: no source of "+n" (the client would crash)
         table[str(cid)] = wire
         sent_by_statics.setdefault(id(statics), cid)
     return table
