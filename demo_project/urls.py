@@ -6,7 +6,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import accounts, navigation, realtime, streams, uploads
+from demo_project.demos import accounts, navigation, realtime, streams, todos, uploads
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="demos/index.html"), name="index"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("presence/", realtime.PresenceLiveView.as_view(), name="presence"),
     path("feed/", streams.FeedLiveView.as_view(), name="feed"),
     path("board/", streams.BoardLiveView.as_view(), name="board"),
+    path("todos/", todos.TodosLiveView.as_view(), name="todos"),
     path("uploads/photos/", uploads.PhotoUploadLiveView.as_view(), name="upload-photos"),
     path("uploads/documents/", uploads.DocumentUploadLiveView.as_view(),
          name="upload-documents"),

@@ -87,9 +87,10 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
 
 
 class SendUpdateMixin:
-    """`send_update` / `send_update_after` for the connected view socket."""
+    """`send_update` / `send_update_after` / `send_info` for the connected view socket."""
 
     _timers: Any
+    _mailbox: Any
 
     @property
     def component_updates(self) -> list[ComponentUpdate]:
@@ -109,6 +110,11 @@ class SendUpdateMixin:
         """`send_update` after `seconds` (through the view's mailbox; gone with the view)."""
         self._timers.schedule(as_update_info(_update(component, id, assigns)), seconds,
                               repeat=False)
+
+    def send_info(self, name: str, payload: Any = None) -> None:
+        """Deliver `InfoEvent(name, payload)` to this view's `handle_info`, after the current
+        handler (how a component tells its view, as Phoenix's `send(self(), msg)`)."""
+        self._mailbox.post_info(InfoEvent(name, payload))
 
 
 async def send_update(topic: str, component: Any, id: Any, **assigns: Any) -> None:

@@ -24,7 +24,6 @@ from django.template import loader
 
 from .core.render import render_tree
 from .exceptions import ConnectedOnlyError
-from .navigation import Navigation
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,9 @@ class ComponentSocket(Generic[T]):
 
     - `push_event` goes out with the view's next diff (top-level `e`);
     - `push_patch` / `push_navigate` / `redirect` navigate the parent view;
-    - `send_update` / `send_update_after` reach any component of the view (itself too).
+    - `send_update` / `send_update_after` reach any component of the view (itself too);
+    - `send_parent(name, payload)` delivers `InfoEvent(name, payload)` to the view's
+      `handle_info` (the view owns the data; the component asks it to change).
     """
 
     def __init__(self, *, parent: Any, cid: int, id: Any) -> None:
@@ -108,9 +109,9 @@ class ComponentSocket(Generic[T]):
         self._connected_parent("send_update_after").send_update_after(
             component, id, seconds, **assigns)
 
-    @property
-    def navigation(self) -> Navigation | None:
-        return getattr(self.parent, "navigation", None)
+    def send_parent(self, name: str, payload: Any = None) -> None:
+        """Deliver `InfoEvent(name, payload)` to the parent view's `handle_info`."""
+        self._connected_parent("send_parent").send_info(name, payload)
 
 
 class LiveComponent(Generic[T]):

@@ -30,7 +30,7 @@ CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
     "push_navigate", "replace_navigate", "redirect", "push_event",
     "pending_events", "upload_manager", "cancel_upload", "consume_uploaded_entries",
-    "send_update", "send_update_after",
+    "send_update", "send_update_after", "send_info",
 })
 
 
