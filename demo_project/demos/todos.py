@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from liveview import InfoEvent, LiveComponent, LiveView, bind_form, is_connected
+from liveview import InfoEvent, LiveComponent, LiveView, bind_form, is_connected, send_update
 
 #: Where `liveview.send_update` reaches every open todo page, in any process:
 #: liveview.send_update_sync(TOPIC, "demo_project.demos.todos.TodoRow", id=1, note="...")
@@ -91,6 +91,9 @@ class TodosLiveView(LiveView):
             ctx["todos"] = [t for t in ctx["todos"] if t.id != int(payload["id"])]
         elif event == "hide_done":
             ctx["hide_done"] = not ctx["hide_done"]
+        elif event == "announce":
+            # Every todo page subscribed to TOPIC, in every process, updates its row 1.
+            await send_update(TOPIC, TodoRow, id=1, note="Reviewed by someone")
 
     async def handle_info(self, event: InfoEvent, socket) -> None:
         ctx = socket.context

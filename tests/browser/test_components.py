@@ -79,3 +79,34 @@ def test_a_removed_row_is_freed_and_comes_back_fresh(demo_server, open_live, pag
     expect(page.locator("#todo-3 .edit")).to_be_visible()
     assert page.get_attribute("#todo-3 .edit", "phx-target") != old_cid
     expect(page.locator("#todo-3")).to_have_class("todo done")
+
+
+@pytest.mark.redis
+def test_send_update_reaches_a_row_in_another_process_over_redis(server_factory, new_page):
+    """Two daphne processes on Redis: a button in a tab served by one updates the first row
+    of the tab served by the other (liveview.send_update on the `todos` topic)."""
+    import uuid
+
+    import redis
+
+    from tests.integration.conftest import REDIS_URL, _delete_prefix
+    from tests.integration.conftest import start_together
+
+    prefix = f"lvtest-{uuid.uuid4().hex[:12]}"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        servers = [server_factory("daphne", start=False, LIVEVIEW_REDIS_URL=REDIS_URL,
+                                  LIVEVIEW_REDIS_PREFIX=prefix) for _ in range(2)]
+        start_together(servers)
+        tabs = []
+        for server in servers:
+            tab = new_page()
+            tab.goto(server.url + "/todos/")
+            tab.wait_for_selector("[data-phx-main].phx-connected")
+            tabs.append(tab)
+        tabs[0].click("#announce")
+        for tab in tabs:
+            expect(tab.locator("#todo-1 .note")).to_have_text("Reviewed by someone")
+        expect(tabs[1].locator(".note")).to_have_count(1)
+    finally:
+        _delete_prefix(REDIS_URL, prefix)
