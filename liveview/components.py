@@ -374,6 +374,13 @@ class ComponentRegistry:
         entry.dirty = True
         return True, result
 
+    def touch_uploading(self) -> None:
+        """An upload message arrived (choose, preflight, progress, failure): components with
+        uploads render again, so their inputs and progress show it."""
+        for entry in self._by_cid.values():
+            if entry.socket is not None and getattr(entry.socket, "upload_names", None):
+                entry.dirty = True
+
     def socket_of(self, cid: int) -> Any:
         """The socket of component `cid`, or None."""
         entry = self._by_cid.get(cid)
@@ -387,6 +394,8 @@ class ComponentRegistry:
         client then holds no component any more, so every component on the page goes whole.
         """
         current = self._pass
+        if not self._by_cid:  # a view without components pays nothing here
+            return {}
         rendered = current.rendered
         whole = current.whole
         if root is not None:
@@ -428,7 +437,15 @@ class ComponentRegistry:
                 del self._by_cid[cid]
                 del self._by_key[(entry.cls, entry.id)]
                 deleted.append(cid)
+                self._drop_uploads(entry)
         return deleted
+
+    def _drop_uploads(self, entry: _Component) -> None:
+        """A removed component's uploads go with it (entries cancelled, data deleted)."""
+        manager = getattr(self._socket, "upload_manager", None)
+        for name in getattr(entry.socket, "upload_names", None) or ():
+            if manager is not None:
+                manager.remove(name)
 
 
 __all__ = ["UNCOMPARABLE", "ComponentError", "ComponentRegistry", "ComponentUpdate",

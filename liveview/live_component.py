@@ -17,8 +17,9 @@ See docs/components.md for the lifecycle, the wire and `send_update`.
 """
 from __future__ import annotations
 
+import inspect
 import logging
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Callable, ClassVar, Generic, TypeVar
 
 from django.template import loader
 
@@ -52,6 +53,8 @@ class ComponentSocket(Generic[T]):
         self.cid = cid
         #: The `id` the parent gave it.
         self.id = id
+        #: The uploads this component allowed: its name -> the name in the view's manager.
+        self._uploads: dict[str, str] = {}
 
     @property
     def myself(self) -> int:
@@ -108,6 +111,52 @@ class ComponentSocket(Generic[T]):
         """See `ConnectedLiveViewSocket.send_update_after`."""
         self._connected_parent("send_update_after").send_update_after(
             component, id, seconds, **assigns)
+
+    # Uploads: kept by the view's upload manager (its topic carries them) under a name
+    # of this component's, so two components may each allow "photo".
+    def allow_upload(self, upload_name: str, constraints: Any = None, auto_upload: bool = False,
+                     progress: Callable[..., Any] | None = None, *,
+                     chunk_size: int | None = None) -> Any:
+        """Accept files in this component (see the view socket's `allow_upload`); the
+        `progress` callback gets `(entry, this socket)`."""
+        inner = self._uploads[upload_name] = f"{upload_name}-c{self.cid}"
+        return self.parent.allow_upload(inner, constraints, auto_upload,
+                                        self._progress_for(progress), chunk_size=chunk_size)
+
+    def _progress_for(self, progress: Callable[..., Any] | None) -> Callable[..., Any] | None:
+        if progress is None:
+            return None
+        if inspect.iscoroutinefunction(progress):
+            async def on_progress(entry: Any, _view_socket: Any) -> Any:
+                return await progress(entry, self)
+            return on_progress
+
+        def on_sync_progress(entry: Any, _view_socket: Any) -> Any:
+            return progress(entry, self)
+        return on_sync_progress
+
+    def _upload(self, name: str) -> str:
+        try:
+            return self._uploads[name]
+        except KeyError:
+            raise KeyError(f"no upload named {name!r} in this component; allowed: "
+                           f"{', '.join(map(repr, self._uploads)) or 'none'}") from None
+
+    def cancel_upload(self, upload_name: str, entry_ref: str) -> bool:
+        """Drop one entry of `upload_name` (its data too)."""
+        return bool(self._connected_parent("cancel_upload").cancel_upload(
+            self._upload(upload_name), entry_ref))
+
+    async def consume_uploaded_entries(self, upload_name: str,
+                                       func: Callable[..., Any]) -> list[Any]:
+        """Call `func(upload, entry)` for each finished entry of `upload_name`."""
+        return list(await self._connected_parent("consume_uploaded_entries")
+                    .consume_uploaded_entries(self._upload(upload_name), func))
+
+    @property
+    def upload_names(self) -> list[str]:
+        """The names of this component's uploads in the view's upload manager."""
+        return list(self._uploads.values())
 
     def send_parent(self, name: str, payload: Any = None) -> None:
         """Deliver `InfoEvent(name, payload)` to the parent view's `handle_info`."""

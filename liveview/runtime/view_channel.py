@@ -187,6 +187,7 @@ class ViewChannel:
                 logger.warning("%s: %s refused: %s", self.topic, item.event, exc)
                 await self.out.refuse(item.ref, str(exc))
         elif item.apply(self._socket.upload_manager):
+            self.render_state.components.touch_uploading()
             await self._render_result()
 
     async def _join(self, frame: p.Frame) -> None:
@@ -244,6 +245,7 @@ class ViewChannel:
         if "uploads" in payload:  # files chosen in a phx-change: known before handle_event
             uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
                                             self.topic)
+            self.render_state.components.touch_uploading()
         value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
         cid = payload.get("cid")
         if cid is not None:  # phx-target="{{ myself }}": that component's handle_event
@@ -291,6 +293,7 @@ class ViewChannel:
         response = uploads.preflight(self._socket.upload_manager, frame.payload,
                                      view_id=self.view_id, join_ref=self.join_ref,
                                      topic=self.topic)
+        self.render_state.components.touch_uploading()
         await self._render_result(frame.ref, response)
 
     async def _progress(self, frame: p.Frame) -> None:
@@ -298,6 +301,7 @@ class ViewChannel:
         callback = entry.config.progress_callback if entry is not None else None
         if callback is not None:
             await call_user(callback, entry, self._socket)
+        self.render_state.components.touch_uploading()
         await self._render_result(frame.ref)
 
     async def _info(self, event: InfoEvent) -> None:

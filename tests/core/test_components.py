@@ -42,10 +42,10 @@ class Row(LiveComponent):
             '<li id="row-{{ id }}" class="{% if count %}hot{% endif %}">{{ label }} '
             '{{ count }}{% for t in tags %}<i>{{ t }}</i>{% endfor %}</li>'), context)
 
-    def mount(self, socket):
+    async def mount(self, socket):
         socket.context.update(count=0, tags=[])
 
-    def handle_event(self, event, payload, socket):
+    async def handle_event(self, event, payload, socket):
         if event == "noop":  # rendered again, unchanged
             return
         socket.context["count"] += 1
@@ -59,10 +59,10 @@ class Box(LiveComponent):
             '{% for r in rows %}{% live_component row id=r label=name %}{% endfor %}</div>'),
             context)
 
-    def mount(self, socket):
+    async def mount(self, socket):
         socket.context["row"] = Row
 
-    def handle_event(self, event, payload, socket):
+    async def handle_event(self, event, payload, socket):
         socket.context["name"] = socket.context["name"] + "!"
 
 

@@ -51,6 +51,10 @@ class Counter(LiveComponent):
             await socket.push_event("shout", {"cid": socket.myself})
         elif event == "later":
             socket.send_update_after(socket.myself, seconds=0.01, add=100)
+        elif event == "patch":
+            await socket.push_patch("/t/components/", {"from": socket.myself})
+        elif event == "tell_view":
+            socket.send_parent("title_from_component", f"set by {socket.myself}")
 
 
 class Panel(LiveComponent):
@@ -93,12 +97,40 @@ class FormComponent(LiveComponent):
             socket.context["status"] = "saved"
 
 
+class UploadBox(LiveComponent):
+    """An upload inside a component: entries, progress callback, consume on submit."""
+
+    def render(self, context):
+        return render_tree(template(
+            "{% load liveview %}<div id='box-{{ id }}'><form phx-change='validate' "
+            "phx-submit='save' phx-target='{{ myself }}'>{% live_file_input up %}</form>"
+            "{% for e in up.entries %}<i data-progress='{{ e.progress }}'>{{ e.name }}</i>"
+            "{% endfor %}<p class='log'>{{ log|join:' ' }}</p>"
+            "<p class='saved'>{{ saved|join:' ' }}</p></div>"), context)
+
+    def mount(self, socket):
+        socket.context.update(up=socket.allow_upload("up", {"max_file_size": 100},
+                                                     progress=self.on_progress),
+                              log=[], saved=[])
+
+    async def on_progress(self, entry, socket):
+        socket.context["log"].append(f"{socket.cid}:{entry.progress}")
+
+    async def handle_event(self, event, payload, socket):
+        if event == "save":
+            def read(upload, entry):
+                return f"{upload.name}={upload.file.read().decode()}"
+
+            socket.context["saved"] = await socket.consume_uploaded_entries("up", read)
+
+
 PAGE = ('{% load liveview %}<main><h1>{{ title }}</h1>'
         '{% for id in ids %}{% live_component "tests.runtime.component_views.Counter" '
         'id=id label=label %}{% endfor %}'
         '{% if panel %}{% live_component panel_class id="p" name=panel counters=panel_ids %}'
         '{% endif %}'
-        '{% if with_form %}{% live_component form_class id="signup" %}{% endif %}</main>')
+        '{% if with_form %}{% live_component form_class id="signup" %}{% endif %}'
+        '{% for u in uploaders %}{% live_component upload_class id=u %}{% endfor %}</main>')
 
 
 class CountersView(LiveView):
@@ -108,7 +140,7 @@ class CountersView(LiveView):
     async def mount(self, socket, session):
         socket.context = {"title": "Counters", "ids": [1, 2], "label": "n", "panel": "",
                           "panel_ids": [], "panel_class": Panel, "form_class": FormComponent,
-                          "with_form": False}
+                          "with_form": False, "uploaders": [], "upload_class": UploadBox}
 
     async def handle_event(self, event, payload, socket):
         ctx = socket.context
@@ -123,6 +155,8 @@ class CountersView(LiveView):
             ctx["panel_ids"] = [int(i) for i in payload["ids"].split(",") if i]
         elif event == "form":
             ctx["with_form"] = True
+        elif event == "uploaders":
+            ctx["uploaders"] = [u for u in payload["value"].split(",") if u]
         elif event == "bump":
             socket.send_update(Counter, id=int(payload["id"]), add=int(payload["by"]))
         elif event == "bump_path":
@@ -130,6 +164,14 @@ class CountersView(LiveView):
                                add=1)
         elif event == "subscribe":
             await socket.subscribe("counters")
+
+    async def handle_params(self, url, params, socket):
+        if "from" in params:
+            socket.context["title"] = f"patched by {params['from'][0]}"
+
+    async def handle_info(self, event, socket):
+        if event.name == "title_from_component":
+            socket.context["title"] = event.payload
 
 
 urlpatterns = [

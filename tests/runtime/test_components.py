@@ -176,3 +176,55 @@ async def test_duplicate_ids_crash_the_render(client):
     await client.open("/t/components/")
     with pytest.raises(Exception):
         await client.event("set_ids", {"value": "1,1"})
+
+
+async def test_uploads_inside_components(client, settings, tmp_path):
+    import re
+
+    from tests.runtime.test_uploads import binary_frame, file_entry
+
+    settings.LIVEVIEW = {**settings.LIVEVIEW, "UPLOAD_TEMP_DIR": str(tmp_path)}
+    await client.open("/t/components/")
+    await client.event("uploaders", {"value": "a,b"})  # two components, each its "up"
+    cid = client.cid_of("id='box-b'")
+    ref = re.search(r"<div id='box-b'>.*?data-phx-upload-ref=\"([^\"]+)\"", client.html)[1]
+    other = re.search(r"<div id='box-a'>.*?data-phx-upload-ref=\"([^\"]+)\"", client.html)[1]
+    assert ref != other
+    entry = file_entry("0", "b.txt", size=5)
+    await client.event("validate", "", type="form", meta={"_target": "up"},
+                       uploads={ref: [entry]}, cid=cid)
+    assert "<i data-progress='0'>b.txt</i>" in client.html
+    reply = await client.request(client.topic, "allow_upload",
+                                 {"ref": ref, "entries": [entry], "cid": cid})
+    token = reply["response"]["entries"]["0"]
+    client._apply(reply["response"].get("diff", {}))
+    assert (await client.request("lvu:0", "phx_join", {"token": token}, join_ref="u0")
+            )["status"] == "ok"
+    chunk_ref = client.next_ref()
+    await client.communicator.send_to(
+        bytes_data=binary_frame("u0", chunk_ref, "lvu:0", "chunk", b"hello"))
+    while (frame := await client.receive())[1] != chunk_ref:
+        pass
+    reply = await client.request(client.topic, "progress",
+                                 {"event": None, "ref": ref, "entry_ref": "0", "progress": 100,
+                                  "cid": cid})
+    client._apply(reply["response"].get("diff", {}))
+    # The progress callback got the component's socket; the component rendered again.
+    assert f"<p class='log'>{cid}:100</p>" in client.html
+    await client.submit("save", "", cid=cid)
+    assert "<p class='saved'>b.txt=hello</p>" in client.html
+    # A removed component's uploads go with it.
+    await client.event("uploaders", {"value": "a"})
+    assert await client.prune_components() == [cid]
+    reply = await client.request(client.topic, "allow_upload",
+                                 {"ref": ref, "entries": [file_entry("1")], "cid": cid})
+    assert reply["response"] == {"ref": ref, "error": [[ref, "disallowed"]]}
+
+
+async def test_a_component_navigates_and_talks_to_its_view(client):
+    await client.open("/t/components/")
+    reply = await client.click("patch", cid=2)
+    assert reply["response"]["diff"] == {"0": "patched by 2"}
+    await client.click("tell_view", cid=1)
+    frame = await client.receive()
+    assert frame[3] == "diff" and frame[4] == {"0": "set by 1"}
