@@ -191,6 +191,28 @@ class _Pass:
     serial: int = 0
 
 
+class _Attempt:
+    """One render of a view or component, which `render_view` may start over (in the ORM's
+    thread, after SynchronousOnlyOperation): what a failed attempt placed is forgotten."""
+
+    def __init__(self, current: _Pass, renderable: Any, renderer: int) -> None:
+        self.current, self.renderable, self.renderer = current, renderable, renderer
+        self.start = len(current.pending)
+        self.serial: int | None = None
+
+    def render(self, context: dict[str, Any]) -> Any:
+        current = self.current
+        if self.serial is not None:  # started over: the first attempt's placements go
+            del current.pending[self.start:]
+            mine = (self.renderer, self.serial)
+            for key in [key for key, where in current.placed.items() if where == mine]:
+                del current.placed[key]
+        current.serial += 1
+        self.serial = current.serial
+        current.renderer = self.renderer
+        return self.renderable.render(context)
+
+
 class ComponentRegistry:
     """The components of one view (see the module docstring)."""
 
@@ -353,14 +375,11 @@ class ComponentRegistry:
 
     async def _render_one(self, renderable: Any, socket: Any, renderer: int,
                           extra: dict[str, Any]) -> dict[str, Any]:
-        current = self._pass
-        outer = current.renderer, current.serial
-        current.serial += 1
-        current.renderer = renderer
         try:
-            return await render_view(renderable, socket, extra=extra)
+            return await render_view(_Attempt(self._pass, renderable, renderer), socket,
+                                     extra=extra)
         finally:
-            current.renderer = outer[0]
+            self._pass.renderer = 0
 
     # Events ----------------------------------------------------------------------------------
     async def handle_event(self, cid: int, event: str, value: Any) -> tuple[bool, Any]:

@@ -174,7 +174,25 @@ class CountersView(LiveView):
             socket.context["title"] = event.payload
 
 
+class LazyView(LiveView):
+    """A component placed before a lazy queryset: the render starts over in the ORM's thread."""
+
+    def render(self, context):
+        return render_tree(template(
+            '{% load liveview %}{% live_component "tests.runtime.component_views.Counter" '
+            'id=1 label="lazy" %}<p>{{ members|length }}</p>'), context)
+
+    async def mount(self, socket, session):
+        from demo_project.demos.models import Member
+
+        socket.context = {"members": Member.objects.all()}
+
+    async def handle_event(self, event, payload, socket):
+        pass
+
+
 urlpatterns = [
     path("t/components/", CountersView.as_view()),
+    path("t/components/lazy/", LazyView.as_view()),
     path("", include("demo_project.urls")),  # the page layout links to them
 ]

@@ -228,3 +228,11 @@ async def test_a_component_navigates_and_talks_to_its_view(client):
     await client.click("tell_view", cid=1)
     frame = await client.receive()
     assert frame[3] == "diff" and frame[4] == {"0": "set by 1"}
+
+
+async def test_a_render_started_over_in_the_orm_thread_places_its_components_once(client):
+    await client.open("/t/components/lazy/")
+    assert client.html == counter(1, "lazy", 0, 1) + "<p>0</p>"
+    await client.click("inc", cid=1)
+    await client.event("noop", {})
+    assert client.html == counter(1, "lazy", 1, 1) + "<p>0</p>"
