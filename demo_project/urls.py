@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import accounts, client, lifecycle, navigation, realtime, streams, uploads
+from demo_project.demos import accounts, client, lifecycle, navigation, realtime, streams, todos, uploads
 from liveview.media import media_urls
 
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("board/", streams.BoardLiveView.as_view(), name="board"),
     path("async/", lifecycle.AsyncDashboardLiveView.as_view(), name="async"),
     path("account/", lifecycle.AccountLiveView.as_view(), name="account"),
+    path("todos/", todos.TodosLiveView.as_view(), name="todos"),
     path("uploads/photos/", uploads.PhotoUploadLiveView.as_view(), name="upload-photos"),
     path("uploads/documents/", uploads.DocumentUploadLiveView.as_view(),
          name="upload-documents"),

@@ -2,6 +2,7 @@
 from . import presence
 from .asyncwork import AsyncResult
 from .auth import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
+from .components import send_update, send_update_sync
 from .core.uploads import UploadConstraints
 from .decorators import login_required, permission_required, user_passes_test
 from .events import InfoEvent
@@ -9,6 +10,7 @@ from .exceptions import AsyncCancelled, ConnectedOnlyError, LiveViewError, Uploa
 from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
 from .js import JS
 from .lifecycle import HALT, Halt
+from .live_component import ComponentSocket, LiveComponent
 from .pubsub import broadcast, broadcast_sync
 from .socket import ConnectedLiveViewSocket, LiveViewSocket, UnconnectedSocket, is_connected
 from .uploads import ConsumedUpload, UploadConfig, UploadEntry, save_upload
@@ -18,12 +20,14 @@ __all__ = [
     "HALT",
     "AsyncCancelled",
     "AsyncResult",
+    "ComponentSocket",
     "ConnectedLiveViewSocket",
     "ConnectedOnlyError",
     "ConsumedUpload",
     "Halt",
     "InfoEvent",
     "JS",
+    "LiveComponent",
     "LiveFormMixin",
     "LiveView",
     "LiveViewError",
@@ -46,5 +50,7 @@ __all__ = [
     "login_required",
     "permission_required",
     "save_upload",
+    "send_update",
+    "send_update_sync",
     "user_passes_test",
 ]

@@ -13,11 +13,12 @@ from django.utils.safestring import mark_safe
 from .auth import http_access_denied
 from .callbacks import call_user
 from .conf import liveview_settings
+from .components import ComponentRegistry
 from .core.tree import tree_to_html
+from .core.wire import COMPONENTS
 from .flash import flash_from_request, forget_flash_cookie
 from .installed import require_installed
 from .lifecycle import run_hooks, run_on_mount
-from .rendering import render_view
 from .routing import dotted_path, route_params
 from .socket import UnconnectedSocket
 from .tokens import SessionToken, new_view_id, sign_session, sign_static
@@ -61,7 +62,10 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
             await call_user(view.handle_params, url, params, socket)
     if socket.navigation is not None:
         return HttpResponseRedirect(socket.navigation.to)
-    inner = tree_to_html(await render_view(view, socket))
+    # Components render in place; the registry (and every component) goes with the request.
+    components = ComponentRegistry()
+    tree = await components.render(view, socket)
+    inner = tree_to_html({**tree, COMPONENTS: components.inline_trees()})
     await run_hooks(socket, "after_render", socket)
 
     session_token = sign_session(SessionToken(view_id, dotted_path(type(view)),

@@ -26,8 +26,9 @@ def as_tree(rendered: Any) -> dict[str, Any]:
                     f"got {type(rendered).__name__}")
 
 
-async def render_view(view: Renderable, socket: Any) -> dict[str, Any]:
-    """The view's current tree.
+async def render_view(view: Renderable, socket: Any,
+                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The view's current tree (`extra`: more template variables, e.g. for components).
 
     Rendering runs on the event loop (no thread hop per event). A context holding lazy
     querysets cannot be evaluated there; Django says so with SynchronousOnlyOperation and
@@ -36,9 +37,11 @@ async def render_view(view: Renderable, socket: Any) -> dict[str, Any]:
     context = template_context(socket.context)
     # `flash` and `streams` in every view template, as Phoenix's @flash and @streams;
     # a context key of the same name wins.
-    extra = {name: value for name in ("flash", "streams")
-             if name not in context and (value := getattr(socket, name, None)) is not None}
-    if extra:
+    own = {name: value for name in ("flash", "streams")
+           if name not in context and (value := getattr(socket, name, None)) is not None}
+    if own:
+        context = {**context, **own}
+    if extra is not None:
         context = {**context, **extra}
     try:
         rendered = view.render(context)

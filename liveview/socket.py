@@ -12,6 +12,7 @@ from typing import Any, Callable, Generic, TypeGuard, TypeVar, Union
 
 from . import pubsub
 from .asyncwork import AsyncMixin, AsyncWork
+from .components import SendUpdateMixin
 from .core.streams import Stream, Streams
 from .core.uploads import UploadConstraints
 from .exceptions import ConnectedOnlyError
@@ -33,6 +34,7 @@ CONNECTED_ONLY = frozenset({
     "subscribe", "broadcast", "schedule_info", "schedule_info_once", "push_patch",
     "push_event", "exec_js", "track", "untrack", "subscribe_presence", "list_presence",
     "pending_events", "upload_manager", "cancel_upload", "consume_uploaded_entries",
+    "send_update", "send_update_after", "send_info",
 })
 
 
@@ -128,7 +130,7 @@ class UnconnectedSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin, Ge
 
 
 class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin,
-                              PresenceMixin, Generic[T]):
+                              PresenceMixin, SendUpdateMixin, Generic[T]):
     """The socket of a view joined over the websocket."""
 
     connected: bool = True

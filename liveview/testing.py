@@ -29,6 +29,8 @@ from django.utils.module_loading import import_string
 
 from .core import dom as _dom
 from .core import tree as _tree
+from .core.components import reachable_cids
+from .core.wire import COMPONENTS
 
 _CONTAINER = re.compile(
     r'<(?P<tag>\w+) id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)" '
@@ -246,17 +248,61 @@ class LiveViewTestClient:
         self._record_navigation(reply)
         return reply
 
-    async def click(self, event: str, **values: str) -> dict[str, Any]:
-        """A phx-click on a button carrying `phx-value-*` attributes."""
-        return await self.event(event, {"value": "", **values})
+    async def click(self, event: str, *, cid: int | None = None, **values: str
+                    ) -> dict[str, Any]:
+        """A phx-click on a button carrying `phx-value-*` attributes (`cid`: its phx-target
+        is that component, e.g. `client.cid_of("row-3")`)."""
+        extra = {"cid": cid} if cid is not None else {}
+        return await self.event(event, {"value": "", **values}, **extra)
 
     async def submit(self, event: str, form: dict[str, Any] | str, *, target: str | None = None,
-                     change: bool = False) -> dict[str, Any]:
-        """A phx-submit (or phx-change with `change=True`) of form fields."""
+                     change: bool = False, cid: int | None = None) -> dict[str, Any]:
+        """A phx-submit (or phx-change with `change=True`) of form fields (`cid`: the form's
+        phx-target is that component)."""
         encoded = form if isinstance(form, str) else urlencode(form, doseq=True)
         meta: dict[str, Any] = {"_target": target} if target is not None else {}
-        extra = {"uploads": {}} if change else {}
+        extra: dict[str, Any] = {"uploads": {}} if change else {}
+        if cid is not None:
+            extra["cid"] = cid
         return await self.event(event, encoded, type="form", meta=meta, **extra)
+
+    # Components -----------------------------------------------------------------------------
+    @property
+    def components(self) -> dict[int, dict[str, Any]]:
+        """The component trees the client holds, by cid."""
+        assert self.tree is not None, "join() first"
+        return {int(cid): tree for cid, tree in (self.tree.get(COMPONENTS) or {}).items()}
+
+    def cid_of(self, text: str) -> int:
+        """The cid of the one component on the page whose own HTML contains `text`."""
+        assert self.tree is not None, "join() first"
+        table = self.tree.get(COMPONENTS) or {}
+        found = [cid for cid in reachable_cids(self.tree, self.components)
+                 if text in _tree.tree_to_html({**table[str(cid)], COMPONENTS: table})
+                 and not any(text in _tree.tree_to_html({**table[str(child)], COMPONENTS: table})
+                             for child in reachable_cids(table[str(cid)], self.components))]
+        if len(found) != 1:
+            raise AssertionError(f"{len(found)} components show {text!r}: {sorted(found)}")
+        return found[0]
+
+    async def prune_components(self) -> list[int]:
+        """What the browser does after a patch: components no longer on the page are
+        reported (`cids_will_destroy`, then `cids_destroyed`), and those the server
+        deletes are dropped. Returns the deleted cids."""
+        assert self.tree is not None, "join() first"
+        gone = sorted(set(self.components) - reachable_cids(self.tree, self.components))
+        if not gone:
+            return []
+        reply = await self.request(self.topic, "cids_will_destroy", {"cids": gone})
+        assert reply["status"] == "ok", reply
+        reply = await self.request(self.topic, "cids_destroyed", {"cids": gone})
+        assert reply["status"] == "ok", reply
+        deleted = reply["response"]["cids"]
+        table = dict(self.tree.get(COMPONENTS) or {})
+        for cid in deleted:
+            table.pop(str(cid), None)
+        self.tree = {**self.tree, COMPONENTS: table}
+        return deleted
 
     async def close(self) -> None:
         """Disconnect the websocket."""
@@ -546,7 +592,7 @@ class LiveViewTestClient:
             self.title = diff.pop("t")
         self.events.extend(diff.pop("e", []))
         diff.pop("r", None)
-        self.tree = diff if self.tree is None else _tree.merge_diff(self.tree, diff)
+        self.tree = _tree.merge_diff(self.tree, diff)
 
     @property
     def html(self) -> str:

@@ -460,6 +460,15 @@ class UploadManager:
         config = self.by_ref(upload_ref)
         return config.get_entry(entry_ref) if config is not None else None
 
+    def remove(self, name: str) -> None:
+        """Forget the upload `name` (its entries cancelled, their data deleted), if any."""
+        config = self.configs.pop(name, None)
+        if config is None:
+            return
+        for entry in list(config.entries):
+            config.cancel_entry(entry.ref)
+        self._by_ref.pop(config.ref, None)
+
     def take_released(self) -> list[str]:
         """Entry refs whose upload channels must now be closed (and forget them)."""
         released, self.released = self.released, []

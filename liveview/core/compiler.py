@@ -42,6 +42,7 @@ from django.template.loader_tags import (
 
 from django.utils.html import escape
 
+from .components import ComponentNode, component_slot
 from .keyed import KeyedEntries, LiveKeyNode, misplaced, split_loop_key, unique_keys
 from .plan import Plan, Slot
 from .portal import PortalNode
@@ -426,4 +427,5 @@ _BUILDERS: dict[type, Callable[[Any], Slot]] = {
     ExtendsNode: _extends,
     BlockNode: _block,
     PortalNode: _portal,
+    ComponentNode: component_slot,
 }

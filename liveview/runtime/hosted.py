@@ -29,6 +29,7 @@ class HostedSocket(Protocol):
     navigation: Navigation | None
     upload_manager: UploadManager
     streams: Streams
+    component_updates: list[Any]
 
 
 class SocketFactory(Protocol):

@@ -1,17 +1,18 @@
 """What the client of one joined view holds, kept by the runtime (never on the user's socket).
 
 The tree the client has is what the next render is diffed against; the title sent last is
-only sent again when it changes. Per-view state of later features (live component ids and
-their trees, stream refs) belongs here too, next to the tree it is diffed with.
+only sent again when it changes. The view's live components (cids, instances, the trees
+the client holds, marks) are in `components`, next to the tree they are diffed with.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from ..components import ComponentRegistry
 from ..core.diff import diff_tree
 from ..core.streams import forget_stream_items
-from ..core.wire import EVENTS, TITLE
-from .hosted import HostedSocket
+from ..core.wire import COMPONENTS, EVENTS, TITLE
+from .hosted import HostedSocket, HostedView
 
 
 class RenderState:
@@ -22,11 +23,19 @@ class RenderState:
         self.tree: dict[str, Any] | None = None
         #: The title the client shows (None: never sent).
         self.title: str | None = None
+        #: The view's live components.
+        self.components = ComponentRegistry()
+
+    async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
+        """The view's tree, its components brought up to date (their table goes out with
+        the next `full` or `diff`)."""
+        return await self.components.render(view, socket)
 
     def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """The join's `rendered`: the whole tree, with title and pushed events."""
         self._hold(tree, socket)
         rendered = dict(tree)  # title and events must not land in the held copy
+        self._add_components(rendered, self.components.table(root=tree))
         self._add_title_and_events(rendered, socket)
         return rendered
 
@@ -35,6 +44,10 @@ class RenderState:
         diff = diff_tree(self.tree, tree)
         if diff is tree:  # a whole new tree: title and events must not land in the held copy
             diff = dict(tree)
+            # The client drops its components with its old tree: each one on the page again.
+            self._add_components(diff, self.components.table(root=tree))
+        else:
+            self._add_components(diff, self.components.table())
         self._hold(tree, socket)
         self._add_title_and_events(diff, socket)
         return diff
@@ -45,6 +58,11 @@ class RenderState:
             socket.streams.prune()
             tree = forget_stream_items(tree)
         self.tree = tree
+
+    @staticmethod
+    def _add_components(rendered: dict[str, Any], table: dict[str, Any]) -> None:
+        if table:
+            rendered[COMPONENTS] = table
 
     def _add_title_and_events(self, rendered: dict[str, Any], socket: HostedSocket) -> None:
         if socket.live_title is not None and socket.live_title != self.title:

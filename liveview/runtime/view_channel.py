@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from .. import db, presence, pubsub
 from ..asyncwork import AsyncWork
 from ..callbacks import call_user
+from ..components import update_from_info
 from ..conf import liveview_settings
 from ..core import protocol as p
 from ..core.payloads import decode_event_value
@@ -25,7 +26,6 @@ from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
 from ..lifecycle import run_hooks, run_on_mount
 from ..navigation import Navigation
-from ..rendering import render_view
 from ..routing import dotted_path, resolve_live, route_params
 from ..sessions import current_session_user
 from ..timers import Timers
@@ -42,6 +42,13 @@ logger = logging.getLogger(__name__)
 DISCONNECT_TIMEOUT = 5.0
 # A handle_params that patches again, and again...: the patch loop is cut here.
 MAX_PATCHES = 10
+
+
+def _cids(frame: p.Frame) -> list[Any]:
+    cids = frame.payload.get("cids") if isinstance(frame.payload, dict) else None
+    if not isinstance(cids, list):
+        raise ProtocolError("cids must be a list")
+    return cids
 
 
 class _Closed(Exception):
@@ -248,6 +255,7 @@ class ViewChannel:
                 logger.warning("%s: %s refused: %s", self.topic, item.event, exc)
                 await self.out.refuse(item.ref, str(exc))
         elif await item.apply(self._view, self._socket):
+            self.render_state.components.touch_uploading()
             await self._render_result()
 
     async def _join(self, frame: p.Frame) -> None:
@@ -278,7 +286,7 @@ class ViewChannel:
         if patch is not None:
             response["live_patch"] = {"kind": patch.history, "to": patch.to}
         self._refuse_if_navigating()
-        rendered = self.render_state.full(await render_view(view, socket), socket)
+        rendered = self.render_state.full(await self.render_state.render(view, socket), socket)
         await run_hooks(socket, "after_render", socket)
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
@@ -310,10 +318,17 @@ class ViewChannel:
         if "uploads" in payload:  # files chosen in a phx-change: known before handle_event
             uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
                                             self.topic)
+            self.render_state.components.touch_uploading()
         value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
-        halted = await run_hooks(self._socket, "handle_event", event, value, self._socket)
-        result = halted.reply if halted is not None else \
-            await call_user(self._view.handle_event, event, value, self._socket)
+        cid = payload.get("cid")
+        if cid is not None:  # phx-target="{{ myself }}": that component's handle_event
+            if not isinstance(cid, int) or isinstance(cid, bool):
+                raise ProtocolError(f"cid must be an integer, got {cid!r}")
+            _, result = await self.render_state.components.handle_event(cid, event, value)
+        else:
+            halted = await run_hooks(self._socket, "handle_event", event, value, self._socket)
+            result = halted.reply if halted is not None else \
+                await call_user(self._view.handle_event, event, value, self._socket)
         hook_reply = result if payload.get("type") == "hook" else None
         await self._render_result(frame.ref, hook_reply=hook_reply)
 
@@ -340,16 +355,19 @@ class ViewChannel:
         raise _Closed
 
     async def _cids_will_destroy(self, frame: p.Frame) -> None:
+        self.render_state.components.mark(_cids(frame))
         await self.out.reply(frame.ref)
 
     async def _cids_destroyed(self, frame: p.Frame) -> None:
-        # No live components yet: nothing was marked, so nothing is deleted.
-        await self.out.reply(frame.ref, {"cids": []})
+        # Only what is still marked: a component rendered again since stays.
+        deleted = self.render_state.components.destroy(_cids(frame))
+        await self.out.reply(frame.ref, {"cids": deleted})
 
     async def _allow_upload(self, frame: p.Frame) -> None:
         response = uploads.preflight(self._socket.upload_manager, frame.payload,
                                      view_id=self.view_id, join_ref=self.join_ref,
                                      topic=self.topic)
+        self.render_state.components.touch_uploading()
         await self._render_result(frame.ref, response)
 
     async def _progress(self, frame: p.Frame) -> None:
@@ -357,11 +375,15 @@ class ViewChannel:
         callback = entry.config.progress_callback if entry is not None else None
         if callback is not None:
             await call_user(callback, entry, self._socket)
+        self.render_state.components.touch_uploading()
         await self._render_result(frame.ref)
 
     async def _info(self, event: InfoEvent) -> None:
         self.timers.taken(event)
-        if await run_hooks(self._socket, "handle_info", event, self._socket) is None:
+        update = update_from_info(event)
+        if update is not None:  # send_update_after, or liveview.send_update over pub/sub
+            self._socket.component_updates.append(update)
+        elif await run_hooks(self._socket, "handle_info", event, self._socket) is None:
             await call_user(self._view.handle_info, event, self._socket)
         await self._render_result()
 
@@ -401,7 +423,8 @@ class ViewChannel:
         if patch is not None:
             await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         self._socket.flash_new = {}
-        diff = self.render_state.diff(await render_view(self._view, self._socket), self._socket)
+        tree = await self.render_state.render(self._view, self._socket)
+        diff = self.render_state.diff(tree, self._socket)
         await run_hooks(self._socket, "after_render", self._socket)
         if hook_reply is not None:
             diff[REPLY] = hook_reply

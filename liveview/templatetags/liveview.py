@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from ..conf import liveview_settings
+from ..core.components import TAG as LIVE_COMPONENT_TAG, live_component
 from ..core.keyed import TAG as LIVE_KEY_TAG, live_key
 from . import _client
 
@@ -25,6 +26,9 @@ register.tag(LIVE_KEY_TAG, live_key)
 register.simple_tag(_client.js, name="js")
 register.tag("portal", _client.do_portal)
 register.tag("colocated_hook", _client.do_colocated_hook)
+# `{% live_component "app.components.Row" id=row.id row=row %}`: a live component's cid
+# (see liveview.core.components and docs/components.md).
+register.tag(LIVE_COMPONENT_TAG, live_component)
 
 
 @register.simple_tag(takes_context=True)

@@ -115,7 +115,7 @@ class LiveClient:
 
     def _apply(self, diff: dict[str, Any]) -> None:
         diff = {k: v for k, v in diff.items() if k not in ("t", "e", "r")}
-        self.tree = diff if self.tree is None else merge_diff(self.tree, diff)
+        self.tree = merge_diff(self.tree, diff)  # resolves shared component statics too
 
     @property
     def html(self) -> str:

@@ -1,6 +1,7 @@
 // Renders server messages with the installed phoenix_live_view client's own Rendered class.
 //
-// stdin:  JSON [[fullTree, diff, diff, ...], ...]   (one list per scenario)
+// stdin:  JSON [[fullTree, diff, diff, ...], ...]   (one list per scenario); a message
+//         {"__will_destroy__": [cids]} or {"__prune__": [cids]} replays component removal
 // stdout: JSON [[html, html, ...], ...]             (the HTML after each message)
 //
 // The package ships rendered.js as source that imports TypeScript modules, which
@@ -38,6 +39,18 @@ for (const [scenario, messages] of scenarios.entries()) {
   let rendered = null;
   for (const [step, message] of messages.entries()) {
     try {
+      // Component removal, as view.ts does it: reset on cids_will_destroy, prune the cids
+      // the server answered to cids_destroyed.
+      if (message.__will_destroy__) {
+        message.__will_destroy__.forEach((cid) => rendered.resetRender(cid));
+        htmls.push(rendered.toString().buffer);
+        continue;
+      }
+      if (message.__prune__) {
+        rendered.pruneCIDs(message.__prune__);
+        htmls.push(rendered.toString().buffer);
+        continue;
+      }
       // The client strips title, events and reply before merging (view.ts).
       const { diff } = Rendered.extract(message);
       if (rendered === null) {
