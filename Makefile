@@ -46,6 +46,8 @@ demo: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 

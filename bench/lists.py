@@ -139,7 +139,7 @@ def main() -> None:
         for name, template in (("keyed", keyed), ("plain", plain)):
             diff, new = checked_diff(template, old[name], after)
             sizes[name] = (size(diff), deflated(diff))
-            times[name] = best_ms(lambda: diff_tree(old[name], new))
+            times[name] = best_ms(lambda o=old[name], n=new: diff_tree(o, n))
         verdict = ""
         if target is not None:
             verdict = f"<= {target} B  {'ok' if sizes['keyed'][0] <= target else 'MISSED'}"
@@ -147,7 +147,7 @@ def main() -> None:
               f" {sizes['plain'][0]:10d} {sizes['plain'][1]:8d}"
               f" {times['keyed'][0]:8.3f}/{times['keyed'][1]:.3f}"
               f" {times['plain'][0]:11.3f}   {verdict}")
-    render_ms = {name: best_ms(lambda: render_tree(template, {"rows": before}), repeat=20)
+    render_ms = {name: best_ms(lambda t=template: render_tree(t, {"rows": before}), repeat=20)
                  for name, template in (("keyed", keyed), ("plain", plain))}
     print(f"  render_tree (full tree, ms)    keyed {render_ms['keyed'][0]:.2f} / "
           f"unkeyed {render_ms['plain'][0]:.2f} (median)")

@@ -1,6 +1,7 @@
 """Upload benchmark (issue 6): one large file over the websocket into one daphne process.
 
-The client side speaks the protocol as phoenix_live_view's uploader does (docs/internals.md, "Uploads"):
+The client side speaks the protocol as phoenix_live_view's uploader does
+(docs/internals.md, "Uploads"):
 change event with the file, `allow_upload` preflight, join `lvu:<ref>` with the token, then
 binary chunks of the preflight's chunk_size, each sent after the previous one's ack, and a
 `progress` event whenever the whole percentage grows (the last one, 100, completes it).
@@ -184,7 +185,8 @@ async def run(port: int, pid: int, size: int, temp_dir: Path) -> None:
     print(f"temp file             {on_disk / 1e6:.1f} MB on disk when done; "
           f"{len(left)} file(s) left after the socket closed")
     if clicks:
-        print(f"clicks while streaming {len(clicks)}: p50 {statistics.median(clicks) * 1000:.1f} ms,"
+        print(f"clicks while streaming {len(clicks)}: "
+              f"p50 {statistics.median(clicks) * 1000:.1f} ms,"
               f" max {max(clicks) * 1000:.1f} ms")
 
 

@@ -83,7 +83,7 @@ LIVEVIEW = {"LAYOUT": "demos/layout.html", "TITLE_SUFFIX": " · liveview demos",
             # Tests shorten it to see a killed process's users leave within seconds.
             "PRESENCE_HEARTBEAT": float(os.environ.get("LIVEVIEW_PRESENCE_HEARTBEAT") or 5.0)}
 
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

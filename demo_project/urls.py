@@ -4,7 +4,9 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
-from demo_project.demos import accounts, client, lifecycle, navigation, realtime, streams, todos, uploads
+from demo_project.demos import (
+    accounts, client, lifecycle, navigation, realtime, streams, todos, uploads,
+)
 from liveview.media import media_urls
 
 urlpatterns = [

@@ -152,6 +152,7 @@ def collect_hooks() -> list[Hook]:
                 # must see the file as it is now.
                 template = Template(text, Origin(str(path), name), name, engine)
                 for node in template.nodelist.get_nodes_by_type(ColocatedHookNode):
+                    assert isinstance(node, ColocatedHookNode)
                     hook = Hook(node.name, node.code, name)
                     other = found.get(hook.name)
                     if other is not None and other.code.strip() != hook.code.strip():

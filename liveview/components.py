@@ -252,7 +252,8 @@ class ComponentRegistry:
         try:
             hash(key)
         except TypeError:
-            raise ComponentError(f"{cls.__qualname__}: id={assigns['id']!r} is not hashable")
+            raise ComponentError(
+                f"{cls.__qualname__}: id={assigns['id']!r} is not hashable") from None
         current = self._pass
         placed = current.placed.get(key)
         if placed is not None and (placed[0] != current.renderer or placed[1] == current.serial):

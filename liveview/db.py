@@ -1,9 +1,9 @@
 """Keeping database connections healthy for long-lived websockets.
 
 Channels closes stale connections before every message, which costs a thread hop per
-frame (docs/internals.md, "Database connections"). Sync user code already gets that from `database_sync_to_async`.
-For async handlers using the async ORM, a cleanup in the ORM's thread runs in the
-background at most once a second, off the reply path.
+frame (docs/internals.md, "Database connections"). Sync user code already gets that from
+`database_sync_to_async`. For async handlers using the async ORM, a cleanup in the ORM's
+thread runs in the background at most once a second, off the reply path.
 """
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 A form event's payload is a `FormPayload` (a QueryDict), so `MyForm(payload)` already binds.
 What this module adds is Phoenix's `used_input?` rule: while the user types (`phx-change`), a
 field shows its errors only once the user has touched it (the client marks untouched fields
-`_unused_`, docs/internals.md "Form events"); on `phx-submit` every error shows. Errors are hidden at
-display time only: `form.errors`, `is_valid()` and `save()` keep Django's meaning.
+`_unused_`, docs/internals.md "Form events"); on `phx-submit` every error shows. Errors are
+hidden at display time only: `form.errors`, `is_valid()` and `save()` keep Django's meaning.
 
     form = await abind_form(SignupForm, payload)      # in handle_event, for change and submit
     socket.context["form"] = form
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
 from django import forms
-from django.core.exceptions import SynchronousOnlyOperation
+from django.core.exceptions import NON_FIELD_ERRORS, SynchronousOnlyOperation
 from django.forms.boundfield import BoundField
 from django.forms.utils import ErrorDict, ErrorList
 
@@ -70,8 +70,9 @@ class LiveFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Form.__init__ picks the bound field class (argument, class, renderer); wrap that one.
-        self.bound_field_class = _live_bound_field_class(  # type: ignore[misc]
-            self.bound_field_class or BoundField)
+        # (The stubs give BoundField an unusual __hash__, so mypy doubts classes are hashable.)
+        self.bound_field_class = _live_bound_field_class(
+            self.bound_field_class or BoundField)  # type: ignore[has-type,arg-type]
 
     # What the user has touched --------------------------------------------------------------
     @property
@@ -125,7 +126,7 @@ class LiveFormMixin:
         show_top = self._all_used()
         return ErrorDict(
             {name: value for name, value in errors.items()
-             if (show_top if name == forms.forms.NON_FIELD_ERRORS else self.is_used(name))},
+             if (show_top if name == NON_FIELD_ERRORS else self.is_used(name))},
             renderer=self.renderer)  # type: ignore[attr-defined]
 
 
@@ -137,7 +138,7 @@ def live_form_class(form_class: type[F]) -> type[F]:
                         f"subclass), got {form_class!r}")
     if issubclass(form_class, LiveFormMixin):
         return form_class
-    return type(form_class.__name__, (LiveFormMixin, form_class), {  # type: ignore[return-value]
+    return type(form_class.__name__, (LiveFormMixin, form_class), {
         "__module__": form_class.__module__, "__qualname__": form_class.__qualname__,
         "__doc__": form_class.__doc__})
 
@@ -154,12 +155,12 @@ def bind_form(form_class: type[F], payload: Mapping[str, Any] | None = None, *,
     `prefix`, `files`...).
     Validation runs lazily, as with any Django form; see `abind_form` for async handlers.
     """
-    cls = live_form_class(form_class)
+    cls = live_form_class(form_class)  # type: ignore[arg-type]  # a class is hashable
     form = cls(payload, **form_kwargs) if payload is not None else cls(**form_kwargs)
     if submitted is not None:
-        form.show_all_errors = submitted  # type: ignore[attr-defined]
+        form.show_all_errors = submitted
     if touched:
-        form.touched = frozenset(touched)  # type: ignore[attr-defined]
+        form.touched = frozenset(touched)
     return form
 
 

@@ -19,7 +19,7 @@ import functools
 import inspect
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Concatenate, Generic, ParamSpec, Union, overload
+from typing import Any, Callable, Concatenate, Generic, ParamSpec, Union
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString
@@ -419,10 +419,6 @@ COMMANDS: tuple[str, ...] = tuple(
     name for name, member in vars(JS).items() if isinstance(member, _Command))
 
 
-@overload
-def command(name: str) -> Callable[..., JS]: ...
-@overload
-def command(name: str, base: JS) -> Callable[..., JS]: ...
 def command(name: str, base: JS | None = None) -> Callable[..., JS]:
     """The method `name` of `base` (or of a new JS), with a clear error for an unknown name."""
     if name not in COMMANDS:

@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, re_path
 from django.views.static import serve
 
@@ -22,7 +23,7 @@ from django.views.static import serve
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"})
 
 
-def safe_file_headers(response: HttpResponse, name: str) -> HttpResponse:
+def safe_file_headers(response: HttpResponseBase, name: str) -> HttpResponseBase:
     """Set the headers that keep a stored file from running as a page; returns `response`."""
     content_type = mimetypes.guess_type(name, strict=False)[0] or "application/octet-stream"
     response["Content-Type"] = content_type
@@ -34,9 +35,9 @@ def safe_file_headers(response: HttpResponse, name: str) -> HttpResponse:
     return response
 
 
-def serve_media(request: HttpRequest, path: str, document_root: Any = None) -> HttpResponse:
+def serve_media(request: HttpRequest, path: str, document_root: Any = None) -> HttpResponseBase:
     """`django.views.static.serve` for uploaded files, with `safe_file_headers`."""
-    response = serve(request, path, document_root=document_root or settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(document_root or settings.MEDIA_ROOT))
     return safe_file_headers(response, path)
 
 

@@ -16,7 +16,7 @@ LIVE_VIEW_MARK = "live_view_class"
 class LiveRoute:
     """A URL resolved to a LiveView class, its as_view() kwargs and the URL's kwargs."""
 
-    view_class: type
+    view_class: type[Any]  # a LiveView class (routing cannot import the views layer)
     initkwargs: dict[str, Any]
     kwargs: dict[str, Any]
     url: ParseResult

@@ -5,7 +5,8 @@ from typing import Any
 
 from channels.security.websocket import OriginValidator
 from django.conf import settings
-from django.middleware.csrf import (
+# Django's own CSRF token checks, used as its middleware uses them (not in the stubs).
+from django.middleware.csrf import (  # type: ignore[attr-defined]
     CSRF_SESSION_KEY,
     InvalidTokenFormat,
     _check_token_format,
@@ -46,7 +47,7 @@ class AllowedHostsOrigins(OriginValidator):
     def __init__(self, application: Any) -> None:
         super().__init__(application, [])
 
-    @property  # type: ignore[override]
+    @property
     def allowed_origins(self) -> list[str]:
         hosts = list(settings.ALLOWED_HOSTS)
         if settings.DEBUG and not hosts:  # what Django's host check allows then

@@ -32,6 +32,7 @@ async def current_session_user(scope: dict[str, Any]) -> tuple[Any, Any]:
     if apps.is_installed("django.contrib.auth"):
         from django.contrib.auth import aget_user
 
-        user = await aget_user(SimpleNamespace(session=session))
+        # aget_user reads only `request.session`.
+        user = await aget_user(SimpleNamespace(session=session))  # type: ignore[arg-type]
         scope["user"] = user
     return session, user

@@ -252,7 +252,7 @@ class LiveViewTestClient:
                     ) -> dict[str, Any]:
         """A phx-click on a button carrying `phx-value-*` attributes (`cid`: its phx-target
         is that component, e.g. `client.cid_of("row-3")`)."""
-        extra = {"cid": cid} if cid is not None else {}
+        extra: dict[str, Any] = {"cid": cid} if cid is not None else {}
         return await self.event(event, {"value": "", **values}, **extra)
 
     async def submit(self, event: str, form: dict[str, Any] | str, *, target: str | None = None,
@@ -856,7 +856,7 @@ def _set_values(form: _dom.Element, values: dict[str, Any], selector: str) -> No
         wanted = [value] if not isinstance(value, (list, tuple)) else list(value)
         texts = [v for v in wanted if not isinstance(v, bool)]
         for control in matching:
-            kind = control.get("type", "text").lower() if control.tag == "input" else ""
+            kind = (control.get("type") or "text").lower() if control.tag == "input" else ""
             if kind in ("checkbox", "radio"):
                 own = control.get("value", "on")
                 on = (value if isinstance(value, bool)

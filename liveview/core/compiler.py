@@ -1,3 +1,6 @@
+# This module repeats Django's own render() of each node, reading the nodes' attributes as
+# Django does; django-stubs types several of them loosely (str | NodeList, Template | None).
+# mypy: disable-error-code="attr-defined,union-attr,arg-type,index"
 """Compile Django template nodes into Plans, mirroring each tag's own render().
 
 Structural tags (variables, if, for, with, include, extends, block, autoescape)
@@ -103,11 +106,11 @@ def _annotate(exc: Exception, node: Node, context: Context) -> None:
     """Attach Django's debug info to `exc` as `Node.render_annotated` would."""
     if context.template.engine.debug:
         if not hasattr(exc, "_culprit_node"):
-            exc._culprit_node = node  # type: ignore[attr-defined]
-        culprit = exc._culprit_node  # type: ignore[attr-defined]
+            exc._culprit_node = node
+        culprit = exc._culprit_node
         template = context.render_context.template
         if not hasattr(exc, "template_debug") and template.origin == culprit.origin:
-            exc.template_debug = template.get_exception_info(  # type: ignore[attr-defined]
+            exc.template_debug = template.get_exception_info(
                 exc, culprit.token
             )
 
@@ -243,7 +246,7 @@ def _for(node: ForNode) -> Slot:
                     # Streamed entries are all new: never diffed by key or position.
                     return {STATIC: statics, KEYED: dict(entries), STREAM: stream_wire}
                 if key_of is not None:
-                    entries.entry_keys = unique_keys(keys)  # type: ignore[attr-defined]
+                    entries.entry_keys = unique_keys(keys)
                 return {STATIC: statics, KEYED: entries}
         except Exception as exc:
             _annotate(exc, node, context)

@@ -178,13 +178,13 @@ def component_table(
     - `whole`: cids the client must get whole (new to it, or reset since);
     - `shareable`: trees the client holds that a new component may take its statics from.
 
-    A cid sent whole gets `"r": 1`. A new cid may share statics: when another component of the same template is already
-    in this table, it is sent as `"s": <that cid>` plus its dynamics that differ from that
-    one's; else, from a shareable cid of the same template, `"s": -<cid>` likewise (the
-    client clones that component's tree, then merges this one's dynamics onto it). Otherwise
-    the statics go in full, as they always do for a cid in `whole` that the client holds (a
-    reset one). A re-render of a cid the client holds is a plain diff against that tree
-    (nothing when unchanged; whole if its statics changed).
+    A cid sent whole gets `"r": 1`. A new cid may share statics: when another component of
+    the same template is already in this table, it is sent as `"s": <that cid>` plus its
+    dynamics that differ from that one's; else, from a shareable cid of the same template,
+    `"s": -<cid>` likewise (the client clones that component's tree, then merges this one's
+    dynamics onto it). Otherwise the statics go in full, as they always do for a cid in
+    `whole` that the client holds (a reset one). A re-render of a cid the client holds is a
+    plain diff against that tree (nothing when unchanged; whole if its statics changed).
     """
     table: dict[str, Any] = {}
     sent_by_statics: dict[int, int] = {}  # id(statics) -> a cid of this table

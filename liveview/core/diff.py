@@ -53,7 +53,7 @@ def _diff_value(prev: Any, value: Any) -> Any:
     if (keyed is None) != (prev_keyed is None):
         # A comprehension replacing a nested node (or back) is a new template.
         return value
-    if keyed is None:
+    if keyed is None or prev_keyed is None:
         return _diff_dynamics(prev, value)
     return _diff_keyed(prev_keyed, keyed)
 

@@ -13,7 +13,7 @@ package imports nothing from the rest of liveview.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.template.base import FilterExpression, Node, NodeList, Parser, TextNode, Token
 from django.template.context import Context
@@ -88,7 +88,8 @@ def split_loop_key(loop: ForNode) -> tuple[LiveKeyNode | None, NodeList]:
     one, or one in the `{% empty %}` branch. Whitespace text before the tag stays in
     the body, so the HTML is unchanged.
     """
-    nodelist = loop.nodelist_loop
+    # Django's stubs type nodelist_loop loosely; a parsed for loop's body is a NodeList.
+    nodelist = cast(NodeList, loop.nodelist_loop)
     first = None
     for index, node in enumerate(nodelist):
         if isinstance(node, TextNode) and not node.s.strip():
@@ -100,17 +101,17 @@ def split_loop_key(loop: ForNode) -> tuple[LiveKeyNode | None, NodeList]:
         if type(node) is LiveKeyNode and index != first:
             raise misplaced(node, "is not the first tag of its loop's body" if first is None
                             else "is the second key of one loop")
-    for node in loop.nodelist_empty or ():
-        if type(node) is LiveKeyNode:
-            raise misplaced(node, "is in the {% empty %} branch, which has no entries")
+    for empty_node in loop.nodelist_empty or ():
+        if type(empty_node) is LiveKeyNode:
+            raise misplaced(empty_node, "is in the {% empty %} branch, which has no entries")
     if first is None:
         return None, nodelist
     body = NodeList(node for index, node in enumerate(nodelist) if index != first)
     body.contains_nontext = nodelist.contains_nontext
-    return nodelist[first], body
+    return cast(LiveKeyNode, nodelist[first]), body
 
 
-class KeyedEntries(dict):  # type: ignore[type-arg]
+class KeyedEntries(dict[str, Any]):
     """The `"k"` object of a keyed loop's comprehension, with the key of each entry.
 
     A dict like any other `"k"` object: equality, JSON and the client see only its
@@ -127,7 +128,7 @@ class KeyedEntries(dict):  # type: ignore[type-arg]
         super().__init__()
         self.entry_keys: tuple[Any, ...] | None = None
 
-    def copy(self) -> KeyedEntries:  # type: ignore[override]
+    def copy(self) -> KeyedEntries:
         """A shallow copy that keeps the entry keys."""
         copied = KeyedEntries()
         copied.update(self)

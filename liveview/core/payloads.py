@@ -19,7 +19,8 @@ _SEGMENT = re.compile(r"\[([^\]]*)\]")
 
 
 def split_name(name: str) -> list[str]:
-    """Split a Plug/Rails style field name: `user[address][city]` → `['user', 'address', 'city']`."""
+    """Split a Plug/Rails style field name:
+    `user[address][city]` → `['user', 'address', 'city']`."""
     head, bracket, rest = name.partition("[")
     if not bracket:
         return [name]
@@ -95,7 +96,7 @@ class FormPayload(QueryDict):
                 node[last] = values[-1]
         return result
 
-    def __reduce__(self):  # QueryDict's pickling drops our attributes; keep them.
+    def __reduce__(self) -> tuple[Any, ...]:  # QueryDict's pickling drops our attributes.
         return (_rebuild, (self.urlencode(), self.target, sorted(self.unused)))
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.template.base import FilterExpression, Node, NodeList, TemplateSyntaxError
+from django.template.base import FilterExpression, Node, NodeList
+from django.template.exceptions import TemplateSyntaxError
 from django.template.context import Context
 from django.utils.html import format_html
 

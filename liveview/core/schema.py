@@ -3,8 +3,8 @@
 Pure: a table of the fields each message may carry, their types and whether they are
 required. The router checks every frame of a known event against it and refuses a bad one
 with an error reply; handlers then only see payloads of the right shape. Fields not listed
-are allowed (the client adds some we do not read); an optional field may be null. `value` of an event is whatever the page
-sends (its handler decides), so it is not checked here.
+are allowed (the client adds some we do not read); an optional field may be null. `value` of
+an event is whatever the page sends (its handler decides), so it is not checked here.
 """
 from __future__ import annotations
 

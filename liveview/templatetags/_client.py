@@ -11,7 +11,7 @@ from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.template.base import FilterExpression, Parser, Token, TokenType
-from django.template.defaulttags import token_kwargs
+from django.template.defaulttags import token_kwargs  # type: ignore[attr-defined]
 
 from ..colocated import STATIC_PATH, ColocatedHookNode, check_hook, is_built
 from ..core.portal import PortalNode

@@ -70,7 +70,7 @@ def liveview_head(context: template.Context, title: str | None = None) -> SafeSt
     """Everything a layout's <head> needs: csrf meta tag, live title, the built colocated
     hooks (when there are any), client script."""
     if title is None:
-        title = context.get("liveview_title", "")
+        title = context.get("liveview_title") or ""
     return mark_safe("\n".join(
         [liveview_csrf_meta(context), liveview_title(title), *_client.colocated_hooks_script(),
          liveview_script()]))

@@ -69,7 +69,8 @@ HEARTBEAT = 1.0
 
 
 @pytest.mark.redis
-def test_presence_forgets_the_users_of_a_killed_process(redis_servers, new_page, browser_log):
+def test_presence_forgets_the_users_of_a_killed_process(redis_servers, new_page,  # noqa: F811
+                                                        browser_log):
     """Two daphne processes on one Redis; the second is killed (SIGKILL: no goodbye). Its
     tab leaves the first one's list within the documented bound: 4 heartbeats."""
     a, b = redis_servers("daphne", "daphne", LIVEVIEW_PRESENCE_HEARTBEAT=str(HEARTBEAT))

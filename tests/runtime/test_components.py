@@ -1,9 +1,10 @@
 """Live components end to end: cids, events by cid, state across renders, the destroy
 handshake, send_update, forms, and the HTTP render."""
-import asyncio
 import gc
 
 import pytest
+
+from liveview.testing import ViewCrashed
 
 from tests.runtime.component_views import Counter, FormComponent
 
@@ -174,7 +175,7 @@ async def test_form_component_validates_live(client):
 
 async def test_duplicate_ids_crash_the_render(client):
     await client.open("/t/components/")
-    with pytest.raises(Exception):
+    with pytest.raises(ViewCrashed):  # phx_error: two components with one id
         await client.event("set_ids", {"value": "1,1"})
 
 
@@ -203,7 +204,7 @@ async def test_uploads_inside_components(client, settings, tmp_path):
     chunk_ref = client.next_ref()
     await client.communicator.send_to(
         bytes_data=binary_frame("u0", chunk_ref, "lvu:0", "chunk", b"hello"))
-    while (frame := await client.receive())[1] != chunk_ref:
+    while (await client.receive())[1] != chunk_ref:
         pass
     reply = await client.request(client.topic, "progress",
                                  {"event": None, "ref": ref, "entry_ref": "0", "progress": 100,

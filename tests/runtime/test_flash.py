@@ -10,8 +10,9 @@ from django.core import signing
 from liveview import flash as flash_module
 from liveview.flash import FLASH_COOKIE, FLASH_SALT, sign_flash, verify_flash
 
-MIDDLEWARE = "liveview.flash.FlashCookieMiddleware"
 from liveview.socket import UnconnectedSocket
+
+MIDDLEWARE = "liveview.flash.FlashCookieMiddleware"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

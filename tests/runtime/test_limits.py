@@ -109,7 +109,7 @@ async def test_a_client_that_stops_reading_is_dropped_at_the_outbound_limit(limi
 async def test_an_overloaded_mailbox_restarts_the_view(limits):
     limits(MAILBOX_LIMIT=50)
     client = await open_room("busy")
-    for i in range(200):  # each message keeps handle_info busy for a while
+    for _ in range(200):  # each message keeps handle_info busy for a while
         await liveview.broadcast("busy", "sleep:0.05")
     while (frame := await client.receive())[3] != "phx_error":
         pass

@@ -324,7 +324,6 @@ def test_views_module_is_importable_without_side_effects():
 ])
 async def test_subscribing_without_a_working_layer_fails_once_and_cleanly(settings, caplog,
                                                                           layers):
-    import gc
 
     settings.CHANNEL_LAYERS = layers
     client = LiveViewTestClient(application)

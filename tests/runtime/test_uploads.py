@@ -314,7 +314,7 @@ async def test_clicks_are_answered_while_a_file_streams(client, temp_dir):
     up = await joined(client, "/t/up/manual/")
     tokens = (await up.preflight(file_entry("0", size=10)))["response"]["entries"]
     await up.join("0", tokens["0"])
-    for i in range(5):
+    for _ in range(5):
         await up.chunk("0", b"12")
         await client.click("click")
     assert "<p id='clicks'>5</p>" in client.html
