@@ -7,7 +7,7 @@ from .core.uploads import UploadConstraints
 from .decorators import login_required, permission_required, user_passes_test
 from .events import InfoEvent
 from .exceptions import AsyncCancelled, ConnectedOnlyError, LiveViewError, UploadError
-from .forms import LiveFormMixin, abind_form, aclean_form, bind_form
+from .forms import LiveFormMixin, abind_form, aclean_form, bind_form, reset_form
 from .js import JS
 from .lifecycle import HALT, Halt
 from .live_component import ComponentSocket, LiveComponent
@@ -49,6 +49,7 @@ __all__ = [
     "presence",
     "login_required",
     "permission_required",
+    "reset_form",
     "save_upload",
     "send_update",
     "send_update_sync",

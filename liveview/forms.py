@@ -16,6 +16,7 @@ Templates keep using Django's own rendering: `{{ form }}`, `{{ form.email }}`,
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -184,3 +185,24 @@ async def abind_form(form_class: type[F], payload: Mapping[str, Any] | None = No
     form = bind_form(form_class, payload, submitted=submitted, touched=touched, **form_kwargs)
     await aclean_form(form)
     return form
+
+
+#: Numbers the reset forms of this process, so each one's inputs get ids never seen before.
+_resets = itertools.count(1)
+
+
+def reset_form(form_class: type[F], **form_kwargs: Any) -> F:
+    """An empty `form_class` form to show after a successful submit, as new to the browser.
+
+    The browser remembers, per input element, which inputs the user has touched or submitted.
+    Rendering an empty form into the same inputs keeps that memory, so the next keystroke
+    would show "This field is required." under every empty field. This form's inputs get
+    new ids (Django's `auto_id`, with a suffix), so the client replaces the elements and
+    they start untouched; names, and so the data the form binds, are unchanged. Other
+    keyword arguments go to the form, as with `bind_form`.
+    """
+    auto_id = form_kwargs.pop("auto_id", "id_%s")
+    if not isinstance(auto_id, str) or "%s" not in auto_id:
+        raise ValueError(f"reset_form({form_class.__name__}): the form's inputs need ids "
+                         f"(auto_id with '%s', such as the default 'id_%s'), got {auto_id!r}")
+    return bind_form(form_class, auto_id=f"{auto_id}_{next(_resets)}", **form_kwargs)

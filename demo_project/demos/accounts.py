@@ -14,6 +14,7 @@ from liveview import (
     LoginRequiredMixin,
     abind_form,
     bind_form,
+    reset_form,
 )
 
 from .forms import MemberForm
@@ -46,7 +47,8 @@ class RegisterLiveView(LiveView[RegisterContext]):
             member = await database_sync_to_async(form.save)()
             socket.put_flash("info", f"Welcome, {member.full_name}! You are member "
                                      f"#{member.pk}.")
-            socket.context["form"] = bind_form(MemberForm)  # a fresh, empty form
+            # Empty, with inputs the browser takes as new (untouched): see reset_form.
+            socket.context["form"] = reset_form(MemberForm)
             socket.context["member_count"] = await Member.objects.acount()
 
 

@@ -41,11 +41,33 @@ def test_invalid_value_shows_its_error_live_then_fix_and_save(demo_server, open_
     page.click("#register-submit")
 
     expect(page.locator("#flash-info")).to_contain_text("Welcome, Ada Lovelace!")
-    expect(page.locator("#id_username")).to_have_value("")  # a fresh form
+    # A fresh form (reset_form: new input ids, so they are found by name from here on).
+    expect(page.locator("[name=username]")).to_have_value("")
 
     # The same username again, in other letters: the database says it is taken.
-    page.fill("#id_username", username.upper())
+    page.fill("[name=username]", username.upper())
     expect(errors_of(page, "username")).to_have_text("This username is taken.")
+
+
+def test_after_a_save_the_reset_form_shows_errors_on_touched_fields_only(demo_server,
+                                                                         open_live, page):
+    open_live(demo_server.url + "/register/")
+    username = unique("grace")
+    page.fill("#id_username", username)
+    page.fill("#id_email", f"{username}@example.com")
+    page.fill("#id_full_name", "Grace Hopper")
+    page.check("#id_accept_terms")
+    page.click("#register-submit")
+    expect(page.locator("#flash-info")).to_contain_text("Welcome, Grace Hopper!")
+    expect(page.locator("[name=full_name]")).to_have_value("")
+
+    # One keystroke in one field of the empty form: only that field may complain. (With the
+    # same inputs re-rendered empty, the browser still counted every one as submitted, and
+    # each showed "This field is required.")
+    page.fill("[name=username]", "ab")
+    expect(errors_of(page, "username")).to_have_text("Use at least 3 characters.")
+    for field in ("email", "full_name", "accept_terms"):
+        expect(errors_of(page, field)).to_have_count(0)
 
 
 def test_submit_shows_every_error(demo_server, open_live, page):

@@ -240,3 +240,16 @@ def test_live_form_class_is_cached_and_refuses_non_forms():
 def test_plain_dict_data_shows_every_error():
     form = bind_form(SignupForm, {"name": ""})
     assert form["email"].errors and form["name"].errors
+
+
+def test_reset_form_gives_new_input_ids_and_keeps_names():
+    from liveview import reset_form
+
+    first, second = reset_form(SignupForm), reset_form(SignupForm, prefix="p")
+    html = str(first["name"])
+    assert 'name="name"' in html and 'id="id_name"' not in html
+    assert first["name"].id_for_label != second["name"].id_for_label
+    assert 'name="p-name"' in str(second["name"])
+    assert not first.is_bound and isinstance(first, LiveFormMixin)
+    with pytest.raises(ValueError, match="the form's inputs need ids"):
+        reset_form(SignupForm, auto_id=False)
