@@ -50,7 +50,42 @@ class StreamView(LiveView):
             socket.stream("users", User.objects.order_by("username"))  # evaluated at render
 
 
+PLACES = engines["django"].from_string(
+    """{% if open %}<ul id="a" phx-update="stream">{% for id, row in streams.rows %}"""
+    """<li id="{{ id }}">{{ row.name }}</li>{% endfor %}</ul>{% endif %}"""
+    """<p id="page">{{ page }}</p>{% include inner %}""")
+INNER = engines["django"].from_string(
+    """<ol id="b" phx-update="stream">{% for id, row in streams.more %}"""
+    """<li id="{{ id }}">{{ row.name }}</li>{% endfor %}</ol>""")
+
+
+class StreamPlacesView(LiveView):
+    """A stream inside an {% if %}, another in an included template; `?page=` patches."""
+
+    def render(self, context):
+        return render_tree(PLACES, context)
+
+    async def mount(self, socket, session):
+        socket.context = {"open": True, "page": "1", "inner": INNER}
+        socket.stream("rows", [row(1)])
+        socket.stream("more", [row(10)])
+
+    async def handle_params(self, url, params, socket):
+        socket.context["page"] = params.get("page", ["1"])[0]
+
+    async def handle_event(self, event, payload, socket):
+        if event == "next":
+            await socket.push_patch(f"/t/stream-places/?page={int(socket.context['page']) + 1}")
+            socket.stream_insert("rows", row(2))
+            socket.stream_insert("more", row(11), at=0)
+        elif event == "toggle":
+            socket.context["open"] = not socket.context["open"]
+            if socket.context["open"]:
+                socket.stream("rows", [row(3)], reset=True)
+
+
 urlpatterns = [
+    path("t/stream-places/", StreamPlacesView.as_view()),
     path("t/stream/", StreamView.as_view()),
     path("", include("demo_project.urls")),  # the page layout links to them
 ]

@@ -85,3 +85,21 @@ async def test_a_queryset_is_evaluated_at_render_even_from_an_async_handler(clie
     assert re.findall(r'<li id="(users-\d+)">(\w+)</li>', client.html)[:2] == [
         (f"users-{(await User.objects.aget(username='al')).pk}", "al"),
         (f"users-{(await User.objects.aget(username='bea')).pk}", "bea")]
+
+
+async def test_streams_inside_an_if_and_an_include_across_a_push_patch(client):
+    await client.open("/t/stream-places/")
+    assert re.findall(r'<li id="([a-z]+-\d+)">', client.html) == ["rows-1", "more-10"]
+    reply = await client.click("next")
+    diff = reply["response"]["diff"]
+    assert diff["0"]["0"]["stream"] == ["0", [["rows-2", -1, None, False]], []]
+    assert client.url.endswith("/t/stream-places/?page=2")
+    assert re.findall(r'<li id="([a-z]+-\d+)">', client.html) == [
+        "rows-1", "rows-2", "more-11", "more-10"]
+    assert '<p id="page">2</p>' in client.html
+    # The if branch closes (its stream goes with it) and reopens with a reset stream.
+    await client.click("toggle")
+    assert 'id="a"' not in client.html
+    await client.click("toggle")
+    assert re.findall(r'<li id="(rows-\d+)">', client.html) == ["rows-3"]
+    assert re.findall(r'<li id="(more-\d+)">', client.html) == ["more-11", "more-10"]
