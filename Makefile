@@ -9,7 +9,7 @@ JS_BUNDLE := liveview/static/liveview/liveview.js
 
 .PHONY: setup demo test js migrate hooks chromium bench clean
 
-setup: $(VENV)/.stamp-pip node_modules/.stamp-npm $(JS_BUNDLE) migrate hooks chromium
+setup: $(VENV)/.stamp-pip node_modules/.stamp-npm $(JS_BUNDLE) hooks migrate chromium
 
 $(VENV)/.stamp-pip: setup.cfg setup.py pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
