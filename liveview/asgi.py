@@ -76,7 +76,7 @@ def liveview_application(http_application: Any, websocket_routes: list[Any] | No
     from django.conf import settings
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
-    from .security import AllowedHostsOrigins
+    from .security import SameOriginWebsockets
 
     if settings.DEBUG and settings.STATIC_URL and \
             apps.is_installed("django.contrib.staticfiles") and \
@@ -85,6 +85,6 @@ def liveview_application(http_application: Any, websocket_routes: list[Any] | No
     routes = websocket_urlpatterns() + list(websocket_routes or [])
     return ProtocolTypeRouter({
         "http": LongPollRouter(http_application),
-        "websocket": AllowedHostsOrigins(
+        "websocket": SameOriginWebsockets(
             CookieMiddleware(WebsocketSessionMiddleware(AuthMiddleware(URLRouter(routes))))),
     })

@@ -64,8 +64,11 @@ async def test_without_debug_static_files_are_left_to_the_deployment(settings,
 
 
 async def connects(application, origin: bytes) -> bool:
+    """A browser on the page at `origin` opening its websocket (same host, scheme and port)."""
+    host = origin.split(b"://", 1)[1]
     communicator = WebsocketCommunicator(application, "/live/websocket?vsn=2.0.0",
-                                         headers=[(b"origin", origin), (b"host", b"testserver")])
+                                         headers=[(b"origin", origin), (b"host", host)])
+    communicator.scope["scheme"] = "wss" if origin.startswith(b"https") else "ws"
     connected, _ = await communicator.connect(timeout=5)
     if connected:
         await communicator.disconnect()

@@ -34,13 +34,13 @@ import uuid
 import weakref
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from channels.security.websocket import AllowedHostsOriginValidator
 
 from ..conf import liveview_settings
 from ..exceptions import TokenError
+from ..security import origin_allowed
 from ..tokens import LongPollToken, sign_longpoll, verify_longpoll
 from .consumer import LiveViewConsumer
 
@@ -423,15 +423,12 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 
 def _origin_allowed(scope: dict[str, Any]) -> bool:
-    """The websocket's rule (ALLOWED_HOSTS) for an Origin header, when there is one.
+    """The websocket's rule (`security.origin_allowed`) for an Origin header, when there is one.
 
     Browsers send Origin with every cross-origin request and every POST; a same-origin GET
     may come without, and its answer cannot be read by another site anyway.
     """
-    origin = _header(scope, b"origin")
-    if origin is None:
-        return True
-    return AllowedHostsOriginValidator(None).valid_origin(urlparse(origin))
+    return origin_allowed(scope, required=False)
 
 
 async def _read_body(receive: Any, limit: int) -> bytes | None:
