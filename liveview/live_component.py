@@ -21,10 +21,9 @@ import inspect
 import logging
 from typing import Any, Callable, ClassVar, Generic, TypeVar
 
-from django.template import loader
 
-from .core.render import render_tree
 from .exceptions import ConnectedOnlyError
+from .rendering import TemplateRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +162,7 @@ class ComponentSocket(Generic[T]):
         self._connected_parent("send_parent").send_info(name, payload)
 
 
-class LiveComponent(Generic[T]):
+class LiveComponent(TemplateRenderer, Generic[T]):
     """Subclass, set `template_name` (or override `render`), and place it in a template
     with `{% live_component %}`. Methods may be sync or async.
 
@@ -197,17 +196,3 @@ class LiveComponent(Generic[T]):
         logger.warning("%s received event %r but does not override handle_event",
                        type(self).__name__, event)
 
-    def get_template_names(self) -> list[str]:
-        if self.template_name is None:
-            raise NotImplementedError(
-                f"{type(self).__name__} must set template_name or override render()")
-        return [self.template_name]
-
-    def render(self, context: dict[str, Any]) -> dict[str, Any] | str:
-        """The component's rendered tree for `context` (or trusted HTML)."""
-        template = self.__dict__.get("_template")
-        if template is None:
-            # Django's cached loader hands every instance the same Template, so components
-            # of one class share their statics (sent once, see docs/components.md).
-            template = self._template = loader.select_template(self.get_template_names())
-        return render_tree(template, context)

@@ -6,8 +6,10 @@ from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
+from django.template import loader
 
 from .context import template_context
+from .core.render import render_tree
 
 
 class Renderable(Protocol):
@@ -50,3 +52,29 @@ async def render_view(view: Renderable, socket: Any,
     if inspect.isawaitable(rendered):
         rendered = await rendered
     return as_tree(rendered)
+
+
+class TemplateRenderer:
+    """`template_name` → `render(context)`: how a LiveView and a LiveComponent render.
+
+    The template is looked up once per instance; Django's cached loader hands every instance
+    the same Template, so they share its compiled plan (and a component class its statics).
+    """
+
+    #: Django template holding the markup.
+    template_name: str | None = None
+
+    def get_template_names(self) -> list[str]:
+        """Templates to try, in order."""
+        if self.template_name is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must set template_name or override render()")
+        return [self.template_name]
+
+    def render(self, context: dict[str, Any]) -> dict[str, Any] | str:
+        """The rendered tree for `context` (or trusted HTML, sent as one opaque part)."""
+        template = self.__dict__.get("_template")
+        if template is None:
+            template = self._template = loader.select_template(self.get_template_names())
+        return render_tree(template, context)
+

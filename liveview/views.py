@@ -7,11 +7,10 @@ from typing import Any, Callable, ClassVar, Generic, TypeVar
 from urllib.parse import ParseResult
 
 from django.http import HttpRequest, HttpResponse
-from django.template import loader
 
 from .callbacks import call_user
-from .core.render import render_tree
 from .events import InfoEvent
+from .rendering import TemplateRenderer
 from .routing import LIVE_VIEW_MARK
 from .socket import ConnectedLiveViewSocket, LiveViewSocket
 
@@ -20,7 +19,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class LiveView(Generic[T]):
+class LiveView(TemplateRenderer, Generic[T]):
     """A page whose state lives on the server and whose HTML updates over a websocket.
 
     Override `mount`, `handle_params`, `handle_event` and `handle_info` (async or sync) and
@@ -82,20 +81,6 @@ class LiveView(Generic[T]):
         if parent is None:
             return True
         return bool(await call_user(parent, user))
-
-    def get_template_names(self) -> list[str]:
-        """Templates to try, in order, for the view's markup."""
-        if self.template_name is None:
-            raise NotImplementedError(
-                f"{type(self).__name__} must set template_name or override render()")
-        return [self.template_name]
-
-    def render(self, context: dict[str, Any]) -> dict[str, Any] | str:
-        """The rendered tree for `context` (or trusted HTML, sent as one opaque part)."""
-        template = self.__dict__.get("_template")
-        if template is None:
-            template = self._template = loader.select_template(self.get_template_names())
-        return render_tree(template, context)
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
