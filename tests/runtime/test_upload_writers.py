@@ -3,6 +3,7 @@ sends the file elsewhere), through the real protocol frames."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from django.core.files.storage import InMemoryStorage, storages
@@ -254,3 +255,19 @@ def test_allow_upload_checks_external_and_writer():
         manager.allow("a", external="S3")
     with pytest.raises(ValueError, match="exclude each other"):
         manager.allow("a", external=lambda e, s: {}, writer=lambda n, e, s: None)
+
+
+async def test_the_test_client_uploads_to_writers_and_reports_external_progress(
+        client, temp_dir, media):
+    await client.open("/t/up/writer/")
+    await client.upload("input[type=file]", "t.txt", b"streamed", "text/plain")
+    await client.submit("save", "")
+    assert "<p id='saved'>t.txt=w/t.txt:8</p>" in client.html
+    assert stored(media) == {"w/t.txt": b"streamed"}
+
+    await client.open("/t/up/external/")
+    await client.upload("input[type=file]", "e.txt", b"elsewhere", "text/plain")
+    assert client.last_upload_meta["key"] == "k/e.txt"
+    assert re.search(r"<p id='log'>\d+:50 \d+:100\+</p>", client.html)
+    await client.submit("save", "")
+    assert "<p id='saved'>e.txt=k/e.txt</p>" in client.html
