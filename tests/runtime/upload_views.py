@@ -87,6 +87,16 @@ class BigUploadView(ManualUploadView):
     auto = True
 
 
+class BigWriterUploadView(BigUploadView):
+    """BigUploadView streaming into the default storage under bench/ (bench/upload.py)."""
+
+    async def mount(self, socket, session):
+        await super().mount(socket, session)
+        socket.context["up"] = socket.allow_upload(
+            "up", self.constraints, auto_upload=True, progress=self.on_progress,
+            writer=storage_writer("bench"))
+
+
 class UnconnectedUploadView(StringTemplateView):
     """Checks what an UnconnectedSocket offers."""
 
