@@ -9,6 +9,7 @@ import pytest
 from django.core.files.storage import InMemoryStorage, storages
 
 from liveview import StorageWriter
+from liveview.testing import ViewCrashed
 from liveview.tokens import sign_upload_token
 from liveview.uploads import UploadManager
 
@@ -247,6 +248,18 @@ async def test_a_rejected_entry_of_an_auto_upload_leaves_the_others_going(client
     assert reply["response"]["errors"] == {"1": ["quota"]}
     await up.progress("0", 100)
     assert input_attrs(client.html)["data-phx-done-refs"] == "0"
+
+
+async def test_an_external_callable_returning_no_uploader_crashes_only_its_view(
+        make_client, caplog):
+    client, other = make_client(), make_client()
+    up = await joined(client, "/t/up/external/")
+    bystander = await joined(other, "/t/up/external/")
+    with pytest.raises(ViewCrashed):
+        await up.preflight(file_entry("0", "bad.txt"))
+    assert "must return a dict with 'uploader'" in caplog.text
+    reply = await bystander.preflight(file_entry("0", "a.txt"))
+    assert reply["response"]["entries"]["0"]["uploader"] == "Test"
 
 
 def test_allow_upload_checks_external_and_writer():

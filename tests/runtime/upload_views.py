@@ -166,6 +166,8 @@ class ExternalUploadView(ManualUploadView):
     def presign(self, entry, socket):  # sync: runs in a worker thread, may use the ORM
         if entry.name == "refuse.txt":
             raise UploadRejected("quota", "No space left for refuse.txt")
+        if entry.name == "bad.txt":  # a bug: no uploader named
+            return {"url": "http://127.0.0.1:9/bucket"}
         return {"uploader": "Test", "url": "http://127.0.0.1:9/bucket",
                 "key": f"k/{entry.name}", "fields": {"n": str(entry.size)}}
 
