@@ -3,7 +3,7 @@
 //
 // Hooks and uploaders: define them on `window.liveviewHooks` / `window.liveviewUploaders`
 // in any script on the page (this bundle is loaded with `defer`, so inline scripts run
-// first). The same objects are handed to LiveSocket, so hooks added later still apply
+// first). The bundle brings the uploader "S3" (presigned POST, see docs/uploads.md). The same objects are handed to LiveSocket, so hooks added later still apply
 // to elements mounted afterwards. See docs/navigation.md ("Your JavaScript: push_event and hooks").
 import {Socket} from "phoenix"
 import {LiveSocket} from "phoenix_live_view"
@@ -19,6 +19,47 @@ if (fallbackMs > 0) { tagOptions.longPollFallbackMs = fallbackMs }
 
 const hooks = (window.liveviewHooks = window.liveviewHooks || {})
 const uploaders = (window.liveviewUploaders = window.liveviewUploaders || {})
+
+// The code S3 puts in an XML error body (<Error><Code>EntityTooLarge</Code>...), if any.
+function storageErrorCode(xhr) {
+  const match = /<Code>([^<]{1,80})<\/Code>/.exec(xhr.responseText || "")
+  return match ? match[1] : `HTTP ${xhr.status}`
+}
+
+// Direct-to-S3 uploads: the meta of an external entry (liveview.S3PresignedPost) is
+// {uploader: "S3", url, fields}. The file goes to `url` as a form POST, the presigned fields
+// first and the file last (S3 ignores fields after the file); the storage checks the signed
+// policy (key, type, size, expiry). Progress and the storage's refusal (its error code) go
+// back to the view as entry.progress(n) / entry.error(reason).
+function s3Uploader(entries, onViewError) {
+  entries.forEach((entry) => {
+    const {url, fields} = entry.meta
+    const form = new FormData()
+    Object.entries(fields || {}).forEach(([name, value]) => form.append(name, value))
+    form.append("file", entry.file)
+    const xhr = new XMLHttpRequest()
+    onViewError(() => xhr.abort())
+    entry.onCancel(() => xhr.abort())
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) {
+        const percent = Math.floor((event.loaded / event.total) * 100)
+        if (percent < 100) { entry.progress(percent) }
+      }
+    })
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        entry.progress(100)
+      } else {
+        entry.error(storageErrorCode(xhr))
+      }
+    }
+    xhr.onerror = () => entry.error("network error")
+    xhr.open("POST", url, true)
+    xhr.send(form)
+  })
+}
+// A page may define its own "S3" (window.liveviewUploaders.S3) before this bundle runs.
+if (!uploaders.S3) { uploaders.S3 = s3Uploader }
 
 function csrfToken() {
   const meta = document.querySelector("meta[name='csrf-token']")

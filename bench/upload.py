@@ -1,4 +1,6 @@
-"""Upload benchmark (issue 6): one large file over the websocket into one daphne process.
+"""Upload benchmark (issues 6, 16): one large file over the websocket into one daphne process,
+through the temp-file path and through an upload writer (StorageWriter into the default
+storage, no temp file), side by side in one run against the same server.
 
 The client side speaks the protocol as phoenix_live_view's uploader does
 (docs/internals.md, "Uploads"):
@@ -8,12 +10,14 @@ binary chunks of the preflight's chunk_size, each sent after the previous one's 
 Meanwhile a second task clicks a button on the same view every 50 ms, to show that the view
 keeps answering while the file streams.
 
-Printed: throughput (MB/s, first chunk to the progress-100 reply), the server's RSS before,
-its peak while uploading (sampled every 10 ms from /proc) and VmHWM, click latency during the
-upload, and whether the temp dir is empty once the socket closes. The server writes each chunk
-to disk as it arrives, so the peak RSS should stay near the baseline whatever the file size.
+Printed for each path: throughput (MB/s, first chunk to the progress-100 reply), the server's
+RSS before, its peak while uploading (sampled every 10 ms from /proc), click latency during the
+upload, where the bytes were when done, and what is left once the socket closes (the entry is
+never consumed, so both paths must delete it). The server writes each chunk as it arrives, so
+the peak RSS should stay near the baseline whatever the file size. VmHWM is the process's
+lifetime high-water mark.
 
-    .venv/bin/python bench/upload.py             # 50 MB
+    .venv/bin/python bench/upload.py             # 50 MB, each path
     .venv/bin/python bench/upload.py --mb 200
 
 Prints figures only; nothing here is a pass/fail test.
@@ -42,7 +46,7 @@ from page import cookie_header, http_get  # noqa: E402
 from tests.support.servers import ServerFactory, migrate_template_db  # noqa: E402
 
 SETTINGS = "bench.upload_settings"
-PATH = "/t/up/big/"
+PATHS = {"temp file": "/t/up/big/", "writer": "/t/up/big-writer/"}
 _INPUT_ID = re.compile(r'<input id="(phx-[^"]+)" type="file"')
 
 
@@ -59,11 +63,11 @@ def binary_frame(join_ref: str, ref: str, topic: str, event: str, data: bytes) -
     return bytes([0, *(len(f) for f in fields)]) + b"".join(fields) + data
 
 
-async def load_page(port: int) -> dict:
-    status, set_cookies, body = await http_get(port, PATH)
+async def load_page(port: int, path: str) -> dict:
+    status, set_cookies, body = await http_get(port, path)
     tokens, upload = page_tokens(body), _INPUT_ID.search(body)
     if not (tokens and upload):
-        raise RuntimeError(f"GET {PATH} answered {status} with no LiveView container or file "
+        raise RuntimeError(f"GET {path} answered {status} with no LiveView container or file "
                            f"input\n{body[:2000]}")
     return {"id": tokens.view_id, "session": tokens.session, "static": tokens.static,
             "csrf": tokens.csrf_token, "cookies": cookie_header(set_cookies), "port": port}
@@ -102,8 +106,14 @@ class Session:
         return await future
 
 
-async def run(port: int, pid: int, size: int, temp_dir: Path) -> None:
-    page = await load_page(port)
+def dir_bytes(path: Path) -> tuple[int, int]:
+    """(files, bytes) under `path`."""
+    files = [p for p in path.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+async def run(port: int, pid: int, size: int, path: str, data_dir: Path) -> dict:
+    page = await load_page(port, path)
     query = urlencode({"_csrf_token": page["csrf"], "vsn": "2.0.0"})
     origin = f"http://127.0.0.1:{port}"
     ws = await connect(f"ws://127.0.0.1:{port}/live/websocket?{query}", max_size=None,
@@ -114,7 +124,7 @@ async def run(port: int, pid: int, size: int, temp_dir: Path) -> None:
     s.ref = 1
     s.waiting["1"] = asyncio.get_running_loop().create_future()
     await ws.send(json.dumps([jr, jr, topic, "phx_join", {
-        "url": f"{origin}{PATH}", "params": {"_csrf_token": page["csrf"], "_mounts": 0},
+        "url": f"{origin}{path}", "params": {"_csrf_token": page["csrf"], "_mounts": 0},
         "session": page["session"], "static": page["static"]}]))
     reply = await s.waiting["1"]
     rendered = json.dumps(reply["response"]["rendered"])
@@ -169,25 +179,37 @@ async def run(port: int, pid: int, size: int, temp_dir: Path) -> None:
     uploading = False
     await asyncio.gather(*tasks)
     hwm = rss_kb(pid, "VmHWM")
-    on_disk = sum(p.stat().st_size for p in temp_dir.iterdir())
+    _, on_disk = dir_bytes(data_dir)
     await ws.close()
     s.reader.cancel()
-    await asyncio.sleep(0.3)
-    left = list(temp_dir.iterdir())
+    await asyncio.sleep(0.5)
+    left, _ = dir_bytes(data_dir)
+    return {"chunks": sent // chunk_size + 1, "chunk_size": chunk_size, "elapsed": elapsed,
+            "mbps": size / 1e6 / elapsed, "baseline": baseline / 1024, "peak": peak / 1024,
+            "hwm": hwm / 1024, "on_disk": on_disk / 1e6, "left": left,
+            "click_p50": statistics.median(clicks) * 1000 if clicks else float("nan"),
+            "click_max": max(clicks) * 1000 if clicks else float("nan"), "clicks": len(clicks)}
 
-    mb = size / 1e6
-    print(f"file                  {mb:.0f} MB in {sent // chunk_size + 1} chunks of "
-          f"{chunk_size} bytes, progress event per percent")
-    print(f"throughput            {mb / elapsed:.1f} MB/s ({elapsed:.2f} s, first chunk to "
-          f"progress-100 reply)")
-    print(f"server RSS            {baseline / 1024:.1f} MB before, peak {peak / 1024:.1f} MB "
-          f"during (+{(peak - baseline) / 1024:.1f} MB); VmHWM {hwm / 1024:.1f} MB")
-    print(f"temp file             {on_disk / 1e6:.1f} MB on disk when done; "
-          f"{len(left)} file(s) left after the socket closed")
-    if clicks:
-        print(f"clicks while streaming {len(clicks)}: "
-              f"p50 {statistics.median(clicks) * 1000:.1f} ms,"
-              f" max {max(clicks) * 1000:.1f} ms")
+
+def report(size: int, results: dict[str, dict]) -> None:
+    first = next(iter(results.values()))
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; file "
+          f"{size / 1e6:.0f} MB in {first['chunks']} chunks of {first['chunk_size']} bytes, "
+          f"a progress event per percent")
+    rows = [
+        ("throughput (MB/s)", lambda r: f"{r['mbps']:.1f}"),
+        ("time (s)", lambda r: f"{r['elapsed']:.2f}"),
+        ("server RSS before (MB)", lambda r: f"{r['baseline']:.1f}"),
+        ("server RSS peak (MB)", lambda r: f"{r['peak']:.1f} (+{r['peak'] - r['baseline']:.1f})"),
+        ("VmHWM (MB)", lambda r: f"{r['hwm']:.1f}"),
+        ("bytes on disk when done (MB)", lambda r: f"{r['on_disk']:.1f}"),
+        ("files left after close", lambda r: str(r["left"])),
+        ("clicks answered while streaming", lambda r: str(r["clicks"])),
+        ("click p50 / max (ms)", lambda r: f"{r['click_p50']:.1f} / {r['click_max']:.1f}"),
+    ]
+    print(f"{'':32}" + "".join(f"{name:>18}" for name in results))
+    for label, cell in rows:
+        print(f"{label:32}" + "".join(f"{cell(r):>18}" for r in results.values()))
 
 
 async def main() -> None:
@@ -195,14 +217,23 @@ async def main() -> None:
     parser.add_argument("--mb", type=int, default=50, help="file size in MB (default 50)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="upload-bench-") as tmp:
-        temp_dir = Path(tmp) / "upload-temp"
+        temp_dir, media = Path(tmp) / "upload-temp", Path(tmp) / "media"
         temp_dir.mkdir()
+        media.mkdir()
         template_db = migrate_template_db(Path(tmp) / "template.sqlite3")
         factory = ServerFactory(Path(tmp), template_db)
+        size = args.mb * 1_000_000
         try:
-            server = factory("daphne", settings=SETTINGS, debug=False, ready_path=PATH,
-                             LIVEVIEW_UPLOAD_TEMP_DIR=temp_dir)
-            await run(server.port, server.proc.pid, args.mb * 1_000_000, temp_dir)
+            server = factory("daphne", settings=SETTINGS, debug=False,
+                             ready_path=PATHS["temp file"], LIVEVIEW_UPLOAD_TEMP_DIR=temp_dir,
+                             DEMO_MEDIA_ROOT=media)
+            results = {}
+            for name, path in PATHS.items():
+                results[name] = await run(server.port, server.proc.pid, size, path,
+                                          temp_dir if name == "temp file" else media)
+                if name == "writer" and dir_bytes(temp_dir)[0]:
+                    raise RuntimeError("the writer path left a temp file")
+            report(size, results)
         finally:
             factory.stop_all()
 

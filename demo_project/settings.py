@@ -94,6 +94,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = os.environ.get("DEMO_MEDIA_ROOT") or BASE_DIR / "media"
 MEDIA_URL = "media/"
+# The direct-to-S3 demo (/uploads/s3/): an S3-compatible store that takes POST uploads and
+# allows this site's origin (CORS). Unset keys: the page says how to configure it.
+DEMO_S3 = {
+    "endpoint_url": os.environ.get("DEMO_S3_ENDPOINT") or None,  # None: AWS itself
+    "bucket": os.environ.get("DEMO_S3_BUCKET", "liveview-demo"),
+    "region": os.environ.get("DEMO_S3_REGION", "us-east-1"),
+    "access_key_id": os.environ.get("DEMO_S3_ACCESS_KEY_ID", ""),
+    "secret_access_key": os.environ.get("DEMO_S3_SECRET_ACCESS_KEY", ""),
+    # The largest object the signed policy allows (default: the upload's max_file_size).
+    "max_file_size": int(os.environ.get("DEMO_S3_POLICY_MAX_BYTES") or 0) or None,
+}
 LOGIN_URL = "/accounts/login/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -28,6 +28,8 @@ urlpatterns = [
     path("uploads/photos/", uploads.PhotoUploadLiveView.as_view(), name="upload-photos"),
     path("uploads/documents/", uploads.DocumentUploadLiveView.as_view(),
          name="upload-documents"),
+    path("uploads/streamed/", uploads.StreamedUploadLiveView.as_view(), name="upload-streamed"),
+    path("uploads/s3/", uploads.S3UploadLiveView.as_view(), name="upload-s3"),
     path("register/", accounts.RegisterLiveView.as_view(), name="register"),
     path("members/", accounts.MembersLiveView.as_view(), name="members"),
     path("accounts/login/", auth_views.LoginView.as_view(next_page="index"), name="login"),

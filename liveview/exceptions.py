@@ -9,6 +9,7 @@ LiveViewError                       base: catch this to catch them all
 │                                   redirect); carries the reply's `response`
 ├── UploadError                     one upload error (`code`, `message`, `ref`); entries keep
 │                                   them in `entry.errors`, templates show `message`
+├── UploadRejected                  raised by an `external=` callable to refuse one entry
 ├── BroadcastError (TypeError)      a pub/sub message that cannot cross processes (msgpack)
 ├── ConnectedOnlyError (AttributeError)  a websocket-only socket feature used in the
 │                                   HTTP render
@@ -37,6 +38,7 @@ __all__ = [
     "ProtocolError",
     "TokenError",
     "UploadError",
+    "UploadRejected",
     "UploadTokenError",
 ]
 
@@ -83,6 +85,16 @@ class UploadError(LiveViewError):
 
     def __hash__(self) -> int:
         return hash((self.code, self.message, self.ref))
+
+
+class UploadRejected(LiveViewError):
+    """Raised by an `external=` callable of `allow_upload` to refuse one entry: the entry
+    gets the error `code` with `message` (shown to the user), and never uploads."""
+
+    def __init__(self, code: str = "external_rejected", message: str = ""):
+        super().__init__(message or code)
+        self.code = code
+        self.message = message
 
 
 class BroadcastError(LiveViewError, TypeError):

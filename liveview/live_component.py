@@ -115,12 +115,25 @@ class ComponentSocket(Generic[T]):
     # of this component's, so two components may each allow "photo".
     def allow_upload(self, upload_name: str, constraints: Any = None, auto_upload: bool = False,
                      progress: Callable[..., Any] | None = None, *,
-                     chunk_size: int | None = None) -> Any:
+                     chunk_size: int | None = None, external: Callable[..., Any] | None = None,
+                     writer: Callable[..., Any] | None = None) -> Any:
         """Accept files in this component (see the view socket's `allow_upload`); the
-        `progress` callback gets `(entry, this socket)`."""
+        `progress` and `external` callbacks get `(entry, this socket)`, `writer` gets
+        `(upload_name, entry, this socket)`."""
         inner = self._uploads[upload_name] = f"{upload_name}-c{self.cid}"
         return self.parent.allow_upload(inner, constraints, auto_upload,
-                                        self._progress_for(progress), chunk_size=chunk_size)
+                                        self._progress_for(progress), chunk_size=chunk_size,
+                                        external=self._progress_for(external),
+                                        writer=self._writer_for(upload_name, writer))
+
+    def _writer_for(self, upload_name: str,
+                    writer: Callable[..., Any] | None) -> Callable[..., Any] | None:
+        if writer is None:
+            return None
+
+        def component_writer(_inner: str, entry: Any, _view_socket: Any) -> Any:
+            return writer(upload_name, entry, self)
+        return component_writer
 
     def _progress_for(self, progress: Callable[..., Any] | None) -> Callable[..., Any] | None:
         if progress is None:

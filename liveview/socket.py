@@ -90,7 +90,7 @@ class UnconnectedSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin, Ge
         self.session = session
         self.user = user
         self.request = request
-        self._uploads = UploadManager()
+        self._uploads = UploadManager(self)
         #: Flash messages by kind, shown by the template as `flash` (see put_flash).
         self.flash: Flash = {}
         self.flash_new: Flash = {}
@@ -114,10 +114,12 @@ class UnconnectedSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMixin, Ge
 
     def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,
                      auto_upload: bool = False, progress: Callable[..., Any] | None = None,
-                     *, chunk_size: int | None = None) -> UploadConfig:
+                     *, chunk_size: int | None = None, external: Callable[..., Any] | None = None,
+                     writer: Callable[..., Any] | None = None) -> UploadConfig:
         """Declare an upload so the first render can show its `{% live_file_input %}`."""
         return self._uploads.allow(upload_name, constraints, auto_upload=auto_upload,
-                                   progress=progress, chunk_size=chunk_size)
+                                   progress=progress, chunk_size=chunk_size, external=external,
+                                   writer=writer)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for attributes that do not exist on this class.
@@ -151,7 +153,7 @@ class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMix
         #: Events queued by push_event, sent with the next diff as `e`.
         self.pending_events: list[tuple[str, Any]] = []
         #: Upload configurations of this view (see allow_upload).
-        self.upload_manager = UploadManager()
+        self.upload_manager = UploadManager(self)
         #: The navigation requested by the last handler, taken by the runtime.
         self.navigation: Navigation | None = None
         self._mailbox = mailbox
@@ -227,10 +229,18 @@ class ConnectedLiveViewSocket(FlashMixin, StreamsMixin, AsyncMixin, LifecycleMix
     # Uploads ----------------------------------------------------------------------------
     def allow_upload(self, upload_name: str, constraints: UploadConstraints | dict | None = None,
                      auto_upload: bool = False, progress: Callable[..., Any] | None = None,
-                     *, chunk_size: int | None = None) -> UploadConfig:
-        """Accept files for `upload_name`; render the returned config with live_file_input."""
+                     *, chunk_size: int | None = None, external: Callable[..., Any] | None = None,
+                     writer: Callable[..., Any] | None = None) -> UploadConfig:
+        """Accept files for `upload_name`; render the returned config with live_file_input.
+
+        `external(entry, socket) -> meta`: the browser uploads each entry elsewhere with the
+        client uploader `meta["uploader"]` names (docs/uploads.md, "Direct to S3").
+        `writer(name, entry, socket) -> UploadWriter`: chunks stream into it instead of a
+        temp file (docs/uploads.md, "Upload writers").
+        """
         return self.upload_manager.allow(upload_name, constraints, auto_upload=auto_upload,
-                                         progress=progress, chunk_size=chunk_size)
+                                         progress=progress, chunk_size=chunk_size,
+                                         external=external, writer=writer)
 
     def cancel_upload(self, upload_name: str, entry_ref: str) -> bool:
         """Drop one entry of `upload_name` (its data too); False if it was already gone."""

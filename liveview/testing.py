@@ -125,6 +125,8 @@ class LiveViewTestClient:
         # Upload entries the browser holds, per upload ref, and its page-wide entry counter.
         self._files: dict[str, list[dict[str, Any]]] = {}
         self._file_refs = 0
+        #: The meta the last external upload's preflight returned (see `upload`).
+        self.last_upload_meta: dict[str, Any] | None = None
 
     # HTTP ---------------------------------------------------------------------------------
     async def get(self, path: str) -> str:
@@ -458,6 +460,10 @@ class LiveViewTestClient:
                      last_modified: int = 1_700_000_000_000) -> str:
         """Choose a file in a `{% live_file_input %}` and upload it, as the client does.
 
+        An external upload (`allow_upload(external=...)`) stops after the preflight: its meta
+        is kept in `last_upload_meta` and progress 50 then 100 is reported, as the client's
+        uploader would once the storage accepted the file (nothing is sent to the storage).
+
         The change event (with `uploads`), the `allow_upload` preflight, the `lvu:` join,
         binary chunks of the configured size and `progress` reports, up to 100. Files
         refused by validation or preflight stop there; the HTML shows their errors. Files
@@ -503,6 +509,14 @@ class LiveViewTestClient:
         if "diff" in response:
             self._apply(response["diff"])
         token = (response.get("entries") or {}).get(entry["ref"])
+        progress_event = found.get("phx-progress")
+        if reply["status"] == "ok" and "error" not in response and isinstance(token, dict):
+            # An external upload: the bytes would go to the storage, not to this server. As
+            # Phoenix's render_upload, report progress as the client's uploader would.
+            self.last_upload_meta = token
+            await self._progress(progress_event, upload_ref, entry["ref"], 50)
+            await self._progress(progress_event, upload_ref, entry["ref"], 100)
+            return self.html
         if reply["status"] != "ok" or "error" in response or not isinstance(token, str):
             return self.html
         chunk_size = response["config"]["chunk_size"]
@@ -512,7 +526,6 @@ class LiveViewTestClient:
         if joined["status"] != "ok":
             raise AssertionError(f"upload channel {topic} refused: {joined['response']}")
         sent, percent = 0, 0
-        progress_event = found.get("phx-progress")
         while sent < len(data):
             chunk = data[sent:sent + chunk_size]
             ref = self.next_ref()

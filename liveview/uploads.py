@@ -7,6 +7,11 @@ preflighted (it got an upload token), uploading (its `lvu:` topic streams chunks
 file), done, then consumed (`with config.consume_upload_entry(ref) as upload: ...`, after
 which the temp file is gone); or invalid, failed, cancelled. The runtime turns frames into
 these moves (`liveview.runtime.uploads`); the rules (limits, accept, codes) are `core.uploads`.
+
+Two other destinations than the temp file: an upload `writer` (`liveview.upload_writers`)
+receives the chunks as they arrive, and an `external` upload never reaches the server at all
+(the browser sends the file to a URL the view's callable presigned; only progress comes back).
+For both, consuming hands the view a dict: the writer's `meta()`, or the external meta.
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from .callbacks import call_user
 from .conf import liveview_settings
@@ -33,6 +38,16 @@ logger = logging.getLogger(__name__)
 #: Longest binary frame header: kind + four lengths + four fields of at most 255 bytes.
 MAX_FRAME_HEADER = 5 + 4 * 255
 TEMP_PREFIX = "liveview-upload-"
+
+
+class ChunkWriter(Protocol):
+    """What a `writer=` factory returns (`liveview.upload_writers.UploadWriter` documents it)."""
+
+    def write_chunk(self, data: bytes) -> Any: ...
+
+    def meta(self) -> Any: ...
+
+    def close(self, reason: str) -> Any: ...
 
 
 class UploadEntry:
@@ -54,6 +69,10 @@ class UploadEntry:
         self.received = 0
         self.path: str | None = None
         self._file: IO[bytes] | None = None
+        #: External uploads: what the `external` callable returned (sent to the client).
+        #: Writer uploads: the writer's `meta()` once every byte arrived.
+        self.meta: dict[str, Any] | None = None
+        self._writer: ChunkWriter | None = None
 
     # State ---------------------------------------------------------------------------------
     def can(self, event: EntryEvent) -> bool:
@@ -87,11 +106,13 @@ class UploadEntry:
         """True while the entry has no error."""
         return not self.errors
 
-    def add_error(self, code: str, **details: Any) -> None:
-        """Record error `code` once, with its human message."""
+    def add_error(self, code: str, message: str = "", **details: Any) -> None:
+        """Record error `code` once, with its human message (`message`, or the standard one
+        of the code)."""
         if any(error.code == code for error in self.errors):
             return
-        message = rules.error_message(code, self.config.constraints, name=self.name, **details)
+        message = message or rules.error_message(code, self.config.constraints, name=self.name,
+                                                 **details)
         self.errors.append(UploadError(code, message, self.ref))
 
     def reject(self, codes: Sequence[str]) -> None:
@@ -103,25 +124,57 @@ class UploadEntry:
     def fail(self, code: str, **details: Any) -> None:
         """The upload failed: error `code`, data deleted."""
         self.add_error(code, **details)
-        self.discard_data()
+        self.discard_data("error")
         self.move(EntryEvent.FAIL)
 
-    # Temp file (written by the upload channel) ------------------------------------------------
+    @property
+    def external(self) -> bool:
+        """True when the browser uploads this entry elsewhere (allow_upload external=)."""
+        return self.config.external is not None
+
+    @property
+    def receiving(self) -> bool:
+        """True while chunks may be written (uploading, with its temp file or writer open)."""
+        return self.state is EntryState.UPLOADING and (
+            self._file is not None or self._writer is not None)
+
+    # Destination (written by the upload channel) ----------------------------------------------
     def start(self) -> None:
-        """Its upload channel is joined: create the temp file the chunks go to."""
-        if not self.can(EntryEvent.START):
+        """Its upload channel is joined: open the writer, or the temp file, for the chunks.
+
+        A writer factory that raises leaves the entry as it was (the join is refused).
+        """
+        if not self.can(EntryEvent.START) or self.external:
             raise RuntimeError(f"upload entry {self.ref}: cannot start while {self.state.value}")
+        factory = self.config.writer
+        if factory is not None:
+            writer = factory(self.config.name, self, self.config.manager.socket)
+            if not callable(getattr(writer, "write_chunk", None)) or not callable(
+                    getattr(writer, "close", None)):
+                raise TypeError(f"allow_upload({self.config.name!r}): writer must return an "
+                                f"UploadWriter (write_chunk, meta, close), got {writer!r}")
+            self.move(EntryEvent.START)
+            self._writer, self.received = writer, 0
+            return
         fd, path = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=temp_dir())
         self.move(EntryEvent.START)
         self.path, self.received = path, 0
         self._file = os.fdopen(fd, "wb", buffering=0)
 
     def write(self, data: bytes) -> None:
-        """Append one chunk (already checked against the limits)."""
-        assert self._file is not None, "write before start"
-        # A write of one chunk to the page cache takes microseconds: less than a thread hop.
-        self._file.write(data)
+        """Append one chunk (already checked against the limits); a writer's error raises."""
+        if self._writer is not None:
+            self._writer.write_chunk(data)
+        else:
+            assert self._file is not None, "write before start"
+            # A write of one chunk to the page cache takes microseconds: less than a thread hop.
+            self._file.write(data)
         self.received += len(data)
+
+    def start_external(self) -> None:
+        """An external upload reported its first progress: it is uploading."""
+        if self.state is EntryState.PREFLIGHTED:
+            self.move(EntryEvent.START)
 
     def abort(self) -> None:
         """The client left its upload channel before the end: data deleted, may rejoin."""
@@ -129,19 +182,45 @@ class UploadEntry:
         self.move(EntryEvent.ABORT)
 
     def complete(self) -> None:
-        """Every byte is here and the client reported 100."""
+        """Every byte is here (or, external, the browser says so) and the client reported 100.
+
+        A writer whose close("done") or meta() raises fails the entry (writer_error) instead.
+        """
         self._close_file()
+        if self._writer is not None:
+            try:
+                self._writer.close("done")
+                meta = self._writer.meta()
+            except Exception:
+                logger.exception("upload %s: the writer failed to finish", self.name)
+                self.fail(rules.WRITER_ERROR)
+                return
+            self.meta = dict(meta or {})
         self.progress = 100
         self.move(EntryEvent.COMPLETE)
+
+    def release(self) -> None:
+        """Consumed: the temp file goes; a writer is forgotten without being closed again
+        (its destination now belongs to the consumer)."""
+        self._writer = None
+        self.discard_data()
 
     def _close_file(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
 
-    def discard_data(self) -> None:
-        """Close and delete the temp file (cancel, error, consume, view gone)."""
+    def discard_data(self, reason: str = "cancel") -> None:
+        """Close and delete the temp file, or close the writer with `reason` so it removes
+        its destination (cancel, error, view gone, a finished entry dropped unconsumed)."""
         self._close_file()
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            try:
+                writer.close(reason)
+            except Exception:
+                # One writer's failure must not stop the cleanup of the others.
+                logger.exception("upload %s: the writer failed to close (%s)", self.name, reason)
         if self.path is not None:
             try:
                 os.unlink(self.path)
@@ -231,7 +310,9 @@ class UploadConfig:
     """One named upload of a view: its input, its entries and their errors."""
 
     def __init__(self, manager: UploadManager, name: str, constraints: UploadConstraints, *,
-                 auto_upload: bool, progress: Callable[..., Any] | None, chunk_size: int):
+                 auto_upload: bool, progress: Callable[..., Any] | None, chunk_size: int,
+                 external: Callable[..., Any] | None = None,
+                 writer: Callable[..., Any] | None = None):
         self.manager = manager
         self.name = name
         self.ref = "phx-" + secrets.token_urlsafe(9)
@@ -239,6 +320,10 @@ class UploadConfig:
         self.auto_upload = auto_upload
         self.progress_callback = progress
         self.chunk_size = chunk_size
+        #: `(entry, socket) -> meta`: the browser uploads elsewhere (see allow_upload).
+        self.external = external
+        #: `(name, entry, socket) -> UploadWriter`: chunks stream there, not to a temp file.
+        self.writer = writer
         self.chunk_timeout = rules.DEFAULT_CHUNK_TIMEOUT_MS
         self.entries: list[UploadEntry] = []
         self._errors: list[UploadError] = []
@@ -361,7 +446,10 @@ class UploadConfig:
         return True
 
     def _remove(self, entry: UploadEntry, event: EntryEvent) -> None:
-        entry.discard_data()
+        if event is EntryEvent.CONSUME:
+            entry.release()  # a writer's destination now belongs to the consumer
+        else:
+            entry.discard_data()
         entry.move(event)
         self.entries.remove(entry)
         self.manager.released.append(entry.ref)  # its upload channel, if open, is closed
@@ -370,9 +458,20 @@ class UploadConfig:
 
     # Consuming -------------------------------------------------------------------------------
     @contextmanager
-    def consume_upload_entry(self, ref: str) -> Iterator[ConsumedUpload | None]:
-        """The done entry `ref` as an open file (None if not done); deleted afterwards."""
+    def consume_upload_entry(self, ref: str) -> Iterator[Any]:
+        """The done entry `ref` as an open file (None if not done); deleted afterwards.
+
+        External and writer uploads give their meta dict instead of a file (nothing is on
+        the server to open); the entry is removed afterwards all the same.
+        """
         entry = self.get_entry(ref)
+        if entry is not None and entry.state is EntryState.DONE and entry.meta is not None:
+            try:
+                yield dict(entry.meta)
+            finally:
+                if entry in self.entries:
+                    self._remove(entry, EntryEvent.CONSUME)
+            return
         if entry is None or entry.state is not EntryState.DONE or entry.path is None:
             yield None
             return
@@ -402,7 +501,9 @@ class UploadConfig:
 class UploadManager:
     """The upload configs of one view, by name and by ref: the owner of their entries."""
 
-    def __init__(self) -> None:
+    def __init__(self, socket: Any = None) -> None:
+        #: The socket handed to `external` and `writer` callables.
+        self.socket = socket
         self.configs: dict[str, UploadConfig] = {}
         self._by_ref: dict[str, UploadConfig] = {}
         #: Refs of removed entries: their `lvu:` topics (if still open) are closed by the
@@ -411,7 +512,8 @@ class UploadManager:
 
     def allow(self, name: Any, constraints: Any = None, *, auto_upload: bool = False,
               progress: Callable[..., Any] | None = None,
-              chunk_size: int | None = None) -> UploadConfig:
+              chunk_size: int | None = None, external: Callable[..., Any] | None = None,
+              writer: Callable[..., Any] | None = None) -> UploadConfig:
         """Create (or replace, while it has no entries) the upload `name`."""
         where = f"allow_upload({name!r})"
         if not isinstance(name, str) or not name:
@@ -422,6 +524,12 @@ class UploadManager:
         if progress is not None and not callable(progress):
             raise TypeError(f"{where}: progress must be a callable "
                             f"(entry, socket) or None, got {progress!r}")
+        for option, value in (("external", external), ("writer", writer)):
+            if value is not None and not callable(value):
+                raise TypeError(f"{where}: {option} must be a callable or None, got {value!r}")
+        if external is not None and writer is not None:
+            raise ValueError(f"{where}: external and writer exclude each other (an external "
+                             f"upload never reaches the server)")
         chunk_size = chunk_size if chunk_size is not None else liveview_settings.UPLOAD_CHUNK_SIZE
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size <= 0:
             raise ValueError(f"{where}: chunk_size must be a positive int, got {chunk_size!r}")
@@ -438,7 +546,8 @@ class UploadManager:
                                  f"them before allowing it again")
             del self._by_ref[old.ref]
         config = UploadConfig(self, name, constraints, auto_upload=auto_upload,
-                              progress=progress, chunk_size=chunk_size)
+                              progress=progress, chunk_size=chunk_size, external=external,
+                              writer=writer)
         self.configs[name] = config
         self._by_ref[config.ref] = config
         return config

@@ -1,20 +1,24 @@
-"""Upload demos: photos (auto upload, previews, progress, cancel, errors) and documents
-(uploaded on submit, saved into Django's default storage and listed from it)."""
+"""Upload demos: photos (auto upload, previews, progress, cancel, errors), documents
+(uploaded on submit, saved into Django's default storage and listed from it), files streamed
+straight into storage (an upload writer) and files sent straight to S3 (an external upload)."""
 from __future__ import annotations
 
 import hashlib
 from typing import Any, TypedDict
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.files.storage import storages
 
 from liveview import (
     ConnectedLiveViewSocket,
     LiveView,
     LiveViewSocket,
+    S3PresignedPost,
     UploadConfig,
     UploadConstraints,
     UploadEntry,
+    storage_writer,
 )
 
 
@@ -129,3 +133,103 @@ class DocumentUploadLiveView(LiveView[DocumentsContext]):
             socket.context["message"] = f"Saved {', '.join(saved)}" if saved else \
                 "Choose a file first."
             socket.context["stored"] = await sync_to_async(_list_documents)()
+
+
+# Streamed into storage (an upload writer) ------------------------------------------------------
+STREAMED_DIR = "streamed"
+
+
+class StreamedContext(TypedDict):
+    files: UploadConfig
+    saved: list[StoredFile]
+
+
+class StreamedUploadLiveView(LiveView[StreamedContext]):
+    """Files of up to 50 MB whose chunks go straight into the default storage as they arrive
+    (no temp file): `writer=storage_writer(...)`. A cancelled or failed upload leaves nothing."""
+
+    template_name = "demos/upload_streamed.html"
+
+    async def mount(self, socket: LiveViewSocket[StreamedContext], session: Any) -> None:
+        socket.context = {
+            "files": socket.allow_upload(
+                "files", constraints=UploadConstraints(max_file_size=50_000_000, max_files=3),
+                auto_upload=True, progress=self.handle_progress,
+                writer=storage_writer(STREAMED_DIR)),
+            "saved": [],
+        }
+        socket.live_title = "Streamed upload"
+
+    async def handle_progress(self, entry: UploadEntry,
+                              socket: ConnectedLiveViewSocket[StreamedContext]) -> None:
+        if not entry.done:
+            return
+        # A writer's entry is consumed as its meta: the file is already in place.
+        with socket.context["files"].consume_upload_entry(entry.ref) as meta:
+            if meta is not None:
+                storage = storages["default"]
+                with await sync_to_async(storage.open)(meta["name"]) as stored:
+                    sha = await sync_to_async(_sha256)(stored)
+                socket.context["saved"].append({
+                    "name": meta["name"], "size": meta["size"], "sha256": sha,
+                    "url": storage.url(meta["name"])})
+
+    async def handle_event(self, event: str, payload: Any,
+                           socket: ConnectedLiveViewSocket[StreamedContext]) -> None:
+        if event == "cancel-upload":
+            socket.cancel_upload("files", payload.get("ref", ""))
+
+
+# Direct to S3 (an external upload) -------------------------------------------------------------
+class S3Context(TypedDict):
+    configured: bool
+    files: UploadConfig | None
+    uploaded: list[dict[str, Any]]
+
+
+def s3_presigner() -> S3PresignedPost | None:
+    """The presigner of settings.DEMO_S3, or None when no endpoint or keys are set."""
+    conf = getattr(settings, "DEMO_S3", {})
+    if not (conf.get("bucket") and conf.get("access_key_id") and conf.get("secret_access_key")):
+        return None
+    return S3PresignedPost(bucket=conf["bucket"], region=conf.get("region", "us-east-1"),
+                           endpoint_url=conf.get("endpoint_url"),
+                           access_key_id=conf["access_key_id"],
+                           secret_access_key=conf["secret_access_key"],
+                           prefix="demo/", max_file_size=conf.get("max_file_size"))
+
+
+class S3UploadLiveView(LiveView[S3Context]):
+    """Files go from the browser straight to an S3-compatible bucket (presigned POST); the
+    server only signs the form and hears the progress. Configured by settings.DEMO_S3."""
+
+    template_name = "demos/upload_s3.html"
+
+    async def mount(self, socket: LiveViewSocket[S3Context], session: Any) -> None:
+        presigner = s3_presigner()
+        socket.context = {
+            "configured": presigner is not None,
+            "files": socket.allow_upload(
+                "files", constraints=UploadConstraints(max_file_size=5_000_000, max_files=3),
+                auto_upload=True, progress=self.handle_progress,
+                external=presigner) if presigner is not None else None,
+            "uploaded": [],
+        }
+        socket.live_title = "Direct to S3"
+
+    async def handle_progress(self, entry: UploadEntry,
+                              socket: ConnectedLiveViewSocket[S3Context]) -> None:
+        files = socket.context["files"]
+        if not entry.done or files is None:
+            return
+        # An external entry is consumed as the meta its presigner returned.
+        with files.consume_upload_entry(entry.ref) as meta:
+            if meta is not None:
+                socket.context["uploaded"].append({
+                    "name": entry.name, "key": meta["key"], "size": entry.size,
+                    "url": f"{meta['url']}/{meta['key']}"})
+
+    async def handle_event(self, event: str, payload: Any,
+                           socket: ConnectedLiveViewSocket[S3Context]) -> None:
+        if event == "cancel-upload":
+            socket.cancel_upload("files", payload.get("ref", ""))

@@ -18,6 +18,7 @@ TOO_MANY_FILES = "too_many_files"
 NOT_ACCEPTED = "not_accepted"
 EXTERNAL_CLIENT_FAILURE = "external_client_failure"
 INCOMPLETE = "incomplete"
+WRITER_ERROR = "writer_error"
 
 # Phoenix's defaults (upload_config.ex), kept so apps behave alike.
 DEFAULT_MAX_FILE_SIZE = 8_000_000
@@ -234,6 +235,8 @@ def error_message(code: str, constraints: UploadConstraints, *, name: str = "",
         return f"{subject}file type not accepted; accepted: {accepted}"
     if code == INCOMPLETE:
         return f"{subject}the upload ended before the whole file arrived"
+    if code == WRITER_ERROR:
+        return f"{subject}the server could not store the file"
     if code == EXTERNAL_CLIENT_FAILURE:
         why = f" ({reason})" if reason else ""
         return f"{subject}the upload failed in the browser{why}"
@@ -251,7 +254,7 @@ class EntryState(enum.Enum):
     SELECTED = "selected"  # known from a change event or a preflight; valid, no token yet
     INVALID = "invalid"  # refused by the constraints (too large, not accepted); never uploads
     PREFLIGHTED = "preflighted"  # an upload token was issued: the client may join `lvu:`
-    UPLOADING = "uploading"  # its `lvu:` topic is joined; chunks go to the temp file
+    UPLOADING = "uploading"  # chunks flow (its `lvu:` topic, or an external upload reports)
     DONE = "done"  # every byte arrived and the client reported 100%: ready to consume
     FAILED = "failed"  # the upload itself failed (size lie, client error, incomplete)
     CANCELLED = "cancelled"  # removed by the view or replaced (final)
@@ -263,7 +266,7 @@ class EntryEvent(enum.Enum):
 
     REJECT = "reject"  # the constraints refuse it
     PREFLIGHT = "preflight"  # a token is issued
-    START = "start"  # its upload channel is joined
+    START = "start"  # its upload channel is joined (external: the first progress report)
     ABORT = "abort"  # the client left the upload channel before the end (it may rejoin)
     COMPLETE = "complete"  # all bytes are in and the client says 100
     FAIL = "fail"  # the upload failed

@@ -10,14 +10,16 @@ Limits are enforced on the bytes that actually arrive.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from ..callbacks import call_user
 from ..core import protocol as p
 from ..core import uploads as rules
 from ..core.uploads import ClientEntry, EntryEvent, EntryState
-from ..exceptions import ProtocolError, UploadTokenError
+from ..exceptions import ProtocolError, UploadRejected, UploadTokenError
 from ..tokens import sign_upload_token, verify_upload_token
 from ..uploads import UploadConfig, UploadEntry, UploadManager
 from .outbound import Outbound, Send
@@ -28,7 +30,7 @@ logger = logging.getLogger(__name__)
 INVALID_TOKEN = "invalid_token"
 ALREADY_REGISTERED = "already_registered"
 DISALLOWED = "disallowed"
-WRITER_ERROR = "writer_error"
+WRITER_ERROR = rules.WRITER_ERROR
 FILE_SIZE_LIMIT_EXCEEDED = "file_size_limit_exceeded"
 
 
@@ -66,9 +68,10 @@ def register_change_uploads(manager: UploadManager, uploads: Any, topic: str) ->
             config.put_entries(entries)
 
 
-def preflight(manager: UploadManager, payload: dict[str, Any], *, view_id: str,
-              join_ref: str | None, topic: str) -> dict[str, Any]:
-    """`allow_upload`: validate the entries, give each valid one a signed upload token.
+async def preflight(manager: UploadManager, payload: dict[str, Any], *, view_id: str,
+                    join_ref: str | None, topic: str) -> dict[str, Any]:
+    """`allow_upload`: validate the entries, give each valid one a signed upload token (or,
+    for an external upload, the meta its `external` callable returns).
 
     Returns the reply's response; ProtocolError when the entries are malformed.
     """
@@ -86,8 +89,15 @@ def preflight(manager: UploadManager, payload: dict[str, Any], *, view_id: str,
         # The whole submit is refused; the client cancels its entries.
         return {"ref": config.ref, "error": errors}
     cid = payload.get("cid")
-    tokens = {entry.ref: sign_upload_token(view_id, join_ref, config.ref, entry.ref, cid)
-              for entry in config.preflight()}
+    if config.external is not None:
+        tokens, refused = await _external_metas(config, config.preflight(), topic)
+        if refused and not config.auto_upload:
+            # As a non-auto upload with an invalid entry: the whole submit is refused.
+            return {"ref": config.ref, "error": refused}
+        errors += refused
+    else:
+        tokens = {entry.ref: sign_upload_token(view_id, join_ref, config.ref, entry.ref, cid)
+                  for entry in config.preflight()}
     response: dict[str, Any] = {
         "ref": config.ref,
         "config": {"chunk_size": config.chunk_size, "chunk_timeout": config.chunk_timeout,
@@ -101,6 +111,41 @@ def preflight(manager: UploadManager, payload: dict[str, Any], *, view_id: str,
             grouped.setdefault(error_ref, []).append(code)
         response["errors"] = grouped
     return response
+
+
+async def _external_metas(config: UploadConfig, entries: list[UploadEntry], topic: str
+                          ) -> tuple[dict[str, Any], list[list[str]]]:
+    """Call `config.external(entry, socket)` for each entry: the metas for the reply, and
+    `[ref, code]` for entries it refused (`UploadRejected`; those entries fail). Anything
+    else it raises is a bug of the view and crashes it, as a handler's would."""
+    metas: dict[str, Any] = {}
+    refused: list[list[str]] = []
+    assert config.external is not None
+    for entry in entries:
+        try:
+            meta = await call_user(config.external, entry, config.manager.socket)
+        except UploadRejected as exc:
+            logger.info("%s: upload %s: external refused %s (%s)", topic, config.name,
+                        entry.name, exc.code)
+            entry.add_error(exc.code, exc.message)
+            entry.move(EntryEvent.FAIL)
+            refused.append([entry.ref, exc.code])
+            continue
+        metas[entry.ref] = entry.meta = _checked_meta(config, meta)
+    return metas, refused
+
+
+def _checked_meta(config: UploadConfig, meta: Any) -> dict[str, Any]:
+    where = f"allow_upload({config.name!r}): external"
+    if not isinstance(meta, dict) or not isinstance(meta.get("uploader"), str) \
+            or not meta["uploader"]:
+        raise TypeError(f"{where} must return a dict with 'uploader' (the name of a client "
+                        f"uploader, e.g. 'S3'), got {meta!r}")
+    try:
+        json.dumps(meta)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where} returned a meta that is not JSON: {exc}") from None
+    return meta
 
 
 def progress(manager: UploadManager, payload: dict[str, Any]) -> UploadEntry | None:
@@ -118,16 +163,31 @@ def progress(manager: UploadManager, payload: dict[str, Any]) -> UploadEntry | N
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         raise ProtocolError(f"progress must be 0..100 or {{error}}, got {value!r}")
+    if entry is not None and entry.external:
+        return _external_progress(entry, value)
     if entry is None or entry.state is not EntryState.UPLOADING:
         return None
     if value < 100:
         # Never ahead of the bytes the server holds: a client cannot claim progress it lacks.
         held = entry.received * 100 // entry.size if entry.size else 0
         entry.progress = max(entry.progress, min(value, held, 99))
-    elif entry.received != entry.size or entry.path is None:
+    elif entry.received != entry.size or not entry.receiving:
         logger.warning("upload %s: progress 100 with %d of %d bytes received", entry.name,
                        entry.received, entry.size)
         entry.fail(rules.INCOMPLETE)
+    else:
+        entry.complete()
+    return entry
+
+
+def _external_progress(entry: UploadEntry, value: int) -> UploadEntry | None:
+    """Progress of an upload the browser sends elsewhere: the server holds no bytes to check
+    it against, so the storage's own checks (the presigned policy) are what limit it."""
+    if entry.state not in (EntryState.PREFLIGHTED, EntryState.UPLOADING):
+        return None
+    entry.start_external()
+    if value < 100:
+        entry.progress = max(entry.progress, value)
     else:
         entry.complete()
     return entry
@@ -196,14 +256,14 @@ class UploadChannel:
 
     async def _chunk(self, frame: p.Frame) -> None:
         entry, data = self.entry, frame.payload
-        if entry.state is not EntryState.UPLOADING or entry.path is None:
+        if not entry.receiving:
             await self.out.refuse(frame.ref, DISALLOWED)
             return
         limit = min(entry.size, self.config.max_file_size)
         if entry.received + len(data) > limit:
             logger.warning("%s: %s sent %d bytes past its limit of %d bytes; upload cut off",
                            self.out.topic, entry.name, entry.received + len(data) - limit, limit)
-            entry.discard_data()
+            entry.discard_data("error")
             await self.out.reply(frame.ref, {"reason": FILE_SIZE_LIMIT_EXCEEDED, "limit": limit},
                                  ok=False)
             await self.close()
@@ -212,11 +272,15 @@ class UploadChannel:
             return
         try:
             entry.write(data)
-        except OSError:
-            logger.exception("%s: writing %s to %s failed", self.out.topic, entry.name,
-                             entry.path)
-            entry.discard_data()
+        except Exception:
+            # A full disk, or a writer's destination refusing: the partial data goes, the
+            # entry fails (the client stops without reporting: writer_error is final).
+            logger.exception("%s: writing %s failed", self.out.topic, entry.name)
+            entry.discard_data("error")
             await self.out.refuse(frame.ref, WRITER_ERROR)
+            await self.close()
+            self.host.post_internal(UploadFailed(self.config.ref, entry.ref, WRITER_ERROR,
+                                                 entry.received))
             return
         await self.out.reply(frame.ref)
 
@@ -264,10 +328,15 @@ async def open_upload_channel(frame: p.Frame, send: Send,
     if not entry.can(EntryEvent.START):
         await refuse(DISALLOWED, f"entry is {entry.state.value}, not preflighted")
         return None
+    if entry.external:
+        await refuse(DISALLOWED, "an external upload has no upload channel")
+        return None
     try:
         entry.start()
-    except OSError as exc:
-        await refuse(WRITER_ERROR, f"cannot create the temp file: {exc}")
+    except Exception as exc:
+        logger.exception("%s: cannot open the destination of %s", frame.topic, entry.name)
+        await refuse(WRITER_ERROR, f"cannot open the destination: {exc}")
+        view.post_internal(UploadFailed(config.ref, entry.ref, WRITER_ERROR, 0))
         return None
     await out.reply(frame.ref)
     return UploadChannel(out, view, config, entry)

@@ -364,7 +364,7 @@ class ViewChannel:
         await self.out.reply(frame.ref, {"cids": deleted})
 
     async def _allow_upload(self, frame: p.Frame) -> None:
-        response = uploads.preflight(self._socket.upload_manager, frame.payload,
+        response = await uploads.preflight(self._socket.upload_manager, frame.payload,
                                      view_id=self.view_id, join_ref=self.join_ref,
                                      topic=self.topic)
         self.render_state.components.touch_uploading()

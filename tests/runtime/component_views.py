@@ -8,7 +8,7 @@ from django import forms
 from django.template import engines
 from django.urls import include, path
 
-from liveview import LiveComponent, LiveView, bind_form
+from liveview import CallbackWriter, LiveComponent, LiveView, bind_form
 from liveview.core.render import render_tree
 
 _templates: dict[str, Any] = {}
@@ -109,9 +109,20 @@ class UploadBox(LiveComponent):
             "<p class='saved'>{{ saved|join:' ' }}</p></div>"), context)
 
     def mount(self, socket):
+        # Boxes whose id starts with "w" stream into a writer, with "x" upload externally.
+        extra = {"writer": self.writer} if str(socket.id).startswith("w") else \
+            {"external": self.presign} if str(socket.id).startswith("x") else {}
         socket.context.update(up=socket.allow_upload("up", {"max_file_size": 100},
-                                                     progress=self.on_progress),
+                                                     progress=self.on_progress, **extra),
                               log=[], saved=[])
+
+    def writer(self, name, entry, socket):  # gets this component's socket and upload name
+        chunks = []
+        return CallbackWriter(chunks.append, meta=lambda: {
+            "by": f"{name}@{socket.cid}", "data": b"".join(chunks).decode()})
+
+    def presign(self, entry, socket):
+        return {"uploader": "T", "by": f"external@{socket.cid}"}
 
     async def on_progress(self, entry, socket):
         socket.context["log"].append(f"{socket.cid}:{entry.progress}")
@@ -119,6 +130,8 @@ class UploadBox(LiveComponent):
     async def handle_event(self, event, payload, socket):
         if event == "save":
             def read(upload, entry):
+                if isinstance(upload, dict):  # a writer's or an external upload's meta
+                    return f"{entry.name}={upload.get('data', '')}({upload['by']})"
                 return f"{upload.name}={upload.file.read().decode()}"
 
             socket.context["saved"] = await socket.consume_uploaded_entries("up", read)

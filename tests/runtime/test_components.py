@@ -1,6 +1,7 @@
 """Live components end to end: cids, events by cid, state across renders, the destroy
 handshake, send_update, forms, and the HTTP render."""
 import gc
+import os
 
 import pytest
 
@@ -220,6 +221,47 @@ async def test_uploads_inside_components(client, settings, tmp_path):
     reply = await client.request(client.topic, "allow_upload",
                                  {"ref": ref, "entries": [file_entry("1")], "cid": cid})
     assert reply["response"] == {"ref": ref, "error": [[ref, "disallowed"]]}
+
+
+async def test_writer_and_external_uploads_inside_components(client, settings, tmp_path):
+    import re
+
+    from tests.runtime.test_uploads import binary_frame, file_entry
+
+    settings.LIVEVIEW = {**settings.LIVEVIEW, "UPLOAD_TEMP_DIR": str(tmp_path)}
+    await client.open("/t/components/")
+    await client.event("uploaders", {"value": "w1,x1"})
+    for box, entry_ref in (("w1", "0"), ("x1", "1")):
+        cid = client.cid_of(f"id='box-{box}'")
+        ref = re.search(rf"<div id='box-{box}'>.*?data-phx-upload-ref=\"([^\"]+)\"",
+                        client.html)[1]
+        entry = file_entry(entry_ref, f"{box}.txt", size=5)
+        await client.event("validate", "", type="form", meta={"_target": "up"},
+                           uploads={ref: [entry]}, cid=cid)
+        reply = await client.request(client.topic, "allow_upload",
+                                     {"ref": ref, "entries": [entry], "cid": cid})
+        client._apply(reply["response"].get("diff", {}))
+        meta = reply["response"]["entries"][entry_ref]
+        if box == "x1":  # the external callable got the component's socket
+            assert meta == {"uploader": "T", "by": f"external@{cid}"}
+        else:
+            topic = f"lvu:{entry_ref}"
+            assert (await client.request(topic, "phx_join", {"token": meta},
+                                         join_ref="u0"))["status"] == "ok"
+            chunk_ref = client.next_ref()
+            await client.communicator.send_to(
+                bytes_data=binary_frame("u0", chunk_ref, topic, "chunk", b"hello"))
+            while (await client.receive())[1] != chunk_ref:
+                pass
+        reply = await client.request(client.topic, "progress",
+                                     {"event": None, "ref": ref, "entry_ref": entry_ref,
+                                      "progress": 100, "cid": cid})
+        client._apply(reply["response"].get("diff", {}))
+        await client.submit("save", "", cid=cid)
+    w_cid, x_cid = client.cid_of("id='box-w1'"), client.cid_of("id='box-x1'")
+    assert f"<p class='saved'>w1.txt=hello(up@{w_cid})</p>" in client.html
+    assert f"<p class='saved'>x1.txt=(external@{x_cid})</p>" in client.html
+    assert os.listdir(tmp_path) == []
 
 
 async def test_a_component_navigates_and_talks_to_its_view(client):

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import hashlib
 
-from liveview import UploadConstraints, is_connected
+from liveview import (
+    CallbackWriter,
+    UploadConstraints,
+    UploadRejected,
+    is_connected,
+    storage_writer,
+)
 
 from .views import StringTemplateView
 
@@ -81,6 +87,16 @@ class BigUploadView(ManualUploadView):
     auto = True
 
 
+class BigWriterUploadView(BigUploadView):
+    """BigUploadView streaming into the default storage under bench/ (bench/upload.py)."""
+
+    async def mount(self, socket, session):
+        await super().mount(socket, session)
+        socket.context["up"] = socket.allow_upload(
+            "up", self.constraints, auto_upload=True, progress=self.on_progress,
+            writer=storage_writer("bench"))
+
+
 class UnconnectedUploadView(StringTemplateView):
     """Checks what an UnconnectedSocket offers."""
 
@@ -93,3 +109,75 @@ class UnconnectedUploadView(StringTemplateView):
             with up.consume_upload_entry("0") as nothing:
                 where = f"http consume={nothing}"
         socket.context = {"up": up, "where": where}
+
+
+# Upload writers and external uploads (tests/runtime/test_upload_writers.py) --------------------
+#: What the recording writers of these views saw, by entry name: chunks and close reasons.
+WRITER_LOG: dict[str, list] = {}
+
+
+class StorageWriterView(ManualUploadView):
+    """Chunks stream into the default storage under w/; consuming gives the writer's meta."""
+
+    async def mount(self, socket, session):
+        await super().mount(socket, session)
+        socket.context["up"] = socket.allow_upload(
+            "up", self.constraints, auto_upload=False, progress=self.on_progress,
+            writer=storage_writer("w"))
+
+    async def handle_event(self, event, payload, socket):
+        if event == "save":
+            socket.context["saved"] = await socket.consume_uploaded_entries(
+                "up", lambda meta, entry: f"{entry.name}={meta['name']}:{meta['size']}")
+        else:
+            await super().handle_event(event, payload, socket)
+
+
+class CallbackWriterView(StorageWriterView):
+    """A CallbackWriter recording chunks; a file named fail.txt fails on its second chunk."""
+
+    async def mount(self, socket, session):
+        await super().mount(socket, session)
+
+        def writer(name, entry, socket):
+            log = WRITER_LOG.setdefault(entry.name, [])
+
+            def on_chunk(data):
+                if entry.name == "fail.txt" and log:
+                    raise OSError("destination refused the chunk")
+                log.append(data)
+            return CallbackWriter(on_chunk, on_close=log.append,
+                                  meta=lambda: {"name": name, "size": sum(
+                                      len(x) for x in log if isinstance(x, bytes))})
+
+        socket.context["up"] = socket.allow_upload(
+            "up", self.constraints, auto_upload=False, progress=self.on_progress, writer=writer)
+
+
+class ExternalUploadView(ManualUploadView):
+    """External uploads: each entry gets a meta; refuse.txt is refused by the callable."""
+
+    async def mount(self, socket, session):
+        await super().mount(socket, session)
+        socket.context["up"] = socket.allow_upload(
+            "up", self.constraints, auto_upload=self.auto, progress=self.on_progress,
+            external=self.presign)
+
+    def presign(self, entry, socket):  # sync: runs in a worker thread, may use the ORM
+        if entry.name == "refuse.txt":
+            raise UploadRejected("quota", "No space left for refuse.txt")
+        if entry.name == "bad.txt":  # a bug: no uploader named
+            return {"url": "http://127.0.0.1:9/bucket"}
+        return {"uploader": "Test", "url": "http://127.0.0.1:9/bucket",
+                "key": f"k/{entry.name}", "fields": {"n": str(entry.size)}}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "save":
+            socket.context["saved"] = await socket.consume_uploaded_entries(
+                "up", lambda meta, entry: f"{entry.name}={meta['key']}")
+        else:
+            await super().handle_event(event, payload, socket)
+
+
+class AutoExternalUploadView(ExternalUploadView):
+    auto = True
