@@ -91,6 +91,7 @@ class ViewChannel:
         self._restart: asyncio.Task | None = None
         #: The client request being handled (answered if the view stops before it is).
         self._handling: Any = None
+        self._working = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic)
 
     # Mailbox -------------------------------------------------------------------------------
@@ -128,6 +129,11 @@ class ViewChannel:
     async def _restart_overloaded(self) -> None:
         await self.stop()
         await self._tell_client(self.out.error())
+
+    @property
+    def busy(self) -> bool:
+        """A handler runs or messages wait (a draining socket waits until neither)."""
+        return not self.closed and (self._working or not self._queue.empty())
 
     @property
     def upload_manager(self) -> UploadManager | None:
@@ -192,6 +198,7 @@ class ViewChannel:
         timeout = liveview_settings.HANDLER_TIMEOUT
         while not self.closed:
             item = await self._queue.get()
+            self._working = True
             self._handling = item if isinstance(item, p.Frame) else None
             try:
                 async with asyncio.timeout(timeout):
@@ -210,6 +217,7 @@ class ViewChannel:
                 await self._crash(item, exc)
                 break
             finally:
+                self._working = False
                 db.schedule_connection_cleanup()
 
     async def _tell_client(self, sending: Awaitable[None]) -> None:
