@@ -17,6 +17,8 @@ from liveview import (
     UploadEntry,
 )
 
+from . import payloads
+
 
 def _sha256(file: Any) -> str:
     digest = hashlib.sha256()
@@ -73,7 +75,7 @@ class PhotoUploadLiveView(LiveView[PhotosContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[PhotosContext]) -> None:
         if event == "cancel-upload":
-            socket.cancel_upload("photos", payload.get("ref", ""))
+            socket.cancel_upload("photos", payloads.text(payload, "ref"))
         # "validate" (phx-change) needs nothing: the files are registered before it runs.
 
 
@@ -117,7 +119,7 @@ class DocumentUploadLiveView(LiveView[DocumentsContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[DocumentsContext]) -> None:
         if event == "cancel-upload":
-            socket.cancel_upload("documents", payload.get("ref", ""))
+            socket.cancel_upload("documents", payloads.text(payload, "ref"))
         elif event == "save":
             # Runs once every file has arrived (the client holds the submit until then).
             async def store(upload: Any, entry: UploadEntry) -> str:
