@@ -72,6 +72,7 @@ class LiveViewConsumer:
         self._outbox_chars = 0
         self._outbox_ready = asyncio.Event()
         self._writer: asyncio.Task | None = None
+        self._sending = False  # the writer is handing a frame to the server
         self._backlog = _transport_backlog(send)
         self._autobahn = daphne.autobahn_protocol(send)
         self._frames = RateLimit(liveview_settings.MAX_FRAMES_PER_SECOND)
@@ -159,15 +160,21 @@ class LiveViewConsumer:
             while self._outbox:
                 text = self._outbox.popleft()
                 self._outbox_chars -= len(text)
+                self._sending = True
                 try:
-                    with daphne.unlimited_send(self._autobahn, text):
+                    if self._autobahn is None:
                         await self._send({"type": "websocket.send", "text": text})
+                    else:
+                        with daphne.unlimited_send(self._autobahn, text):
+                            await self._send({"type": "websocket.send", "text": text})
                 except Exception as exc:
                     # The client is gone; its views stop now rather than at the disconnect.
                     self._open = False
                     self._drop(CLOSE_TRY_AGAIN_LATER,
                                f"sending failed ({type(exc).__name__}: {exc})")
                     return
+                finally:
+                    self._sending = False
             self._outbox_ready.clear()
 
     def _drop(self, code: int, why: str) -> None:
@@ -208,7 +215,7 @@ class LiveViewConsumer:
         if not self._open or self._dropping:
             return
         await self.router.stop_all()  # answers what still waits, stops timers, unsubscribes
-        while self._open and self._outbox and loop.time() < deadline:
+        while self._open and (self._outbox or self._sending) and loop.time() < deadline:
             await asyncio.sleep(DRAIN_POLL)
         if not self._open or self._dropping:
             return

@@ -41,15 +41,14 @@ def let_frames_through(protocol: Any, max_frame_bytes: int) -> None:
 
 
 @contextmanager
-def unlimited_send(protocol: Any | None, text: str) -> Iterator[None]:
+def unlimited_send(protocol: Any, text: str) -> Iterator[None]:
     """Lift autobahn's message limit while `text` is sent, if it is over it.
 
     daphne's `handle_reply` passes the message to autobahn without yielding to the event loop,
     so no client frame is read (and checked against the lifted limit) meanwhile.
     """
-    limit = getattr(protocol, "maxMessagePayloadSize", 0) if protocol is not None else 0
-    if protocol is None or not limit or len(text) * 4 <= limit \
-            or len(text.encode("utf-8", "surrogatepass")) <= limit:
+    limit = getattr(protocol, "maxMessagePayloadSize", 0)
+    if not limit or len(text) * 4 <= limit or len(text.encode("utf-8", "surrogatepass")) <= limit:
         yield
         return
     protocol.maxMessagePayloadSize = 0
