@@ -4,16 +4,19 @@ handler in flight finishes and its reply arrives, joins are refused, sockets are
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import signal
 import subprocess
 import time
+from urllib.parse import urlencode
 
 import pytest
 import websockets
 
-from tests.integration.liveclient import LiveClient
+from liveview.testing import page_tokens
+from tests.integration.liveclient import LiveClient, fetch_page
 from tests.support.servers import RUNSERVER, SERVER_KINDS
 
 SETTINGS = "tests.server.settings"
@@ -97,3 +100,62 @@ async def test_runserver_stops_at_once_on_ctrl_c(server_factory):
         await asyncio.to_thread(server.proc.wait, 5)
     except subprocess.TimeoutExpired:
         pytest.fail(f"runserver still running 5 s after Ctrl-C\n{server.log_tail()}")
+
+
+class LongPoll:
+    """The phoenix client's LongPoll transport, request by request, over real HTTP."""
+
+    def __init__(self, port: int, path: str):
+        html, self.cookies = fetch_page(port, path)
+        self.tokens = page_tokens(html)
+        self.port, self.path, self.token = port, path, None
+        self.origin = f"http://127.0.0.1:{port}"
+
+    def request(self, method: str, body: str = "") -> dict:
+        params = {"_csrf_token": self.tokens.csrf_token, "vsn": "2.0.0"}
+        if self.token is not None:
+            params["token"] = self.token
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, f"/live/longpoll?{urlencode(params)}", body=body.encode(),
+                         headers={"Cookie": self.cookies, "Origin": self.origin,
+                                  "Content-Type": "application/x-ndjson"})
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    def post(self, *frames: list) -> dict:
+        return self.request("POST", "\n".join(json.dumps(f) for f in frames))
+
+    def until(self, ref: str) -> list:
+        for _ in range(10):
+            answer = self.request("GET")
+            assert answer["status"] in (200, 204), answer
+            for text in answer["messages"]:
+                if json.loads(text)[1] == ref:
+                    return json.loads(text)
+        raise AssertionError(f"no frame with ref {ref}")
+
+
+@pytest.mark.parametrize("kind", SERVER_KINDS)
+async def test_sigterm_ends_long_poll_sessions_after_their_reply(server_factory, kind):
+    server = server_factory(kind, settings=SETTINGS)
+    lp = await asyncio.to_thread(LongPoll, server.port, "/t/slow/")
+    lp.token = (await asyncio.to_thread(lp.request, "GET"))["token"]
+    topic = f"lv:{lp.tokens.view_id}"
+    await asyncio.to_thread(lp.post, ["1", "1", topic, "phx_join", {
+        "url": lp.origin + "/t/slow/", "session": lp.tokens.session, "static": lp.tokens.static,
+        "params": {"_csrf_token": lp.tokens.csrf_token, "_mounts": 0}}])
+    assert (await asyncio.to_thread(lp.until, "1"))[4]["status"] == "ok"
+    await asyncio.to_thread(lp.post, ["1", "2", topic, "event", {
+        "type": "click", "event": "slow", "value": {"seconds": "2"}}])
+    await asyncio.sleep(0.3)
+    server.proc.send_signal(signal.SIGTERM)
+    reply = await asyncio.to_thread(lp.until, "2")
+    assert reply[4]["status"] == "ok" and "diff" in reply[4]["response"]
+    try:  # the session ended: 410, the client opens one elsewhere (if the process is not gone)
+        assert (await asyncio.to_thread(lp.request, "GET"))["status"] == 410
+    except (ConnectionError, http.client.RemoteDisconnected):
+        pass
+    await asyncio.to_thread(server.proc.wait, 10)
+    assert "Traceback" not in server.log_text(), server.log_tail()
