@@ -109,6 +109,7 @@ VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "LONGPOLL_FALLBACK_MS": (_milliseconds_or_none,
                              "None or 0 (no fallback), or milliseconds (int >= 0)"),
     "PRESENCE_HEARTBEAT": (_positive_number, "a positive number of seconds (int or float)"),
+    "SHUTDOWN_TIMEOUT": (_limit, "a number of seconds >= 0 (0: close sockets at once)"),
     # Limits (docs/deployment.md, "Limits"): 0 turns one off.
     **{key: (_limit, "a number >= 0 (0 turns the limit off)")
        for key in ("MAILBOX_LIMIT", "OUTBOUND_BUFFER_LIMIT", "MAX_VIEWS_PER_SOCKET",

@@ -48,6 +48,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_VIEWS_PER_SOCKET": 100,
     "MAX_JOINS_PER_SECOND": 20,
     "MAX_FRAMES_PER_SECOND": 200,
+    # On SIGTERM, views get this many seconds to finish what they were given before every
+    # socket is closed with 1012 and clients reconnect elsewhere (docs/deployment.md,
+    # "Restarts and deploys"). 0: close at once.
+    "SHUTDOWN_TIMEOUT": 20.0,
 }
 
 

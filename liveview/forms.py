@@ -155,8 +155,11 @@ def bind_form(form_class: type[F], payload: Mapping[str, Any] | None = None, *,
     to count as touched. Other keyword arguments go to the form (`instance`, `initial`,
     `prefix`, `files`...).
     Validation runs lazily, as with any Django form; see `abind_form` for async handlers.
+    A payload that is not a mapping (only a forged event sends one) binds as an empty form.
     """
     cls = live_form_class(form_class)  # type: ignore[arg-type]  # a class is hashable
+    if payload is not None and not isinstance(payload, Mapping):
+        payload = {}  # a forged event (a form's value is always a mapping): an empty form
     form = cls(payload, **form_kwargs) if payload is not None else cls(**form_kwargs)
     if submitted is not None:
         form.show_all_errors = submitted

@@ -104,6 +104,7 @@ def test_e004_handler_timeout_as_a_string(settings):
     ("MAX_FRAME_BYTES", 1.5e6), ("MAX_FRAME_BYTES", True), ("HANDLER_TIMEOUT", -1),
     ("HANDLER_TIMEOUT", None), ("SOCKET_PATH", "live"), ("SOCKET_PATH", "/"),
     ("UPLOAD_STORAGE", ""), ("UPLOAD_TEMP_DIR", 3), ("UPLOAD_CHUNK_SIZE", "64000"),
+    ("SHUTDOWN_TIMEOUT", -1), ("SHUTDOWN_TIMEOUT", "20"), ("SHUTDOWN_TIMEOUT", None),
 ])
 def test_e004_each_key_has_a_type_and_range(settings, key, value):
     settings.LIVEVIEW = {key: value}
@@ -116,6 +117,7 @@ def test_e004_each_key_has_a_type_and_range(settings, key, value):
     {"TOKEN_MAX_AGE": timedelta(days=1), "HANDLER_TIMEOUT": 2.5, "SOCKET_PATH": "/ws/live"},
     {"UPLOAD_STORAGE": "default", "UPLOAD_TEMP_DIR": "/tmp", "UPLOAD_CHUNK_SIZE": 32_000},
     {"UPLOAD_TEMP_DIR": None},
+    {"SHUTDOWN_TIMEOUT": 0}, {"SHUTDOWN_TIMEOUT": 12.5},
 ])
 def test_valid_values_pass(settings, values):
     settings.LIVEVIEW = values

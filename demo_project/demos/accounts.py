@@ -17,6 +17,7 @@ from liveview import (
     reset_form,
 )
 
+from . import payloads
 from .forms import MemberForm
 from .models import Member
 
@@ -86,7 +87,7 @@ class MembersLiveView(LoginRequiredMixin, LiveView[MembersContext]):
                            socket: ConnectedLiveViewSocket[MembersContext]) -> None:
         context = socket.context
         if event == "search":
-            context["query"] = payload.get("q", "").strip()
+            context["query"] = payloads.text(payload, "q").strip()
             context["searches"] += 1
         elif event == "refresh":
             context["refreshes"] += 1

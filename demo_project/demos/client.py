@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from liveview import JS, ConnectedLiveViewSocket, LiveView, LiveViewSocket
 
+from . import payloads
+
 
 class CommandsContext(TypedDict):
     count: int
@@ -51,7 +53,9 @@ class JSCommandsLiveView(LiveView[CommandsContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[CommandsContext]) -> None:
         if event == "add":
-            socket.context["count"] += int(payload.get("by", 1))
+            by = payloads.integer(payload, "by", 1)
+            if by is not None and abs(by) <= 100:  # the page offers +1 and +5
+                socket.context["count"] += by
         elif event == "flash-panel":  # the server asks the browser to run a command
             await socket.exec_js("#panel", JS.transition("flashing", time=600))
 
@@ -122,5 +126,6 @@ class DropdownLiveView(LiveView[DropdownContext]):
 
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[DropdownContext]) -> None:
-        if event == "pick" and payload.get("flavour") in socket.context["flavours"]:
-            socket.context["flavour"] = payload["flavour"]
+        flavour = payloads.text(payload, "flavour")
+        if event == "pick" and flavour in socket.context["flavours"]:
+            socket.context["flavour"] = flavour

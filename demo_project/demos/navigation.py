@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from liveview import ConnectedLiveViewSocket, LiveView, LiveViewSocket, is_connected
 
+from . import payloads
+
 ITEMS = [f"Item {n}" for n in range(1, 48)]
 PER_PAGE = 10
 LAST_PAGE = (len(ITEMS) + PER_PAGE - 1) // PER_PAGE
@@ -88,7 +90,7 @@ class WizardNameLiveView(LiveView[WizardContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[WizardContext]) -> None:
         if event == "next":
-            name = payload.get("name", "").strip()
+            name = payloads.text(payload, "name").strip()
             if not name:
                 socket.put_flash("error", "Please type a name first.")
                 return

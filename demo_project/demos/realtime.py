@@ -10,6 +10,8 @@ from liveview import (ConnectedLiveViewSocket, InfoEvent, LiveView, LiveViewSock
                       presence)
 from liveview.presence import PRESENCE_DIFF
 
+from . import payloads
+
 # Chat ----------------------------------------------------------------------------------------
 CHAT_TOPIC = "chat:lobby"
 MAX_MESSAGE = 500
@@ -49,8 +51,8 @@ class ChatLiveView(LiveView[ChatContext]):
                            socket: ConnectedLiveViewSocket[ChatContext]) -> None:
         if event != "send":
             return
-        name = (payload.get("name") or "").strip()[:MAX_NAME] or socket.context["name"]
-        text = (payload.get("message") or "").strip()
+        name = payloads.text(payload, "name").strip()[:MAX_NAME] or socket.context["name"]
+        text = payloads.text(payload, "message").strip()
         socket.context["name"] = name
         if not text:
             socket.context["error"] = "Type a message first."

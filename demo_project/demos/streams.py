@@ -9,6 +9,8 @@ from typing import Any, TypedDict
 
 from liveview import ConnectedLiveViewSocket, InfoEvent, LiveView, LiveViewSocket, is_connected
 
+from . import payloads
+
 # Feed ----------------------------------------------------------------------------------------
 FEED_ROWS = 100_000
 PAGE = 50
@@ -84,8 +86,8 @@ class BoardLiveView(LiveView[BoardContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[BoardContext]) -> None:
         if event == "post":
-            name = str(payload.get("name") or "").strip()[:MAX_NAME] or socket.context["name"]
-            text = str(payload.get("text") or "").strip()
+            name = payloads.text(payload, "name").strip()[:MAX_NAME] or socket.context["name"]
+            text = payloads.text(payload, "text").strip()
             socket.context["name"] = name
             if not text or len(text) > MAX_TEXT:
                 socket.context["error"] = f"Write 1 to {MAX_TEXT} characters."
@@ -95,7 +97,7 @@ class BoardLiveView(LiveView[BoardContext]):
             await socket.broadcast(BOARD_TOPIC, {"post": {
                 "id": secrets.token_hex(6), "name": name, "text": text}})
         elif event == "delete":
-            post_id = str(payload.get("id") or "")
+            post_id = payloads.text(payload, "id")
             if post_id.isalnum():
                 await socket.broadcast(BOARD_TOPIC, {"delete": post_id})
 

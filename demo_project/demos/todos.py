@@ -10,6 +10,8 @@ from django import forms
 
 from liveview import InfoEvent, LiveComponent, LiveView, bind_form, is_connected, send_update
 
+from . import payloads
+
 #: Where `liveview.send_update` reaches every open todo page, in any process:
 #: liveview.send_update_sync(TOPIC, "demo_project.demos.todos.TodoRow", id=1, note="...")
 TOPIC = "todos"
@@ -88,7 +90,8 @@ class TodosLiveView(LiveView):
                 form = bind_form(TodoForm, auto_id="new-%s")
             ctx["new_form"] = form
         elif event == "delete":
-            ctx["todos"] = [t for t in ctx["todos"] if t.id != int(payload["id"])]
+            todo_id = payloads.integer(payload, "id")
+            ctx["todos"] = [t for t in ctx["todos"] if t.id != todo_id]
         elif event == "hide_done":
             ctx["hide_done"] = not ctx["hide_done"]
         elif event == "announce":

@@ -21,6 +21,8 @@ from liveview import (
     storage_writer,
 )
 
+from . import payloads
+
 
 def _sha256(file: Any) -> str:
     digest = hashlib.sha256()
@@ -77,7 +79,7 @@ class PhotoUploadLiveView(LiveView[PhotosContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[PhotosContext]) -> None:
         if event == "cancel-upload":
-            socket.cancel_upload("photos", payload.get("ref", ""))
+            socket.cancel_upload("photos", payloads.text(payload, "ref"))
         # "validate" (phx-change) needs nothing: the files are registered before it runs.
 
 
@@ -121,7 +123,7 @@ class DocumentUploadLiveView(LiveView[DocumentsContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[DocumentsContext]) -> None:
         if event == "cancel-upload":
-            socket.cancel_upload("documents", payload.get("ref", ""))
+            socket.cancel_upload("documents", payloads.text(payload, "ref"))
         elif event == "save":
             # Runs once every file has arrived (the client holds the submit until then).
             async def store(upload: Any, entry: UploadEntry) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..conf import liveview_settings
 from ..core import protocol as p
+from . import daphne, shutdown
 from .limits import RateLimit
 from .router import TopicRouter
 
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 #: Close codes: the client reconnects after both (1000 would make it reload the page).
 CLOSE_TRY_AGAIN_LATER = 1013  # the client did not read fast enough
 CLOSE_POLICY_VIOLATION = 1008  # the client sent too fast
+CLOSE_SERVICE_RESTART = 1012  # the process is shutting down (runtime.shutdown)
+#: How often a draining socket looks whether its views are done.
+DRAIN_POLL = 0.05
 
 # Shutdowns still running after their socket's task was cancelled (see `shutdown`).
 _background_shutdowns: set[asyncio.Task] = set()
@@ -68,7 +72,9 @@ class LiveViewConsumer:
         self._outbox_chars = 0
         self._outbox_ready = asyncio.Event()
         self._writer: asyncio.Task | None = None
+        self._sending = False  # the writer is handing a frame to the server
         self._backlog = _transport_backlog(send)
+        self._autobahn = daphne.autobahn_protocol(send)
         self._frames = RateLimit(liveview_settings.MAX_FRAMES_PER_SECOND)
         self._dropping = False
 
@@ -91,9 +97,18 @@ class LiveViewConsumer:
         if "phoenix" in (self.scope.get("subprotocols") or ()):
             accept["subprotocol"] = "phoenix"
         await self._send(accept)
+        stopping = shutdown.current()
+        if stopping.draining:  # the client reconnects, to another process if there is one
+            logger.info("closing %s at once: the process is shutting down (close code %d)",
+                        self._client(), CLOSE_SERVICE_RESTART)
+            await self._send_close(CLOSE_SERVICE_RESTART)
+            return
+        if self._autobahn is not None:
+            daphne.let_frames_through(self._autobahn, liveview_settings.MAX_FRAME_BYTES)
         self._open = True
         self._writer = asyncio.get_running_loop().create_task(
             self._write(), name=f"liveview writer {self._client()}")
+        stopping.register(self)
         try:
             while True:
                 message = await self._receive()
@@ -105,6 +120,7 @@ class LiveViewConsumer:
                     break
         finally:
             self._open = False
+            stopping.unregister(self)
             await self.shutdown()
 
     async def shutdown(self) -> None:
@@ -144,14 +160,21 @@ class LiveViewConsumer:
             while self._outbox:
                 text = self._outbox.popleft()
                 self._outbox_chars -= len(text)
+                self._sending = True
                 try:
-                    await self._send({"type": "websocket.send", "text": text})
+                    if self._autobahn is None:
+                        await self._send({"type": "websocket.send", "text": text})
+                    else:
+                        with daphne.unlimited_send(self._autobahn, text):
+                            await self._send({"type": "websocket.send", "text": text})
                 except Exception as exc:
                     # The client is gone; its views stop now rather than at the disconnect.
                     self._open = False
                     self._drop(CLOSE_TRY_AGAIN_LATER,
                                f"sending failed ({type(exc).__name__}: {exc})")
                     return
+                finally:
+                    self._sending = False
             self._outbox_ready.clear()
 
     def _drop(self, code: int, why: str) -> None:
@@ -171,10 +194,37 @@ class LiveViewConsumer:
         if self._writer is not None and self._writer is not asyncio.current_task():
             self._writer.cancel()
         await self.router.stop_all()
+        await self._send_close(code)
+
+    async def _send_close(self, code: int) -> None:
         try:
-            await self._send({"type": "websocket.close", "code": code})
+            if self._autobahn is not None:
+                daphne.send_close_frame(self._autobahn, code)
+            else:
+                await self._send({"type": "websocket.close", "code": code})
         except Exception as exc:
             logger.info("closing %s failed (%s: %s)", self._client(), type(exc).__name__, exc)
+
+    async def drain(self, deadline: float) -> None:
+        """The process is stopping (runtime.shutdown): refuse joins, let the views handle what
+        they were given until `deadline`, stop them, send what is left, close with 1012."""
+        loop = asyncio.get_running_loop()
+        self.router.refusing = shutdown.REASON_SHUTTING_DOWN
+        while self._open and self.router.busy() and loop.time() < deadline:
+            await asyncio.sleep(DRAIN_POLL)
+        if not self._open or self._dropping:
+            return
+        await self.router.stop_all()  # answers what still waits, stops timers, unsubscribes
+        while self._open and (self._outbox or self._sending) and loop.time() < deadline:
+            await asyncio.sleep(DRAIN_POLL)
+        if not self._open or self._dropping:
+            return
+        self._dropping = True  # nothing more goes out; frames still coming in are ignored
+        if self._writer is not None:
+            self._writer.cancel()
+        logger.info("closing %s: the process is shutting down (close code %d)",
+                    self._client(), CLOSE_SERVICE_RESTART)
+        await self._send_close(CLOSE_SERVICE_RESTART)
 
     # Incoming frames ------------------------------------------------------------------------
     async def on_receive(self, message: dict[str, Any]) -> None:

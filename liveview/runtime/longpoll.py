@@ -42,7 +42,8 @@ from ..conf import liveview_settings
 from ..exceptions import TokenError
 from ..security import origin_allowed
 from ..tokens import LongPollToken, sign_longpoll, verify_longpoll
-from .consumer import LiveViewConsumer
+from . import shutdown
+from .consumer import DRAIN_POLL, LiveViewConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +170,20 @@ class LongPollSession:
             self._closing = asyncio.get_running_loop().create_task(
                 self.close(), name=f"liveview long-poll close {self.id}")
 
+    async def drain(self, deadline: float) -> None:
+        """The process is stopping (runtime.shutdown): refuse joins, let the views handle
+        what they were given until `deadline`, stop them, let the client poll what is left,
+        then end the session (its next poll gets 410: the client opens one elsewhere)."""
+        loop = asyncio.get_running_loop()
+        router = self.consumer.router
+        router.refusing = shutdown.REASON_SHUTTING_DOWN
+        while not self.closed and router.busy() and loop.time() < deadline:
+            await asyncio.sleep(DRAIN_POLL)
+        await router.stop_all()
+        while not self.closed and self._buffer and loop.time() < deadline:
+            await asyncio.sleep(DRAIN_POLL)
+        await self.close()
+
     async def close(self) -> None:
         """Stop every view of the session; polls in flight are answered 410."""
         if self.closed:
@@ -202,12 +217,14 @@ class LongPollRegistry:
         await self._start_forwarding()
         session = LongPollSession(secrets.token_urlsafe(18), scope, self._session_closed)
         self.sessions[session.id] = session
+        shutdown.current().register(session)
         token = sign_longpoll(LongPollToken(session.id, self.node, self.channel))
         return session, token
 
     def _session_closed(self, session: LongPollSession) -> None:
         if self.sessions.get(session.id) is session:
             del self.sessions[session.id]
+        shutdown.current().unregister(session)
         self._stop_forwarding_if_idle()
 
     async def close_all(self) -> None:
@@ -405,6 +422,10 @@ class LongPollEndpoint:
 
     async def _open_session(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _read_body(receive, 0)
+        if shutdown.current().draining:
+            # The process is stopping: the client retries (with its backoff) elsewhere.
+            await _answer(send, {"status": SERVER_ERROR})
+            return
         session, token = await registry().open(scope)
         logger.debug("long-poll session %s opened", session.id)
         await _answer(send, {"status": GONE, "token": token, "messages": []})

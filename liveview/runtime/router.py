@@ -31,6 +31,8 @@ class TopicRouter:
         self.views: dict[str, ViewChannel] = {}
         self.uploads: dict[str, UploadChannel] = {}
         self._joins = RateLimit(liveview_settings.MAX_JOINS_PER_SECOND)
+        #: Set while the process shuts down: every join is refused with this reason.
+        self.refusing: str | None = None
         self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None]]], ...] = (
             (p.LV_TOPIC_PREFIX, self._route_view),
             (p.UPLOAD_TOPIC_PREFIX, self._route_upload),
@@ -49,6 +51,10 @@ class TopicRouter:
                 await route(frame)
                 return
         await self._unmatched(frame)
+
+    def busy(self) -> bool:
+        """Whether a view is handling something or has messages waiting."""
+        return any(view.busy for view in self.views.values())
 
     async def stop_all(self) -> None:
         """The websocket is gone: stop every view (and with them their uploads), together:
@@ -90,6 +96,8 @@ class TopicRouter:
 
     def _join_refusal(self, *, replacing: bool) -> str | None:
         """Why this socket may not join one more view now (per-socket limits), or None."""
+        if self.refusing is not None:
+            return self.refusing
         if not self._joins.allow():
             return "too many joins"
         limit = liveview_settings.MAX_VIEWS_PER_SOCKET

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from django.conf import settings
+
 from .. import db, presence, pubsub
 from ..asyncwork import AsyncWork
 from ..callbacks import call_user
@@ -42,6 +44,12 @@ logger = logging.getLogger(__name__)
 DISCONNECT_TIMEOUT = 5.0
 # A handle_params that patches again, and again...: the patch loop is cut here.
 MAX_PATCHES = 10
+
+
+def _traceback(exc: BaseException) -> BaseException | None:
+    """A crash in user code is logged in one line; its traceback only with settings.DEBUG
+    on or the `liveview` loggers at DEBUG level (docs/deployment.md, "Logs")."""
+    return exc if settings.DEBUG or logger.isEnabledFor(logging.DEBUG) else None
 
 
 def _cids(frame: p.Frame) -> list[Any]:
@@ -91,6 +99,7 @@ class ViewChannel:
         self._restart: asyncio.Task | None = None
         #: The client request being handled (answered if the view stops before it is).
         self._handling: Any = None
+        self._working = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic)
 
     # Mailbox -------------------------------------------------------------------------------
@@ -128,6 +137,11 @@ class ViewChannel:
     async def _restart_overloaded(self) -> None:
         await self.stop()
         await self._tell_client(self.out.error())
+
+    @property
+    def busy(self) -> bool:
+        """A handler runs or messages wait (a draining socket waits until neither)."""
+        return not self.closed and (self._working or not self._queue.empty())
 
     @property
     def upload_manager(self) -> UploadManager | None:
@@ -192,6 +206,7 @@ class ViewChannel:
         timeout = liveview_settings.HANDLER_TIMEOUT
         while not self.closed:
             item = await self._queue.get()
+            self._working = True
             self._handling = item if isinstance(item, p.Frame) else None
             try:
                 async with asyncio.timeout(timeout):
@@ -210,6 +225,7 @@ class ViewChannel:
                 await self._crash(item, exc)
                 break
             finally:
+                self._working = False
                 db.schedule_connection_cleanup()
 
     async def _tell_client(self, sending: Awaitable[None]) -> None:
@@ -227,11 +243,12 @@ class ViewChannel:
         else:
             what = f"info {item.name!r}"
         if isinstance(exc, TimeoutError):
-            logger.error("%s: %s handler still running after %ss; restarting the view",
-                         self.topic, what, liveview_settings.HANDLER_TIMEOUT)
+            logger.error("%s: %s %s handler still running after %ss; restarting the view",
+                         self.topic, self._view_name(), what, liveview_settings.HANDLER_TIMEOUT)
         else:
-            logger.exception("%s: %s handler raised; restarting the view", self.topic, what,
-                             exc_info=exc)
+            logger.error("%s: %s %s handler raised %s: %s; restarting the view", self.topic,
+                         self._view_name(), what, type(exc).__name__, exc,
+                         exc_info=_traceback(exc))
         if isinstance(item, p.Frame) and item.event == p.JOIN:
             # As a Phoenix channel whose join crashed: the join gets an error reply.
             await self._tell_client(self.out.refuse(item.ref, "join crashed"))
@@ -481,8 +498,12 @@ class ViewChannel:
         try:
             async with asyncio.timeout(DISCONNECT_TIMEOUT):
                 await call_user(self.view.disconnect, self.socket)
-        except Exception:
-            logger.exception("%s: disconnect() raised", self.topic)
+        except Exception as exc:
+            logger.error("%s: %s disconnect() raised %s: %s", self.topic, self._view_name(),
+                         type(exc).__name__, exc, exc_info=_traceback(exc))
+
+    def _view_name(self) -> str:
+        return type(self.view).__name__ if self.view is not None else "(not joined)"
 
     @property
     def _view(self) -> HostedView:

@@ -60,7 +60,8 @@ class LiveClient:
         query = urlencode({"_csrf_token": tokens.csrf_token, "vsn": "2.0.0"})
         self.ws = await websockets.connect(
             f"ws://127.0.0.1:{self.port}/live/websocket?{query}",
-            additional_headers={"Cookie": cookies, "Origin": origin}, open_timeout=10)
+            additional_headers={"Cookie": cookies, "Origin": origin}, open_timeout=10,
+            max_size=None)  # a browser takes a message of any size
         self.topic = f"lv:{tokens.view_id}"
         await self.ws.send(json.dumps([
             self.join_ref, self.join_ref, self.topic, "phx_join",

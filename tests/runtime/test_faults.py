@@ -38,7 +38,13 @@ async def test_handler_exception_errors_only_that_view(make_client, caplog):
     # "Failed to push event", and a crashed live_patch would reload the old URL).
     assert error == [first.join_ref, first.join_ref, first.topic, "phx_error", {}]
     assert "handler exploded" not in json.dumps(error)
-    assert any("event 'boom' handler raised" in r.getMessage() and r.exc_info for r in caplog.records)
+    # One ERROR line with the view, the event and the exception; no traceback (DEBUG is off).
+    crashes = [r for r in caplog.records if "handler raised" in r.getMessage()]
+    assert len(crashes) == 1 and crashes[0].levelno == logging.ERROR
+    assert crashes[0].getMessage() == (
+        f"{first.topic}: EchoView event 'boom' handler raised RuntimeError: handler exploded; "
+        f"restarting the view")
+    assert not crashes[0].exc_info and "Traceback" not in caplog.text
     # The other view on the socket carries on; the failed one can be rejoined (remounted).
     await second.click("increment")
     assert '<span id="count">1</span>' in second.html
@@ -136,3 +142,16 @@ async def test_unserialisable_push_event_is_a_logged_crash(client, monkeypatch):
     monkeypatch.setattr(EchoView, "handle_event", bad)
     with pytest.raises(ViewCrashed):
         await client.click("anything")
+
+
+async def test_handler_crash_traceback_with_debug_on(client, settings, caplog):
+    """settings.DEBUG on (development): the crash line carries the traceback."""
+    settings.DEBUG = True
+    await joined(client)
+    with caplog.at_level(logging.ERROR, logger="liveview"):
+        await client.send([client.join_ref, client.next_ref(), client.topic, "event",
+                           {"type": "click", "event": "boom", "value": {}}])
+        assert (await client.receive())[3] == "phx_error"
+    crashes = [r for r in caplog.records if "handler raised" in r.getMessage()]
+    assert len(crashes) == 1 and crashes[0].exc_info
+    assert "Traceback" in caplog.text and "handler exploded" in caplog.text
