@@ -179,7 +179,7 @@ class StreamedUploadLiveView(LiveView[StreamedContext]):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[StreamedContext]) -> None:
         if event == "cancel-upload":
-            socket.cancel_upload("files", payload.get("ref", ""))
+            socket.cancel_upload("files", payloads.text(payload, "ref"))
 
 
 # Direct to S3 (an external upload) -------------------------------------------------------------
@@ -233,5 +233,6 @@ class S3UploadLiveView(LiveView[S3Context]):
 
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket[S3Context]) -> None:
-        if event == "cancel-upload":
-            socket.cancel_upload("files", payload.get("ref", ""))
+        # Without a bucket configured the page offers no upload, so there is nothing to cancel.
+        if event == "cancel-upload" and socket.context["files"] is not None:
+            socket.cancel_upload("files", payloads.text(payload, "ref"))
