@@ -26,11 +26,26 @@ LONGPOLL_SALT = "liveview.longpoll"
 
 @dataclass(frozen=True)
 class SessionToken:
-    """What the server needs to remount a view: its id, class and live session."""
+    """What the server needs to remount a view: its id, class and live session.
+
+    A nested view's token (`{% live_render %}`) also names the parent that rendered it (the
+    join is only accepted while that parent, on the same websocket, renders it), the root of
+    its tree, the `session` dict handed to its mount and whether it is sticky (a sticky view
+    has no parent: it is a root of its own and outlives live navigation).
+    """
 
     id: str
     view: str  # dotted path of the LiveView class
     live_session: str
+    parent: str | None = None
+    root: str | None = None
+    session: dict[str, Any] | None = None
+    sticky: bool = False
+
+    @property
+    def nested(self) -> bool:
+        """Rendered by `{% live_render %}` (a child or a sticky view), not by a URL."""
+        return self.parent is not None or self.sticky
 
 
 def new_view_id() -> str:
@@ -40,8 +55,10 @@ def new_view_id() -> str:
 
 def sign_session(token: SessionToken) -> str:
     """The `data-phx-session` value."""
-    return signing.dumps({"id": token.id, "view": token.view, "ls": token.live_session},
-                         salt=SESSION_SALT, compress=False)
+    data: dict[str, Any] = {"id": token.id, "view": token.view, "ls": token.live_session}
+    if token.nested:
+        data.update(p=token.parent, r=token.root, s=token.session or {}, st=token.sticky)
+    return signing.dumps(data, salt=SESSION_SALT, compress=False)
 
 
 def sign_static(view_id: str, flash: dict[str, str] | None = None) -> str:
@@ -68,8 +85,13 @@ def verify_session(token: Any, view_id: str) -> SessionToken:
     data = _load(token, SESSION_SALT)
     if data["id"] != view_id:
         raise TokenError(f"session token is for {data['id']!r}, not {view_id!r}")
+    parent, root, session = data.get("p"), data.get("r"), data.get("s")
+    if not isinstance(parent, (str, type(None))) or not isinstance(root, (str, type(None))) \
+            or not isinstance(session, (dict, type(None))):
+        raise TokenError("session token is malformed")
     return SessionToken(id=data["id"], view=str(data.get("view", "")),
-                        live_session=str(data.get("ls", "default")))
+                        live_session=str(data.get("ls", "default")), parent=parent, root=root,
+                        session=session, sticky=data.get("st") is True)
 
 
 def verify_static(token: Any, view_id: str) -> dict:
