@@ -3,7 +3,9 @@
 Each kind is a `django.core.signing` token with its own salt and a max age. Session and
 static tokens name the view id, which must match the topic joined (`lv:<id>`); upload tokens
 name the joined view instance and the entry. User data stays in the Django session
-(reachable from the websocket through the session cookie), never in a token.
+(reachable from the websocket through the session cookie), never in a token; the one
+exception is the `session=` dict a template passes to `{% live_render %}`, signed (readable
+by the client, not forgeable) into the child's session token, as Phoenix does.
 """
 from __future__ import annotations
 

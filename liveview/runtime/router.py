@@ -107,7 +107,7 @@ class TopicRouter:
         if self.views.get(view.topic) is view:
             del self.views[view.topic]
         # Its children stop with it (sticky views have no parent and go on).
-        for child in [v for v in self.views.values() if v.parent_id == view.view_id]:
+        for child in [v for v in self.views.values() if v.parent is view]:
             task = asyncio.get_running_loop().create_task(child.stop(), name=f"stop {child.topic}")
             self._stopping.add(task)
             task.add_done_callback(self._stopping.discard)
@@ -116,7 +116,7 @@ class TopicRouter:
         """`parent` no longer renders the child of `topic`: stop it (no frame: the client
         leaves it as its container goes, and that leave is answered ok)."""
         child = self.views.get(topic)
-        if child is not None and child.parent_id == parent.view_id:
+        if child is not None and child.parent is parent:
             await child.stop()
 
     # lvu: -----------------------------------------------------------------------------------

@@ -92,6 +92,8 @@ class ViewChannel:
         #: Nested views (docs/nested.md): the id of the view that rendered this one (None for
         #: a page's view and for sticky views), and the root of its tree.
         self.parent_id: str | None = None
+        #: The parent's channel (this very instance: a parent rejoined later is another).
+        self.parent: ViewChannel | None = None
         self.root_id = self.view_id
         #: Where live navigation may go: the root's live session (a child's token carries it).
         self.live_session = "default"
@@ -277,7 +279,7 @@ class ViewChannel:
         plan = verify_join(payload, self.view_id, self.scope)
         token = plan.token
         if token.parent is not None:
-            self._check_parent(token.parent)
+            self.parent = self._check_parent(token.parent)
         self.parent_id = token.parent
         self.root_id = token.root or self.view_id
         self.live_session = token.live_session if token.nested else \
@@ -318,16 +320,18 @@ class ViewChannel:
         await self.out.reply(frame.ref, response)
         await self._stop_dropped_children()
 
-    def _check_parent(self, parent_id: str) -> None:
+    def _check_parent(self, parent_id: str) -> ViewChannel:
         """A child joins only while its parent, joined on this websocket, renders it: a
         token copied to another page, or kept after the parent dropped the child, is
         refused (the client retries a few times, or gives up when the container is gone)."""
         parent = self._find_view(p.LV_TOPIC_PREFIX + parent_id)
         children = parent.render_state.children if parent is not None else None
-        if children is None or not children.renders(self.view_id):
+        if parent is None or parent.closed or children is None or \
+                not children.renders(self.view_id):
             raise JoinRefused({"reason": REASON_NOT_RENDERED},
                               f"child {self.view_id!r}: parent {parent_id!r} is not joined on "
                               f"this socket or does not render it")
+        return parent
 
     async def _stop_dropped_children(self) -> None:
         """The last render dropped these children: their views stop now (the client leaves
