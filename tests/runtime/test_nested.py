@@ -178,3 +178,12 @@ def test_session_must_be_json(settings):
     with pytest.raises(NestedViewError, match="set by the tag itself"):
         child_spec("tests.runtime.views.NestedKidView", {"id": "a", "data_phx_main": True})
     assert json.loads(json.dumps({"ok": 1}))
+
+
+def test_the_tag_outside_a_liveview_template_says_where_it_belongs():
+    from django.template import TemplateSyntaxError, engines
+
+    template = engines["django"].from_string(
+        "{% load liveview %}{% live_render 'tests.runtime.views.NestedKidView' id='a' %}")
+    with pytest.raises(TemplateSyntaxError, match="outside a LiveView's own template"):
+        template.render({})
