@@ -95,6 +95,8 @@ class ViewChannel:
         #: The parent's channel (this very instance: a parent rejoined later is another).
         self.parent: ViewChannel | None = None
         self.root_id = self.view_id
+        #: Rendered by `{% live_render %}` (a child or a sticky view), not mounted at a URL.
+        self.nested = False
         #: Where live navigation may go: the root's live session (a child's token carries it).
         self.live_session = "default"
         self._find_view = find_view
@@ -281,6 +283,7 @@ class ViewChannel:
         if token.parent is not None:
             self.parent = self._check_parent(token.parent)
         self.parent_id = token.parent
+        self.nested = token.nested
         self.root_id = token.root or self.view_id
         self.live_session = token.live_session if token.nested else \
             plan.view_class.live_session
@@ -340,11 +343,6 @@ class ViewChannel:
         if self._stop_child is not None:
             for child_id in dropped:
                 await self._stop_child(self, p.LV_TOPIC_PREFIX + child_id)
-
-    @property
-    def nested(self) -> bool:
-        """Rendered by `{% live_render %}` (a child or a sticky view)."""
-        return self.parent_id is not None or self.root_id != self.view_id
 
     def _refuse_if_navigating(self) -> None:
         """Navigation away during mount: the join answers with where to go instead."""

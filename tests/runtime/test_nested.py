@@ -42,7 +42,7 @@ async def test_a_child_has_its_own_state_topic_and_session(client):
     await session.asave()
     await opened(client)
     kids = await client.live_children()
-    assert [kid.view_id for kid in kids] == ["kid-0", "kid-1"]
+    assert [kid.view_id for kid in kids] == ["kid-0", "kid-1", "stuck"]
     kid = await client.find_live_child("kid-1")
     assert kid.topic == "lv:kid-1" and kid.communicator is client.communicator
     await kid.click("inc")
@@ -135,6 +135,11 @@ async def test_navigation_from_a_child_acts_on_the_page(client):
     # push_patch from a child has no URL of its own to patch: it navigates the page too.
     reply = await kid.click("patch")
     assert reply["response"]["live_redirect"] == {"to": "/t/echo/?n=3", "kind": "push"}
+    # A sticky view navigating the page goes on too (it outlives the navigation).
+    sticky = await client.find_live_child("stuck")
+    reply = await sticky.click("away")
+    assert reply["response"]["live_redirect"] == {"to": "/t/echo/", "kind": "push"}
+    assert (await sticky.click("inc"))["status"] == "ok"
 
 
 async def test_children_count_against_max_views_per_socket(client, settings):

@@ -169,7 +169,8 @@ class NestedHostView(StringTemplateView):
     source = ("{% load liveview %}<p id='host'>{{ n }}</p>{% for kid in kids %}"
               "{% live_render 'tests.runtime.views.NestedKidView' id=kid session=session %}"
               "{% endfor %}{% if dupe %}{% live_render 'tests.runtime.views.NestedKidView' "
-              "id='kid-0' %}{% endif %}")
+              "id='kid-0' %}{% endif %}"
+              "{% live_render 'tests.runtime.views.NestedKidView' id='stuck' sticky=True %}")
 
     async def mount(self, socket, session):
         socket.context = {"n": 0, "kids": ["kid-0", "kid-1"], "session": {"who": "host"},
