@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 
 from demo_project.demos.views import CounterLiveView
 from demo_project.demos import (
-    accounts, client, lifecycle, navigation, realtime, streams, todos, uploads,
+    accounts, client, lifecycle, navigation, nested, realtime, streams, todos, uploads,
 )
 from liveview.media import media_urls
 
@@ -37,6 +37,8 @@ urlpatterns = [
     path("js/", client.JSCommandsLiveView.as_view(), name="js-commands"),
     path("modal/", client.ModalLiveView.as_view(), name="modal"),
     path("dropdown/", client.DropdownLiveView.as_view(), name="dropdown"),
+    path("nested/", nested.DashboardLiveView.as_view(), name="nested"),
+    path("nested/other/", nested.OtherLiveView.as_view(), name="nested-other"),
     path("admin/", admin.site.urls),
 ]
 # Uploaded demo files (DEBUG only; a real deployment serves MEDIA_ROOT from its web server,

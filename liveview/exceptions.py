@@ -111,3 +111,8 @@ class AsyncCancelled(LiveViewError):
 
 class ConfigurationError(LiveViewError, ImproperlyConfigured):
     """Settings, or an upload declaration, that cannot work."""
+
+
+class NestedViewError(LiveViewError, ValueError):
+    """`{% live_render %}` used wrongly: no id, an id used twice in one render, a class that
+    is not a LiveView, a session that cannot be signed, outside a LiveView template."""

@@ -16,18 +16,71 @@ from .conf import liveview_settings
 from .components import ComponentRegistry
 from .core.tree import tree_to_html
 from .core.wire import COMPONENTS
+from .exceptions import NestedViewError
 from .flash import flash_from_request, forget_flash_cookie
 from .installed import require_installed
 from .lifecycle import run_hooks, run_on_mount
+from .nested import NESTED_KEY, ChildSpec, InlineHost, Placing, container, nested_session
 from .routing import dotted_path, route_params
 from .socket import UnconnectedSocket
 from .tokens import SessionToken, new_view_id, sign_session, sign_static
+
+
+#: How deep child LiveViews may nest in one page (a view rendering itself would not end).
+MAX_NESTING = 16
 
 
 async def load_session(session: Any) -> None:
     """Load a lazy Django session now, so user code can read it from async code."""
     if session is not None:
         await session.akeys()
+
+
+class _ChildStopped(Exception):
+    """A child LiveView of the page refused the user or navigated away during its mount:
+    the page answers as that child says (login, 403, redirect)."""
+
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+async def _render_inline(view: Any, socket: Any, host: InlineHost, depth: int = 0) -> str:
+    """The view's HTML, its components and child LiveViews rendered in place."""
+    # Components render in place; the registry (and every component) goes with the request.
+    components = ComponentRegistry()
+    tree = await components.render(Placing(view, host), socket, {NESTED_KEY: host})
+    html = tree_to_html({**tree, COMPONENTS: components.inline_trees()})
+    await run_hooks(socket, "after_render", socket)
+    host.finish()
+    for child in host.children.values():
+        child_html = await _render_child(child, host, socket, depth + 1)
+        html = html.replace(host.placeholder(child.id), child_html, 1)
+    return html
+
+
+async def _render_child(child: ChildSpec, host: InlineHost, parent_socket: Any,
+                        depth: int) -> str:
+    """A child's container with its own HTML inside (mounted for this request only; the
+    browser joins it on its own topic once the page is connected)."""
+    if depth > MAX_NESTING:
+        raise NestedViewError(f"LiveViews nested over {MAX_NESTING} levels deep (does "
+                              f"{child.view_path} render itself?)")
+    request, user = parent_socket.request, parent_socket.user
+    view = child.view_class()
+    denied = await http_access_denied(view, request, user)
+    if denied is not None:
+        raise _ChildStopped(denied)
+    session = nested_session(child.session, getattr(request, "session", None))
+    socket: UnconnectedSocket[Any] = UnconnectedSocket(
+        view_id=child.id, session=session, user=user, request=request)
+    if await run_on_mount(view, {}, session, socket) is None:
+        await call_user(view.mount, socket, session)
+    if socket.navigation is not None:
+        raise _ChildStopped(HttpResponseRedirect(socket.navigation.to))
+    own = InlineHost(child.id, child.id if child.sticky else host.root_id, host.live_session)
+    inner = await _render_inline(view, socket, own, depth)
+    return container(child, host.token(child), parent_id=host.parent_id,
+                     static=sign_static(child.id), inner=inner)
 
 
 async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
@@ -62,11 +115,11 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
             await call_user(view.handle_params, url, params, socket)
     if socket.navigation is not None:
         return HttpResponseRedirect(socket.navigation.to)
-    # Components render in place; the registry (and every component) goes with the request.
-    components = ComponentRegistry()
-    tree = await components.render(view, socket)
-    inner = tree_to_html({**tree, COMPONENTS: components.inline_trees()})
-    await run_hooks(socket, "after_render", socket)
+    try:
+        inner = await _render_inline(view, socket, InlineHost(view_id, view_id,
+                                                               view.live_session))
+    except _ChildStopped as stopped:
+        return stopped.response
 
     session_token = sign_session(SessionToken(view_id, dotted_path(type(view)),
                                               view.live_session))

@@ -35,6 +35,10 @@ from .core.wire import COMPONENTS
 _CONTAINER = re.compile(
     r'<(?P<tag>\w+) id="(?P<id>[^"]+)" data-phx-main data-phx-session="(?P<session>[^"]*)" '
     r'data-phx-static="(?P<static>[^"]*)">')
+# A child LiveView's container in a view's HTML (`{% live_render %}`, connected render).
+_CHILD = re.compile(
+    r'<\w+ id="(?P<id>[^"]+)" data-phx-session="(?P<session>[^"]*)" data-phx-static="[^"]*"'
+    r'(?: data-phx-sticky| data-phx-parent-id="[^"]*")')
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
@@ -127,6 +131,10 @@ class LiveViewTestClient:
         self._file_refs = 0
         #: The meta the last external upload's preflight returned (see `upload`).
         self.last_upload_meta: dict[str, Any] | None = None
+        # Child LiveViews share the page's websocket: frames go to the client of their topic.
+        self._root = self
+        self._views: dict[str, LiveViewTestClient] = {}
+        self._children: dict[str, LiveViewTestClient] = {}
 
     # HTTP ---------------------------------------------------------------------------------
     async def get(self, path: str) -> str:
@@ -160,8 +168,9 @@ class LiveViewTestClient:
             raise AssertionError(f"websocket connection refused{_host_not_allowed(self.host)}")
 
     def next_ref(self) -> str:
-        self._ref += 1
-        return str(self._ref)
+        root = self._root
+        root._ref += 1
+        return str(root._ref)
 
     async def send(self, frame: list[Any]) -> None:
         """Send a raw frame `[join_ref, ref, topic, event, payload]`."""
@@ -172,10 +181,11 @@ class LiveViewTestClient:
         """The next frame from the server (pushes are applied to `html` as they come)."""
         assert self.communicator is not None, "connect() first"
         frame = json.loads(await self.communicator.receive_from(timeout or self.timeout))
+        view = self._root._views.get(frame[2], self)
         if frame[3] == "diff":
-            self._apply(frame[4])
+            view._apply(frame[4])
         elif frame[3] in ("live_patch", "live_redirect", "redirect"):
-            self._navigated(frame[3], frame[4])
+            view._navigated(frame[3], frame[4])
         return frame
 
     async def request(self, topic: str, event: str, payload: dict[str, Any],
@@ -206,6 +216,7 @@ class LiveViewTestClient:
                    "sticky": False}
         payload.update(overrides)
         payload = {key: value for key, value in payload.items() if value is not None}
+        self._root._views[self.topic] = self
         await self.send([self.join_ref, self.join_ref, self.topic, "phx_join", payload])
         while True:
             frame = await self.receive()
@@ -237,6 +248,33 @@ class LiveViewTestClient:
     @property
     def topic(self) -> str:
         return f"lv:{self.view_id}"
+
+    # Child LiveViews (Phoenix.LiveViewTest's find_live_child/2 and live_children/1) --------
+    async def find_live_child(self, child_id: str) -> LiveViewTestClient:
+        """The child LiveView this view renders with `id=child_id`, joined on the same
+        websocket as the browser joins it (once; later calls return the same client).
+        Drive it like the page's client: `await child.click(...)`, `child.html`."""
+        child = self._children.get(child_id)
+        if child is not None and child.tree is not None:
+            return child
+        found = [c for c in _CHILD.finditer(self.html) if c.group("id") == child_id]
+        if not found:
+            raise AssertionError(f"no child LiveView with id {child_id!r} in the view's HTML")
+        child = LiveViewTestClient(self.application, host=self.host, timeout=self.timeout)
+        child._root, child.http, child.communicator = self._root, self.http, self.communicator
+        child.view_id = child_id
+        child.session_token = unescape(found[0].group("session"))
+        child.csrf_token = self.csrf_token
+        child.url = None  # type: ignore[assignment]  # a child's join carries no URL
+        self._children[child_id] = child
+        reply = await child.join()
+        if reply["status"] != "ok":
+            raise AssertionError(f"join of child {child_id!r} refused: {reply['response']}")
+        return child
+
+    async def live_children(self) -> list[LiveViewTestClient]:
+        """Every child LiveView this view renders now (sticky ones included), joined."""
+        return [await self.find_live_child(c.group("id")) for c in _CHILD.finditer(self.html)]
 
     async def event(self, event: str, value: Any, *, type: str = "click",
                     **extra: Any) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 Each kind is a `django.core.signing` token with its own salt and a max age. Session and
 static tokens name the view id, which must match the topic joined (`lv:<id>`); upload tokens
 name the joined view instance and the entry. User data stays in the Django session
-(reachable from the websocket through the session cookie), never in a token.
+(reachable from the websocket through the session cookie), never in a token; the one
+exception is the `session=` dict a template passes to `{% live_render %}`, signed (readable
+by the client, not forgeable) into the child's session token, as Phoenix does.
 """
 from __future__ import annotations
 
@@ -26,11 +28,26 @@ LONGPOLL_SALT = "liveview.longpoll"
 
 @dataclass(frozen=True)
 class SessionToken:
-    """What the server needs to remount a view: its id, class and live session."""
+    """What the server needs to remount a view: its id, class and live session.
+
+    A nested view's token (`{% live_render %}`) also names the parent that rendered it (the
+    join is only accepted while that parent, on the same websocket, renders it), the root of
+    its tree, the `session` dict handed to its mount and whether it is sticky (a sticky view
+    has no parent: it is a root of its own and outlives live navigation).
+    """
 
     id: str
     view: str  # dotted path of the LiveView class
     live_session: str
+    parent: str | None = None
+    root: str | None = None
+    session: dict[str, Any] | None = None
+    sticky: bool = False
+
+    @property
+    def nested(self) -> bool:
+        """Rendered by `{% live_render %}` (a child or a sticky view), not by a URL."""
+        return self.parent is not None or self.sticky
 
 
 def new_view_id() -> str:
@@ -40,8 +57,10 @@ def new_view_id() -> str:
 
 def sign_session(token: SessionToken) -> str:
     """The `data-phx-session` value."""
-    return signing.dumps({"id": token.id, "view": token.view, "ls": token.live_session},
-                         salt=SESSION_SALT, compress=False)
+    data: dict[str, Any] = {"id": token.id, "view": token.view, "ls": token.live_session}
+    if token.nested:
+        data.update(p=token.parent, r=token.root, s=token.session or {}, st=token.sticky)
+    return signing.dumps(data, salt=SESSION_SALT, compress=False)
 
 
 def sign_static(view_id: str, flash: dict[str, str] | None = None) -> str:
@@ -68,8 +87,13 @@ def verify_session(token: Any, view_id: str) -> SessionToken:
     data = _load(token, SESSION_SALT)
     if data["id"] != view_id:
         raise TokenError(f"session token is for {data['id']!r}, not {view_id!r}")
+    parent, root, session = data.get("p"), data.get("r"), data.get("s")
+    if not isinstance(parent, (str, type(None))) or not isinstance(root, (str, type(None))) \
+            or not isinstance(session, (dict, type(None))):
+        raise TokenError("session token is malformed")
     return SessionToken(id=data["id"], view=str(data.get("view", "")),
-                        live_session=str(data.get("ls", "default")))
+                        live_session=str(data.get("ls", "default")), parent=parent, root=root,
+                        session=session, sticky=data.get("st") is True)
 
 
 def verify_static(token: Any, view_id: str) -> dict:

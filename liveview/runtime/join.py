@@ -1,21 +1,38 @@
 """Checks a `phx_join` must pass before a view is mounted: tokens, CSRF, route, live session.
 
-See docs/internals.md ("Joining") for what the client does with each refusal.
+See docs/internals.md ("Joining") for what the client does with each refusal. A nested view
+(`{% live_render %}`, docs/nested.md) is not routed: its class comes from its signed token,
+and its join carries no URL.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import ParseResult
 
 from ..core import protocol as p
-from ..exceptions import JoinRefused, TokenError
-from ..routing import LiveRoute, dotted_path, resolve_live
+from ..exceptions import JoinRefused, NestedViewError, TokenError
+from ..nested import resolve_view
+from ..routing import dotted_path, resolve_live
 from ..security import csrf_token_valid
-from ..tokens import verify_session, verify_static
+from ..tokens import SessionToken, verify_session, verify_static
 
 
-def verify_join(payload: dict[str, Any], view_id: str, scope: dict[str, Any]
-                ) -> tuple[LiveRoute, dict[str, Any]]:
-    """The route to mount and the static token's data, or JoinRefused.
+@dataclass(frozen=True)
+class JoinPlan:
+    """What to mount: the class and its kwargs, the URL (None for a nested view), the URL's
+    kwargs, the static token's data and the session token."""
+
+    view_class: type[Any]
+    initkwargs: dict[str, Any]
+    url: ParseResult | None
+    kwargs: dict[str, Any]
+    static: dict[str, Any]
+    token: SessionToken
+
+
+def verify_join(payload: dict[str, Any], view_id: str, scope: dict[str, Any]) -> JoinPlan:
+    """The view to mount, or JoinRefused.
 
     Bad, expired or foreign tokens and a wrong CSRF token are `stale` (the client reloads
     the page and gets fresh ones); a URL that is not this view, or a live navigation out of
@@ -28,6 +45,12 @@ def verify_join(payload: dict[str, Any], view_id: str, scope: dict[str, Any]
         raise JoinRefused({"reason": p.REASON_STALE}, f"bad token: {exc}") from None
     if not csrf_token_valid(scope, payload.get("params")):
         raise JoinRefused({"reason": p.REASON_STALE}, "CSRF token missing or wrong")
+    if token.nested:
+        try:
+            view_class = resolve_view(token.view)
+        except NestedViewError as exc:  # a class renamed since the page was rendered
+            raise JoinRefused({"reason": p.REASON_STALE}, str(exc)) from None
+        return JoinPlan(view_class, {}, None, {}, static, token)
 
     redirect = payload.get("redirect")
     url = redirect if redirect is not None else payload.get("url")
@@ -44,4 +67,4 @@ def verify_join(payload: dict[str, Any], view_id: str, scope: dict[str, Any]
         raise JoinRefused({"reason": p.REASON_UNAUTHORIZED},
                           f"{url} is in live session {route.view_class.live_session!r}, "
                           f"not {token.live_session!r}")
-    return route, static
+    return JoinPlan(route.view_class, route.initkwargs, route.url, route.kwargs, static, token)

@@ -12,6 +12,7 @@ from ..components import ComponentRegistry
 from ..core.diff import diff_tree
 from ..core.streams import forget_stream_items
 from ..core.wire import COMPONENTS, EVENTS, TITLE
+from ..nested import NESTED_KEY, NestedHost, Placing
 from .hosted import HostedSocket, HostedView
 
 
@@ -25,11 +26,20 @@ class RenderState:
         self.title: str | None = None
         #: The view's live components.
         self.components = ComponentRegistry()
+        #: The child LiveViews it renders (`{% live_render %}`), set up at the join.
+        self.children: NestedHost | None = None
+        #: Children the last render dropped: their views must stop.
+        self.dropped_children: list[str] = []
 
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
         """The view's tree, its components brought up to date (their table goes out with
         the next `full` or `diff`)."""
-        return await self.components.render(view, socket)
+        host = self.children
+        if host is None:
+            return await self.components.render(view, socket)
+        tree = await self.components.render(Placing(view, host), socket, {NESTED_KEY: host})
+        self.dropped_children = host.finish()
+        return tree
 
     def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """The join's `rendered`: the whole tree, with title and pushed events."""

@@ -33,6 +33,8 @@ class TopicRouter:
         self._joins = RateLimit(liveview_settings.MAX_JOINS_PER_SECOND)
         #: Set while the process shuts down: every join is refused with this reason.
         self.refusing: str | None = None
+        #: Children being stopped because their parent stopped (kept until done).
+        self._stopping: set[asyncio.Task[None]] = set()
         self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None]]], ...] = (
             (p.LV_TOPIC_PREFIX, self._route_view),
             (p.UPLOAD_TOPIC_PREFIX, self._route_upload),
@@ -84,8 +86,12 @@ class TopicRouter:
                 await view.out.close()
             self.views[frame.topic] = ViewChannel(
                 frame, send=self._send, scope=self.scope, close_upload=self.close_upload,
-                on_stop=self._view_stopped)
-        elif view is None or (frame.join_ref is not None and frame.join_ref != view.join_ref):
+                on_stop=self._view_stopped, find_view=self.views.get,
+                stop_child=self._stop_child)
+        elif view is None or view.closed or \
+                (frame.join_ref is not None and frame.join_ref != view.join_ref):
+            # (A view stopping still sits in the table until it is done: its mailbox takes
+            # nothing any more, so the frame is answered here.)
             await self._stale(frame)
         elif isinstance(frame.payload, bytes):
             logger.warning("%s: binary %r frame refused (only upload topics take binary)",
@@ -108,6 +114,18 @@ class TopicRouter:
     def _view_stopped(self, view: ViewChannel) -> None:
         if self.views.get(view.topic) is view:
             del self.views[view.topic]
+        # Its children stop with it (sticky views have no parent and go on).
+        for child in [v for v in self.views.values() if v.parent is view]:
+            task = asyncio.get_running_loop().create_task(child.stop(), name=f"stop {child.topic}")
+            self._stopping.add(task)
+            task.add_done_callback(self._stopping.discard)
+
+    async def _stop_child(self, parent: ViewChannel, topic: str) -> None:
+        """`parent` no longer renders the child of `topic`: stop it (no frame: the client
+        leaves it as its container goes, and that leave is answered ok)."""
+        child = self.views.get(topic)
+        if child is not None and child.parent is parent:
+            await child.stop()
 
     # lvu: -----------------------------------------------------------------------------------
     async def _route_upload(self, frame: p.Frame) -> None:

@@ -28,6 +28,7 @@ from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
 from ..lifecycle import run_hooks, run_on_mount
 from ..navigation import Navigation
+from ..nested import NestedHost, nested_session
 from ..routing import dotted_path, resolve_live, route_params
 from ..sessions import current_session_user
 from ..timers import Timers
@@ -44,6 +45,9 @@ logger = logging.getLogger(__name__)
 DISCONNECT_TIMEOUT = 5.0
 # A handle_params that patches again, and again...: the patch loop is cut here.
 MAX_PATCHES = 10
+#: A child's join when its parent does not render it (not `stale`/`unauthorized`, which would
+#: reload the page: the client retries a child's join a few times, then gives up).
+REASON_NOT_RENDERED = "not rendered by its parent"
 
 
 def _traceback(exc: BaseException) -> BaseException | None:
@@ -79,7 +83,9 @@ class ViewChannel:
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], Awaitable[None]],
-                 on_stop: Callable[[ViewChannel], None]):
+                 on_stop: Callable[[ViewChannel], None],
+                 find_view: Callable[[str], ViewChannel | None] = lambda topic: None,
+                 stop_child: Callable[[ViewChannel, str], Awaitable[None]] | None = None):
         self.topic = join.topic
         self.view_id = join.topic[len(p.LV_TOPIC_PREFIX):]
         self.join_ref = join.join_ref or join.ref
@@ -91,6 +97,18 @@ class ViewChannel:
         self.view: HostedView | None = None
         self.socket: HostedSocket | None = None
         self.closed = False
+        #: Nested views (docs/nested.md): the id of the view that rendered this one (None for
+        #: a page's view and for sticky views), and the root of its tree.
+        self.parent_id: str | None = None
+        #: The parent's channel (this very instance: a parent rejoined later is another).
+        self.parent: ViewChannel | None = None
+        self.root_id = self.view_id
+        #: Rendered by `{% live_render %}` (a child or a sticky view), not mounted at a URL.
+        self.nested = False
+        #: Where live navigation may go: the root's live session (a child's token carries it).
+        self.live_session = "default"
+        self._find_view = find_view
+        self._stop_child = stop_child
         self._close_upload = close_upload
         self._on_stop = on_stop
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
@@ -277,37 +295,71 @@ class ViewChannel:
 
     async def _join(self, frame: p.Frame) -> None:
         payload = frame.payload
-        route, static = verify_join(payload, self.view_id, self.scope)
+        plan = verify_join(payload, self.view_id, self.scope)
+        token = plan.token
+        if token.parent is not None:
+            self.parent = self._check_parent(token.parent)
+        self.parent_id = token.parent
+        self.nested = token.nested
+        self.root_id = token.root or self.view_id
+        self.live_session = token.live_session if token.nested else \
+            plan.view_class.live_session
         # Read again at every join: the websocket's may predate a logout in another tab.
         session, user = await current_session_user(self.scope)
-        view: HostedView = route.view_class(**route.initkwargs)
+        view: HostedView = plan.view_class(**plan.initkwargs)
         if not await call_user(view.has_access, user):
             # The client reloads the page; the HTTP render sends it to login (or 403).
             raise JoinRefused({"reason": p.REASON_UNAUTHORIZED},
-                              f"{dotted_path(route.view_class)} refused user "
+                              f"{dotted_path(plan.view_class)} refused user "
                               f"{getattr(user, 'pk', None)!r} (has_access is false)")
+        if token.nested:  # the live_render session over the user's Django session
+            session = nested_session(token.session, session)
         socket = view.socket_class(view_id=self.view_id, mailbox=self, timers=self.timers,
                                    session=session, user=user, scope=self.scope,
                                    async_work=self.async_work)
         self.view, self.socket = view, socket
-        socket.flash = join_flash(payload, static)
-        url = route.url
-        params = route_params(url.query, route.kwargs)
+        self.render_state.children = NestedHost(self.view_id, self.root_id, self.live_session)
+        socket.flash = join_flash(payload, static=plan.static)
+        url = plan.url
+        params = route_params(url.query, plan.kwargs) if url is not None else {}
         await run_on_mount(view, params, session, socket)
         self._refuse_if_navigating()  # an on_mount hook halted: the join says where to go
         await call_user(view.mount, socket, session)
         self._refuse_if_navigating()
-        await self._handle_params(url, params)
         response: dict[str, Any] = {}
-        patch = await self._follow_patches()
-        if patch is not None:
-            response["live_patch"] = {"kind": patch.history, "to": patch.to}
+        if url is not None:  # as in Phoenix, only a routed view gets handle_params
+            await self._handle_params(url, params)
+            patch = await self._follow_patches()
+            if patch is not None:
+                response["live_patch"] = {"kind": patch.history, "to": patch.to}
         self._refuse_if_navigating()
         rendered = self.render_state.full(await self.render_state.render(view, socket), socket)
         await run_hooks(socket, "after_render", socket)
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
         await self.out.reply(frame.ref, response)
+        await self._stop_dropped_children()
+
+    def _check_parent(self, parent_id: str) -> ViewChannel:
+        """A child joins only while its parent, joined on this websocket, renders it: a
+        token copied to another page, or kept after the parent dropped the child, is
+        refused (the client retries a few times, or gives up when the container is gone)."""
+        parent = self._find_view(p.LV_TOPIC_PREFIX + parent_id)
+        children = parent.render_state.children if parent is not None else None
+        if parent is None or parent.closed or children is None or \
+                not children.renders(self.view_id):
+            raise JoinRefused({"reason": REASON_NOT_RENDERED},
+                              f"child {self.view_id!r}: parent {parent_id!r} is not joined on "
+                              f"this socket or does not render it")
+        return parent
+
+    async def _stop_dropped_children(self) -> None:
+        """The last render dropped these children: their views stop now (the client leaves
+        them too, when their containers leave the page)."""
+        dropped, self.render_state.dropped_children = self.render_state.dropped_children, []
+        if self._stop_child is not None:
+            for child_id in dropped:
+                await self._stop_child(self, p.LV_TOPIC_PREFIX + child_id)
 
     def _refuse_if_navigating(self) -> None:
         """Navigation away during mount: the join answers with where to go instead."""
@@ -435,8 +487,16 @@ class ViewChannel:
             self._socket.navigation = None
             nav = self._live_or_full(nav)
             event = p.REDIRECT if nav.kind == "redirect" else p.LIVE_REDIRECT
-            await self.out.navigate_away(event, self._nav_payload(nav), ref)
-            raise _Closed
+            if self.nested:
+                # Navigation from a nested view acts on the page (the root): the client
+                # navigates its main view; this one goes on (a sticky view survives it,
+                # a child stops with its parent).
+                response = {**(response or {}), event: self._nav_payload(nav)}
+                if ref is None:
+                    await self.out.push(event, response.pop(event))
+            else:
+                await self.out.navigate_away(event, self._nav_payload(nav), ref)
+                raise _Closed
         if patch is not None:
             await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         self._socket.flash_new = {}
@@ -446,6 +506,7 @@ class ViewChannel:
         if hook_reply is not None:
             diff[REPLY] = hook_reply
         await self.out.render_result(ref, diff, response)
+        await self._stop_dropped_children()
 
     async def _close_released_uploads(self) -> None:
         for entry_ref in self._socket.upload_manager.take_released():
@@ -460,7 +521,8 @@ class ViewChannel:
                 return last
             self._socket.navigation = None
             route = resolve_live(nav.to)
-            if route is None or route.view_class is not type(self._view):
+            if self.nested or route is None or route.view_class is not type(self._view):
+                # A nested view has no URL of its own: its patch navigates the page.
                 self._socket.navigation = Navigation("navigate", nav.to, nav.replace)
                 return last
             await self._handle_params(route.url, route_params(route.url.query, route.kwargs))
@@ -472,7 +534,7 @@ class ViewChannel:
         if nav.kind != "navigate":
             return nav
         route = resolve_live(nav.to)
-        if route is None or route.view_class.live_session != self._view.live_session:
+        if route is None or route.view_class.live_session != self.live_session:
             return Navigation("redirect", nav.to)
         return nav
 

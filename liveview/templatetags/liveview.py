@@ -1,5 +1,5 @@
-"""`{% load liveview %}`: layout pieces (head, title), live navigation links, flash, uploads
-and `{% live_key %}` for keyed loops."""
+"""`{% load liveview %}`: layout pieces (head, title), live navigation links, flash, uploads,
+`{% live_key %}` for keyed loops and `{% live_render %}` for child LiveViews."""
 from __future__ import annotations
 
 from typing import Any
@@ -74,6 +74,22 @@ def liveview_head(context: template.Context, title: str | None = None) -> SafeSt
     return mark_safe("\n".join(
         [liveview_csrf_meta(context), liveview_title(title), *_client.colocated_hooks_script(),
          liveview_script()]))
+
+
+# Nested LiveViews (docs/nested.md) ---------------------------------------------------------------
+
+@register.simple_tag(takes_context=True)
+def live_render(context: template.Context, view: Any, **options: Any) -> SafeString:
+    """`{% live_render "myapp.views.Sidebar" id="sidebar" session=... sticky=False %}`: a
+    child LiveView here (its container; its own markup when the page is first rendered)."""
+    from ..nested import NESTED_KEY, TAG, USAGE
+
+    host = context.get(NESTED_KEY)
+    if host is None:
+        raise template.TemplateSyntaxError(
+            f"{{% {TAG} %}} rendered outside a LiveView's own template (a live component's "
+            f"template or a plain Django page cannot hold a child LiveView). Usage: {USAGE}")
+    return host.place(view, options)
 
 
 # Live navigation links (docs/internals.md, "Navigation") ----------------------------------------

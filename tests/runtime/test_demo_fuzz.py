@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DEMO_PAGES = ["/counter/", "/items/", "/wizard/", "/wizard/confirm/", "/chart/", "/chat/", "/clock/", "/presence/",
               "/feed/", "/board/", "/async/", "/todos/", "/uploads/photos/",
               "/uploads/documents/", "/uploads/streamed/", "/uploads/s3/", "/register/", "/js/",
-              "/modal/", "/dropdown/"]
+              "/modal/", "/dropdown/", "/nested/", "/nested/other/"]
 BINDING = re.compile(r'phx-(?:click|change|submit|blur|focus|keyup|keydown|window-keyup|'
                      r'window-keydown|click-away|viewport-top|viewport-bottom)="([^"]*)"')
 JS_PUSH = re.compile(r'\["push",\{[^\]]*?"event":"([^"]+)"')

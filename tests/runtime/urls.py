@@ -14,5 +14,6 @@ urlpatterns = [
     path("t/guarded/", views.GuardedView.as_view()),
     path("t/mount-redirect/", views.MountRedirectView.as_view()),
     path("t/plain/", lambda request: HttpResponse("plain")),
+    path("t/nested/", views.NestedHostView.as_view()),
     path("", include("demo_project.urls")),
 ]

@@ -160,3 +160,53 @@ class MountRedirectView(StringTemplateView):
         socket.context = {}
         if is_connected(socket):
             await socket.push_navigate("/t/other/7/")
+
+
+class NestedHostView(StringTemplateView):
+    """Renders `children` child LiveViews (ids `kid-<n>`) with `session`; `drop` removes the
+    last, `dupe` renders one id twice, `away` navigates."""
+
+    source = ("{% load liveview %}<p id='host'>{{ n }}</p>{% for kid in kids %}"
+              "{% live_render 'tests.runtime.views.NestedKidView' id=kid session=session %}"
+              "{% endfor %}{% if dupe %}{% live_render 'tests.runtime.views.NestedKidView' "
+              "id='kid-0' %}{% endif %}"
+              "{% live_render 'tests.runtime.views.NestedKidView' id='stuck' sticky=True %}")
+
+    async def mount(self, socket, session):
+        socket.context = {"n": 0, "kids": ["kid-0", "kid-1"], "session": {"who": "host"},
+                          "dupe": False}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "inc":
+            socket.context["n"] += 1
+        elif event == "drop":
+            socket.context["kids"] = socket.context["kids"][:-1]
+        elif event == "dupe":
+            socket.context["dupe"] = True
+        elif event == "more":
+            socket.context["kids"] = [f"kid-{i}" for i in range(int(payload["value"]))]
+
+
+class NestedKidView(StringTemplateView):
+    """A child: its count, what its mount saw in the session; `boom` crashes it, `away`
+    push_navigates, `patch` push_patches, `grow` renders a grandchild."""
+
+    source = ("{% load liveview %}<b class='kid'>{{ count }}|{{ who }}|{{ greeting }}</b>"
+              "{% if grand %}{% live_render 'tests.runtime.views.NestedKidView' "
+              "id=grand %}{% endif %}")
+
+    async def mount(self, socket, session):
+        socket.context = {"count": 0, "who": session.get("who", ""),
+                          "greeting": session.get("greeting", ""), "grand": ""}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "inc":
+            socket.context["count"] += 1
+        elif event == "boom":
+            raise RuntimeError("kid exploded")
+        elif event == "away":
+            await socket.push_navigate("/t/echo/")
+        elif event == "patch":
+            await socket.push_patch("/t/echo/", {"n": 3})
+        elif event == "grow":
+            socket.context["grand"] = "grand-" + socket.view_id
