@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from liveview import ConnectedLiveViewSocket, InfoEvent, LiveView, LiveViewSocket, is_connected
 
+from . import payloads
+
 LIVE_SESSION = "nested-demo"
 
 
@@ -27,7 +29,7 @@ class DashboardLiveView(LiveView):
     async def handle_event(self, event: str, payload: Any,
                            socket: ConnectedLiveViewSocket) -> None:
         if event == "note":
-            socket.context["note"] = payload.get("note", "")
+            socket.context["note"] = payloads.text(payload, "note")
         elif event == "click":
             socket.context["clicks"] += 1
         elif event == "toggle-counter":
