@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from . import signals, telemetry
 from .auth import http_access_denied
 from .callbacks import call_user
 from .conf import liveview_settings
@@ -55,17 +56,29 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
     params = route_params(url.query, kwargs)
     # A navigation asked for by an on_mount hook (which then halts), mount or handle_params:
     # HTTP has no live navigation, every kind is a redirect.
-    if await run_on_mount(view, params, session, socket) is None:
-        await call_user(view.mount, socket, session)
-        if socket.navigation is None and \
-                await run_hooks(socket, "handle_params", url, params, socket) is None:
-            await call_user(view.handle_params, url, params, socket)
+    cls = type(view)
+    with telemetry.span(signals.view_mounted, "mount", cls, view=view, socket=socket,
+                        view_id=view_id, connected=False, params=params, session=session,
+                        uri=url):
+        halted = await run_on_mount(view, params, session, socket)
+        if halted is None:
+            await call_user(view.mount, socket, session)
+    if halted is None and socket.navigation is None:
+        with telemetry.span(signals.params_handled, "handle_params", cls, view=view,
+                            socket=socket, view_id=view_id, connected=False, params=params,
+                            uri=url):
+            if await run_hooks(socket, "handle_params", url, params, socket) is None:
+                await call_user(view.handle_params, url, params, socket)
     if socket.navigation is not None:
         return HttpResponseRedirect(socket.navigation.to)
     # Components render in place; the registry (and every component) goes with the request.
     components = ComponentRegistry()
-    tree = await components.render(view, socket)
-    inner = tree_to_html({**tree, COMPONENTS: components.inline_trees()})
+    with telemetry.span(signals.view_rendered, "render", cls, view=view, socket=socket,
+                        view_id=view_id, connected=False) as measure:
+        tree = await components.render(view, socket)
+        measure.rendered()
+        inner = tree_to_html({**tree, COMPONENTS: components.inline_trees()})
+        measure.diffed(tree, html=inner)
     await run_hooks(socket, "after_render", socket)
 
     session_token = sign_session(SessionToken(view_id, dotted_path(type(view)),
