@@ -208,9 +208,9 @@ class AsyncDone:
             return True
         result = AsyncResult(ok=True, result=self.value) if self.ok \
             else AsyncResult(failed=self.value)
-        with telemetry.span(signals.async_handled, "handle_async", type(view), view=view,
-                            socket=socket, view_id=getattr(socket, "view_id", None),
-                            connected=True, name=self.op.key, result=result):
+        with telemetry.span(signals.async_handled, type(view),
+                            getattr(socket, "view_id", None), True,
+                            (view, socket, self.op.key, result)):
             halted = await run_hooks(socket, "handle_async", self.op.key, result, socket)
             if halted is None:
                 await call_user(view.handle_async, self.op.key, result, socket)

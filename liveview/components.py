@@ -332,9 +332,8 @@ class ComponentRegistry:
 
     async def _run_update(self, cls: type, changed: list[tuple[_Component, dict[str, Any]]]
                           ) -> None:
-        with telemetry.span(signals.component_updated, "component.update", cls,
-                            view_id=self._view_id, connected=self._connected,
-                            components=len(changed)):
+        with telemetry.span(signals.component_updated, cls, self._view_id, self._connected,
+                            (len(changed),)):
             many = getattr(cls, "update_many", None)
             if many is not None:
                 await call_user(many, [(assigns, entry.socket) for entry, assigns in changed])
@@ -401,10 +400,8 @@ class ComponentRegistry:
             logger.warning("event %r for component %r, which this view does not have "
                            "(removed, or never rendered); ignored", event, cid)
             return False, None
-        with telemetry.span(signals.component_event_handled, "component.handle_event",
-                            entry.cls, component=entry.instance, socket=entry.socket,
-                            view_id=self._view_id, connected=True, cid=cid, event=event,
-                            params=value):
+        with telemetry.span(signals.component_event_handled, entry.cls, self._view_id, True,
+                            (entry.instance, entry.socket, cid, event, value)):
             result = await call_user(entry.instance.handle_event, event, value, entry.socket)
         entry.dirty = True
         return True, result

@@ -57,24 +57,22 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
     # A navigation asked for by an on_mount hook (which then halts), mount or handle_params:
     # HTTP has no live navigation, every kind is a redirect.
     cls = type(view)
-    with telemetry.span(signals.view_mounted, "mount", cls, view=view, socket=socket,
-                        view_id=view_id, connected=False, params=params, session=session,
-                        uri=url):
+    with telemetry.span(signals.view_mounted, cls, view_id, False,
+                        (view, socket, params, session, url)):
         halted = await run_on_mount(view, params, session, socket)
         if halted is None:
             await call_user(view.mount, socket, session)
     if halted is None and socket.navigation is None:
-        with telemetry.span(signals.params_handled, "handle_params", cls, view=view,
-                            socket=socket, view_id=view_id, connected=False, params=params,
-                            uri=url):
+        with telemetry.span(signals.params_handled, cls, view_id, False,
+                            (view, socket, params, url)):
             if await run_hooks(socket, "handle_params", url, params, socket) is None:
                 await call_user(view.handle_params, url, params, socket)
     if socket.navigation is not None:
         return HttpResponseRedirect(socket.navigation.to)
     # Components render in place; the registry (and every component) goes with the request.
     components = ComponentRegistry()
-    with telemetry.span(signals.view_rendered, "render", cls, view=view, socket=socket,
-                        view_id=view_id, connected=False) as measure:
+    with telemetry.span(signals.view_rendered, cls, view_id, False,
+                        (view, socket)) as measure:
         tree = await components.render(view, socket)
         measure.rendered()
         inner = tree_to_html({**tree, COMPONENTS: components.inline_trees()})

@@ -2,8 +2,11 @@
 
 The runtime wraps each stage in a span:
 
-    with telemetry.span(signals.event_handled, "handle_event", view, socket, event=name):
+    with telemetry.span(signals.event_handled, type(view), view_id, connected,
+                        (view, socket, event, params)):
         await handler(...)
+
+(the tuple: the values of the signal's `fields`, in order).
 
 When the signal has no receiver for the view's class and the logger is not enabled for
 DEBUG, `span` returns `OFF`, a shared object whose methods do nothing: no clock is read, no
@@ -59,9 +62,9 @@ class Span:
     __slots__ = ("signal", "stage", "sender", "meta", "send", "log", "start", "render_end",
                  "diff_end", "diff", "html")
 
-    def __init__(self, signal: TelemetrySignal, stage: str, sender: type, send: bool,
-                 log: bool, meta: dict[str, Any]) -> None:
-        self.signal, self.stage, self.sender = signal, stage, sender
+    def __init__(self, signal: TelemetrySignal, sender: type, send: bool, log: bool,
+                 meta: dict[str, Any]) -> None:
+        self.signal, self.stage, self.sender = signal, signal.stage, sender
         self.send, self.log, self.meta = send, log, meta
         self.start = 0.0
         self.render_end: float | None = None
@@ -110,14 +113,20 @@ class Span:
         self.diff = None  # the span may outlive the render (a receiver keeps it): not the tree
 
 
-def span(signal: TelemetrySignal, stage: str, sender: type, **meta: Any) -> Span | Off:
-    """A span for `stage` of a view (or component) of class `sender`; `OFF` when nobody
-    listens. `meta`: the signal's arguments known at the start."""
+def span(signal: TelemetrySignal, sender: type, view_id: Any, connected: bool,
+         values: tuple[Any, ...]) -> Span | Off:
+    """A span of `signal`'s stage for a view (or component) of class `sender`, or `OFF` when
+    nobody listens. `values`: those of the signal's `fields`, in order.
+
+    Positional arguments and a tuple, not keywords: on the path where nobody listens, building
+    a keyword dict would be most of the cost."""
     send = bool(signal.receivers) and signal.has_listeners(sender)
-    log = logger.isEnabledFor(_DEBUG)
-    if not (send or log):
+    if not send and not logger.isEnabledFor(_DEBUG):
         return OFF
-    return Span(signal, stage, sender, send, log, meta)
+    meta = dict(zip(signal.fields, values))
+    meta["view_id"] = view_id
+    meta["connected"] = connected
+    return Span(signal, sender, send, logger.isEnabledFor(_DEBUG), meta)
 
 
 def _size(diff: Any, html: str | None) -> int | None:

@@ -276,9 +276,8 @@ class ViewChannel:
         socket.flash = join_flash(payload, static)
         url = route.url
         params = route_params(url.query, route.kwargs)
-        with telemetry.span(signals.view_mounted, "mount", route.view_class, view=view,
-                            socket=socket, view_id=self.view_id, connected=True,
-                            params=params, session=session, uri=url):
+        with telemetry.span(signals.view_mounted, route.view_class, self.view_id, True,
+                            (view, socket, params, session, url)):
             await run_on_mount(view, params, session, socket)
             if not self._navigating():  # an on_mount hook halted: mount does not run
                 await call_user(view.mount, socket, session)
@@ -338,13 +337,12 @@ class ViewChannel:
                 raise ProtocolError(f"cid must be an integer, got {cid!r}")
             _, result = await self.render_state.components.handle_event(cid, event, value)
         else:
-            with telemetry.span(signals.event_handled, "handle_event", type(self._view),
-                                view=self._view, socket=self._socket, view_id=self.view_id,
-                                connected=True, event=event, params=value):
-                halted = await run_hooks(self._socket, "handle_event", event, value,
-                                         self._socket)
+            view, socket = self._view, self._socket
+            with telemetry.span(signals.event_handled, type(view), self.view_id, True,
+                                (view, socket, event, value)):
+                halted = await run_hooks(socket, "handle_event", event, value, socket)
                 result = halted.reply if halted is not None else \
-                    await call_user(self._view.handle_event, event, value, self._socket)
+                    await call_user(view.handle_event, event, value, socket)
         hook_reply = result if payload.get("type") == "hook" else None
         await self._render_result(frame.ref, hook_reply=hook_reply)
 
@@ -400,17 +398,15 @@ class ViewChannel:
         if update is not None:  # send_update_after, or liveview.send_update over pub/sub
             self._socket.component_updates.append(update)
         else:
-            with telemetry.span(signals.info_handled, "handle_info", type(self._view),
-                                view=self._view, socket=self._socket, view_id=self.view_id,
-                                connected=True, message=event):
+            with telemetry.span(signals.info_handled, type(self._view), self.view_id, True,
+                                (self._view, self._socket, event)):
                 if await run_hooks(self._socket, "handle_info", event, self._socket) is None:
                     await call_user(self._view.handle_info, event, self._socket)
         await self._render_result()
 
     async def _handle_params(self, url: Any, params: dict[str, list[Any]]) -> None:
-        with telemetry.span(signals.params_handled, "handle_params", type(self._view),
-                            view=self._view, socket=self._socket, view_id=self.view_id,
-                            connected=True, params=params, uri=url):
+        with telemetry.span(signals.params_handled, type(self._view), self.view_id, True,
+                            (self._view, self._socket, params, url)):
             if await run_hooks(self._socket, "handle_params", url, params, self._socket) is None:
                 await call_user(self._view.handle_params, url, params, self._socket)
 
@@ -457,8 +453,8 @@ class ViewChannel:
         await self.out.render_result(ref, diff, response)
 
     def _render_span(self) -> telemetry.Span | telemetry.Off:
-        return telemetry.span(signals.view_rendered, "render", type(self._view), view=self._view,
-                              socket=self._socket, view_id=self.view_id, connected=True)
+        return telemetry.span(signals.view_rendered, type(self._view), self.view_id, True,
+                              (self._view, self._socket))
 
     async def _close_released_uploads(self) -> None:
         for entry_ref in self._socket.upload_manager.take_released():
