@@ -68,6 +68,8 @@ class MeteredView(LiveView):
             socket.start_async("job", asyncio.sleep(0, result=100))
         elif event == "patch":
             await socket.push_patch("/m/", {"q": payload["q"]})
+        elif event == "stall":
+            await asyncio.sleep(30)
 
     async def handle_info(self, event, socket):
         socket.context["n"] += event.payload

@@ -247,6 +247,18 @@ async def test_exceptions_are_reported_then_the_view_crashes_as_usual(make_clien
     assert str(recorder.one(signals.params_handled)["exception"]) == "params exploded"
 
 
+async def test_a_handler_past_the_timeout_is_reported_cancelled(client, recorder, settings,
+                                                               caplog):
+    settings.LIVEVIEW = {**settings.LIVEVIEW, "HANDLER_TIMEOUT": 0.2}
+    await client.open("/m/")
+    recorder.clear()
+    with caplog.at_level(logging.CRITICAL, logger="liveview"), pytest.raises(ViewCrashed):
+        await client.click("stall")
+    stalled = recorder.one(signals.event_handled)
+    assert isinstance(stalled["exception"], asyncio.CancelledError)
+    assert stalled["duration"] > 0
+
+
 async def test_a_mount_that_raises_is_reported_and_the_join_crashes(client, recorder, caplog):
     await client.get("/m/crash/")
     recorder.clear()
