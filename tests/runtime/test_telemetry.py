@@ -355,18 +355,23 @@ async def test_no_lines_and_no_clock_reads_when_nobody_listens(client, telemetry
         reads.append(1)
         return 0.0
 
+    def receiver(**kwargs):
+        pass
+
     monkeypatch.setattr(telemetry, "clock", counting_clock)
     logging.getLogger("liveview.telemetry").setLevel(logging.INFO)
-    await client.open("/m/")
-    await client.click("inc")
-    await client.click("flip", cid=client.cid_of("flip"))
+    # Listening to another view class is not listening to this one.
+    signals.view_rendered.connect(receiver, sender=MountCrashView)
+    try:
+        await client.open("/m/")
+        await client.click("inc")
+        await client.click("flip", cid=client.cid_of("flip"))
+    finally:
+        signals.view_rendered.disconnect(receiver, sender=MountCrashView)
     assert telemetry_log == [] and reads == []
     assert "<p id='n'>1</p>" in client.html
 
     # The same work with one receiver (for another signal than most) reads it again.
-    def receiver(**kwargs):
-        pass
-
     signals.view_rendered.connect(receiver)
     try:
         await client.click("inc")
