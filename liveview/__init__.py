@@ -1,5 +1,5 @@
 """Phoenix LiveView for Django: server-rendered, real-time pages in Python and templates."""
-from . import presence
+from . import presence, signals
 from .asyncwork import AsyncResult
 from .auth import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
 from .components import send_update, send_update_sync
@@ -60,6 +60,7 @@ __all__ = [
     "broadcast_sync",
     "is_connected",
     "presence",
+    "signals",
     "login_required",
     "permission_required",
     "reset_form",

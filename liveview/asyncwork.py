@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from channels.db import database_sync_to_async
 
+from . import signals, telemetry
 from .callbacks import call_user
 from .context import context_get, context_set
 from .exceptions import AsyncCancelled
@@ -207,9 +208,12 @@ class AsyncDone:
             return True
         result = AsyncResult(ok=True, result=self.value) if self.ok \
             else AsyncResult(failed=self.value)
-        halted = await run_hooks(socket, "handle_async", self.op.key, result, socket)
-        if halted is None:
-            await call_user(view.handle_async, self.op.key, result, socket)
+        with telemetry.span(signals.async_handled, type(view),
+                            getattr(socket, "view_id", None), True,
+                            (view, socket, self.op.key, result)):
+            halted = await run_hooks(socket, "handle_async", self.op.key, result, socket)
+            if halted is None:
+                await call_user(view.handle_async, self.op.key, result, socket)
         return True
 
 

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from django.utils.module_loading import import_string
 
-from . import pubsub
+from . import pubsub, signals, telemetry
 from .callbacks import call_user
 from .core.components import (
     HOST_KEY,
@@ -334,12 +334,22 @@ class ComponentRegistry:
 
     async def _run_update(self, cls: type, changed: list[tuple[_Component, dict[str, Any]]]
                           ) -> None:
-        many = getattr(cls, "update_many", None)
-        if many is not None:
-            await call_user(many, [(assigns, entry.socket) for entry, assigns in changed])
-            return
-        for entry, assigns in changed:
-            await call_user(entry.instance.update, assigns, entry.socket)
+        with telemetry.span(signals.component_updated, cls, self._view_id, self._connected,
+                            (len(changed),)):
+            many = getattr(cls, "update_many", None)
+            if many is not None:
+                await call_user(many, [(assigns, entry.socket) for entry, assigns in changed])
+                return
+            for entry, assigns in changed:
+                await call_user(entry.instance.update, assigns, entry.socket)
+
+    @property
+    def _view_id(self) -> Any:
+        return getattr(self._socket, "view_id", None)
+
+    @property
+    def _connected(self) -> bool:
+        return bool(getattr(self._socket, "connected", False))
 
     async def _apply_updates(self, updates: Iterable[ComponentUpdate]) -> None:
         batch: list[tuple[_Component, dict[str, Any]]] = []
@@ -392,7 +402,9 @@ class ComponentRegistry:
             logger.warning("event %r for component %r, which this view does not have "
                            "(removed, or never rendered); ignored", event, cid)
             return False, None
-        result = await call_user(entry.instance.handle_event, event, value, entry.socket)
+        with telemetry.span(signals.component_event_handled, entry.cls, self._view_id, True,
+                            (entry.instance, entry.socket, cid, event, value)):
+            result = await call_user(entry.instance.handle_event, event, value, entry.socket)
         entry.dirty = True
         return True, result
 

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from . import signals, telemetry
 from .auth import http_access_denied
 from .callbacks import call_user
 from .conf import liveview_settings
@@ -48,8 +49,13 @@ async def _render_inline(view: Any, socket: Any, host: InlineHost, depth: int = 
     """The view's HTML, its components and child LiveViews rendered in place."""
     # Components render in place; the registry (and every component) goes with the request.
     components = ComponentRegistry()
-    tree = await components.render(Placing(view, host), socket, {NESTED_KEY: host})
-    html = tree_to_html({**tree, COMPONENTS: components.inline_trees()})
+    # A child's render is its own span (it is a view of its own), sent after its parent's.
+    with telemetry.span(signals.view_rendered, type(view), socket.view_id, False,
+                        (view, socket)) as measure:
+        tree = await components.render(Placing(view, host), socket, {NESTED_KEY: host})
+        measure.rendered()
+        html = tree_to_html({**tree, COMPONENTS: components.inline_trees()})
+        measure.diffed(tree, html=html)
     await run_hooks(socket, "after_render", socket)
     host.finish()
     for child in host.children.values():
@@ -73,8 +79,10 @@ async def _render_child(child: ChildSpec, host: InlineHost, parent_socket: Any,
     session = nested_session(child.session, getattr(request, "session", None))
     socket: UnconnectedSocket[Any] = UnconnectedSocket(
         view_id=child.id, session=session, user=user, request=request)
-    if await run_on_mount(view, {}, session, socket) is None:
-        await call_user(view.mount, socket, session)
+    with telemetry.span(signals.view_mounted, type(view), child.id, False,
+                        (view, socket, {}, session, None)):
+        if await run_on_mount(view, {}, session, socket) is None:
+            await call_user(view.mount, socket, session)
     if socket.navigation is not None:
         raise _ChildStopped(HttpResponseRedirect(socket.navigation.to))
     own = InlineHost(child.id, child.id if child.sticky else host.root_id, host.live_session)
@@ -108,11 +116,17 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
     params = route_params(url.query, kwargs)
     # A navigation asked for by an on_mount hook (which then halts), mount or handle_params:
     # HTTP has no live navigation, every kind is a redirect.
-    if await run_on_mount(view, params, session, socket) is None:
-        await call_user(view.mount, socket, session)
-        if socket.navigation is None and \
-                await run_hooks(socket, "handle_params", url, params, socket) is None:
-            await call_user(view.handle_params, url, params, socket)
+    cls = type(view)
+    with telemetry.span(signals.view_mounted, cls, view_id, False,
+                        (view, socket, params, session, url)):
+        halted = await run_on_mount(view, params, session, socket)
+        if halted is None:
+            await call_user(view.mount, socket, session)
+    if halted is None and socket.navigation is None:
+        with telemetry.span(signals.params_handled, cls, view_id, False,
+                            (view, socket, params, url)):
+            if await run_hooks(socket, "handle_params", url, params, socket) is None:
+                await call_user(view.handle_params, url, params, socket)
     if socket.navigation is not None:
         return HttpResponseRedirect(socket.navigation.to)
     try:

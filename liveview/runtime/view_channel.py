@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from .. import db, presence, pubsub
+from .. import db, presence, pubsub, signals, telemetry
 from ..asyncwork import AsyncWork
 from ..callbacks import call_user
 from ..components import update_from_info
@@ -322,10 +322,12 @@ class ViewChannel:
         socket.flash = join_flash(payload, static=plan.static)
         url = plan.url
         params = route_params(url.query, plan.kwargs) if url is not None else {}
-        await run_on_mount(view, params, session, socket)
-        self._refuse_if_navigating()  # an on_mount hook halted: the join says where to go
-        await call_user(view.mount, socket, session)
-        self._refuse_if_navigating()
+        with telemetry.span(signals.view_mounted, plan.view_class, self.view_id, True,
+                            (view, socket, params, session, url)):
+            await run_on_mount(view, params, session, socket)
+            if not self._navigating():  # an on_mount hook halted: mount does not run
+                await call_user(view.mount, socket, session)
+        self._refuse_if_navigating()  # the join says where to go instead
         response: dict[str, Any] = {}
         if url is not None:  # as in Phoenix, only a routed view gets handle_params
             await self._handle_params(url, params)
@@ -333,7 +335,11 @@ class ViewChannel:
             if patch is not None:
                 response["live_patch"] = {"kind": patch.history, "to": patch.to}
         self._refuse_if_navigating()
-        rendered = self.render_state.full(await self.render_state.render(view, socket), socket)
+        with self._render_span() as measure:
+            tree = await self.render_state.render(view, socket)
+            measure.rendered()
+            rendered = self.render_state.full(tree, socket)
+            measure.diffed(rendered)
         await run_hooks(socket, "after_render", socket)
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
@@ -360,6 +366,11 @@ class ViewChannel:
         if self._stop_child is not None:
             for child_id in dropped:
                 await self._stop_child(self, p.LV_TOPIC_PREFIX + child_id)
+
+    def _navigating(self) -> bool:
+        """A navigation away is requested (a patch is not one)."""
+        nav = self._socket.navigation
+        return nav is not None and nav.kind != "patch"
 
     def _refuse_if_navigating(self) -> None:
         """Navigation away during mount: the join answers with where to go instead."""
@@ -395,9 +406,12 @@ class ViewChannel:
                 raise ProtocolError(f"cid must be an integer, got {cid!r}")
             _, result = await self.render_state.components.handle_event(cid, event, value)
         else:
-            halted = await run_hooks(self._socket, "handle_event", event, value, self._socket)
-            result = halted.reply if halted is not None else \
-                await call_user(self._view.handle_event, event, value, self._socket)
+            view, socket = self._view, self._socket
+            with telemetry.span(signals.event_handled, type(view), self.view_id, True,
+                                (view, socket, event, value)):
+                halted = await run_hooks(socket, "handle_event", event, value, socket)
+                result = halted.reply if halted is not None else \
+                    await call_user(view.handle_event, event, value, socket)
         hook_reply = result if payload.get("type") == "hook" else None
         await self._render_result(frame.ref, hook_reply=hook_reply)
 
@@ -452,13 +466,18 @@ class ViewChannel:
         update = update_from_info(event)
         if update is not None:  # send_update_after, or liveview.send_update over pub/sub
             self._socket.component_updates.append(update)
-        elif await run_hooks(self._socket, "handle_info", event, self._socket) is None:
-            await call_user(self._view.handle_info, event, self._socket)
+        else:
+            with telemetry.span(signals.info_handled, type(self._view), self.view_id, True,
+                                (self._view, self._socket, event)):
+                if await run_hooks(self._socket, "handle_info", event, self._socket) is None:
+                    await call_user(self._view.handle_info, event, self._socket)
         await self._render_result()
 
     async def _handle_params(self, url: Any, params: dict[str, list[Any]]) -> None:
-        if await run_hooks(self._socket, "handle_params", url, params, self._socket) is None:
-            await call_user(self._view.handle_params, url, params, self._socket)
+        with telemetry.span(signals.params_handled, type(self._view), self.view_id, True,
+                            (self._view, self._socket, params, url)):
+            if await run_hooks(self._socket, "handle_params", url, params, self._socket) is None:
+                await call_user(self._view.handle_params, url, params, self._socket)
 
     _handlers: dict[str, Callable[[ViewChannel, p.Frame], Awaitable[None]]] = {
         p.JOIN: _join,
@@ -500,13 +519,21 @@ class ViewChannel:
         if patch is not None:
             await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         self._socket.flash_new = {}
-        tree = await self.render_state.render(self._view, self._socket)
-        diff = self.render_state.diff(tree, self._socket)
+        with self._render_span() as measure:
+            tree = await self.render_state.render(self._view, self._socket)
+            measure.rendered()
+            diff = self.render_state.diff(tree, self._socket)
+            if hook_reply is not None:
+                diff[REPLY] = hook_reply
+            measure.diffed(diff)
         await run_hooks(self._socket, "after_render", self._socket)
-        if hook_reply is not None:
-            diff[REPLY] = hook_reply
         await self.out.render_result(ref, diff, response)
         await self._stop_dropped_children()
+
+    def _render_span(self) -> telemetry.Span | telemetry.Off:
+        view = self.view  # the attributes, not the asserting properties: every click pays
+        return telemetry.span(signals.view_rendered, type(view), self.view_id, True,
+                              (view, self.socket))
 
     async def _close_released_uploads(self) -> None:
         for entry_ref in self._socket.upload_manager.take_released():
