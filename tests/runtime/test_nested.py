@@ -192,3 +192,25 @@ def test_the_tag_outside_a_liveview_template_says_where_it_belongs():
         "{% load liveview %}{% live_render 'tests.runtime.views.NestedKidView' id='a' %}")
     with pytest.raises(TemplateSyntaxError, match="outside a LiveView's own template"):
         template.render({})
+
+
+async def test_each_child_of_the_dead_render_reports_its_own_mount_and_render(client):
+    from liveview import signals
+
+    seen: list[tuple[str, str, str, bool]] = []
+
+    def record(signal, sender, view_id, connected, **kwargs):
+        seen.append((signal.stage, sender.__name__, view_id, connected))
+
+    for signal in (signals.view_mounted, signals.view_rendered):
+        signal.connect(record)
+    try:
+        await client.get("/t/nested/")
+    finally:
+        for signal in (signals.view_mounted, signals.view_rendered):
+            signal.disconnect(record)
+    children = {(stage, view_id) for stage, _, view_id, _ in seen if view_id != client.view_id}
+    assert {("mount", "kid-0"), ("render", "kid-0"), ("mount", "stuck"),
+            ("render", "stuck")} <= children, seen
+    assert not any(connected for *_, connected in seen)
+    assert ("render", "NestedHostView", client.view_id, False) in seen
