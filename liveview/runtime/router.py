@@ -79,7 +79,9 @@ class TopicRouter:
             self.views[frame.topic] = ViewChannel(
                 frame, send=self._send, scope=self.scope, close_upload=self.close_upload,
                 on_stop=self._view_stopped)
-        elif view is None or (frame.join_ref is not None and frame.join_ref != view.join_ref):
+        elif (view is None or view.closed
+              or (frame.join_ref is not None and frame.join_ref != view.join_ref)):
+            # A stopping view is not joined any more: its mailbox takes nothing.
             await self._stale(frame)
         elif isinstance(frame.payload, bytes):
             logger.warning("%s: binary %r frame refused (only upload topics take binary)",

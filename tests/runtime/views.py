@@ -160,3 +160,20 @@ class MountRedirectView(StringTemplateView):
         socket.context = {}
         if is_connected(socket):
             await socket.push_navigate("/t/other/7/")
+
+
+class SlowGoodbyeView(StringTemplateView):
+    """`boom` crashes it; its disconnect() takes a while, so frames can arrive while it stops."""
+
+    source = "<p id='n'>{{ n }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"n": 0}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "boom":
+            raise RuntimeError("boom on purpose")
+        socket.context["n"] += 1
+
+    async def disconnect(self, socket):
+        await asyncio.sleep(0.5)
