@@ -42,7 +42,8 @@ class Context:
 _SESSIONS = recording.load()
 
 
-async def _replay(ctx: Context, session: recording.Session, p_mutate: float) -> None:
+async def _replay(ctx: Context, session: recording.Session, rng: random.Random,
+                  p_mutate: float) -> None:
     sock = await RawSocket.open(ctx.port, session.path)
     join: str | bytes | None = None
     try:
@@ -50,9 +51,9 @@ async def _replay(ctx: Context, session: recording.Session, p_mutate: float) -> 
             raw = recording.frame_bytes_or_text(frame, sock.values)
             if join is None and isinstance(raw, str) and '"phx_join"' in raw and "lv:" in raw:
                 join = raw
-            mutated = ctx.rng.random() < p_mutate
+            mutated = rng.random() < p_mutate
             if mutated:
-                name, out = mutate(raw, ctx.rng, join)
+                name, out = mutate(raw, rng, join)
                 ctx.counts[f"mutation {name}"] += 1
             else:
                 out = [raw]
@@ -99,14 +100,18 @@ def _short(raw: str | bytes) -> str:
 
 
 async def mutated_frames(ctx: Context) -> None:
-    """Replay every recorded session, 4 at a time, a third of the frames mutated."""
+    """Replay every recorded session, 4 at a time, a third of the frames mutated.
+
+    Each session has its own generator, seeded from `ctx.rng` before any runs, so the
+    mutations do not depend on how the sessions interleave."""
     sessions = [s for _ in range(ctx.scale) for s in _SESSIONS]
     ctx.rng.shuffle(sessions)
-    queue = list(sessions)
+    queue = [(s, random.Random(ctx.rng.getrandbits(64))) for s in sessions]
 
     async def worker() -> None:
         while queue:
-            await _replay(ctx, queue.pop(), p_mutate=0.35)
+            session, rng = queue.pop()
+            await _replay(ctx, session, rng, p_mutate=0.35)
             ctx.counts["sessions"] += 1
 
     await asyncio.gather(*(worker() for _ in range(4)))
