@@ -23,6 +23,7 @@ import os
 import sys
 import tempfile
 import uuid
+from collections import Counter
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +87,9 @@ async def main(args: argparse.Namespace) -> int:
                         continue
                     print(figures.row())
                     print("    " + ", ".join(f"{k} {v}" for k, v in figures.counts.items()))
+                    kinds = Counter(t.splitlines()[-1][:160] for t in figures.log.tracebacks)
+                    for line, n in kinds.most_common():
+                        print(f"    {n} traceback(s) ending in: {line}")
                     problems += [f"{scenario} on {kind}: {p}" for p in figures.problems()]
                     if scenario == "redis_close_race":
                         server.stop()
