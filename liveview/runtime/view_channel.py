@@ -183,7 +183,9 @@ class ViewChannel:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
-            await self._answer_pending()
+        # Also when the view stops itself (a refused or crashed join, a crash): requests the
+        # router queued behind the one that ended it are waiting in the mailbox.
+        await self._answer_pending()
         await self._disconnect_view()
         await presence.forget(self)  # its entries leave everywhere now, not at expiry
         try:

@@ -150,3 +150,41 @@ async def test_test_client_open_fails_when_the_join_is_refused(client, settings)
     settings.LIVEVIEW = {"TOKEN_MAX_AGE": -1}
     with pytest.raises(AssertionError, match=r"join of /counter/ refused: \{'reason': 'stale'\}"):
         await client.open("/counter/")
+
+
+async def test_a_request_right_behind_a_refused_rejoin_is_answered(client):
+    """Found by the robustness suite (mutated frames): a rejoin over a live view that is
+    refused, and a request sent right behind it before the refusal arrived. The request went
+    to the refused view's mailbox and was dropped with it, unanswered (the client waits 30 s,
+    then reloads the page). Every request gets an answer."""
+    await client.open("/t/echo/")
+    join_ref = client.join_ref
+    await client.send([join_ref, "50", client.topic, "phx_join",
+                       {"url": client.url, "params": {}, "session": "forged", "sticky": False}])
+    await client.send([join_ref, "51", client.topic, "event",
+                       {"type": "click", "event": "inc", "value": {}}])
+    replies = {}
+    while len(replies) < 2:
+        frame = await client.receive()
+        if frame[3] == "phx_reply":
+            replies[frame[1]] = frame[4]
+    assert replies["50"] == {"status": "error", "response": {"reason": "stale"}}
+    assert replies["51"]["status"] == "error", replies["51"]
+    # A request after the refusal is answered too: the topic is not joined any more.
+    reply = await client.request(client.topic, "event", {"type": "click", "event": "inc",
+                                                         "value": {}}, join_ref=join_ref)
+    assert reply == {"status": "error", "response": {"reason": "unmatched topic"}}
+
+
+async def test_a_request_to_a_view_that_is_stopping_is_answered(client):
+    """Found with the test above: a view that crashed stays in the router's table until its
+    stop is done (here a slow disconnect()); a request arriving meanwhile went to its closed
+    mailbox and was dropped unanswered. It is answered as for a topic not joined."""
+    await client.open("/t/slow-goodbye/")
+    await client.send([client.join_ref, "60", client.topic, "event",
+                       {"type": "click", "event": "boom", "value": {}}])
+    while (await client.receive())[3] != "phx_error":
+        pass
+    reply = await client.request(client.topic, "event", {"type": "click", "event": "inc",
+                                                         "value": {}})
+    assert reply == {"status": "error", "response": {"reason": "unmatched topic"}}

@@ -210,3 +210,20 @@ class NestedKidView(StringTemplateView):
             await socket.push_patch("/t/echo/", {"n": 3})
         elif event == "grow":
             socket.context["grand"] = "grand-" + socket.view_id
+
+
+class SlowGoodbyeView(StringTemplateView):
+    """`boom` crashes it; its disconnect() takes a while, so frames can arrive while it stops."""
+
+    source = "<p id='n'>{{ n }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"n": 0}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "boom":
+            raise RuntimeError("boom on purpose")
+        socket.context["n"] += 1
+
+    async def disconnect(self, socket):
+        await asyncio.sleep(0.5)
