@@ -237,11 +237,13 @@ class ComponentRegistry:
         return entry.instance if entry is not None else None
 
     # Rendering -------------------------------------------------------------------------------
-    async def render(self, view: Any, socket: Any) -> dict[str, Any]:
-        """The view's tree; every component it (or a component) places is brought up to date."""
+    async def render(self, view: Any, socket: Any,
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The view's tree; every component it (or a component) places is brought up to date.
+        `extra`: more template variables for the view's own render (e.g. its tracker)."""
         self._socket = socket
         self._pass = _Pass()
-        tree = await self._render_one(view, socket, 0, {HOST_KEY: self})
+        tree = await self._render_one(view, socket, 0, {**(extra or {}), HOST_KEY: self})
         await self._settle(socket, tree)
         return tree
 

@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_VIEWS_PER_SOCKET": 100,
     "MAX_JOINS_PER_SECOND": 20,
     "MAX_FRAMES_PER_SECOND": 200,
+    # Change tracking: after a handler, re-evaluate only the parts of a view's template whose
+    # context values changed (docs/templates.md, "Change tracking"). False: render it all.
+    "CHANGE_TRACKING": True,
 }
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..components import ComponentRegistry
+from ..conf import liveview_settings
 from ..core.diff import diff_tree
 from ..core.streams import forget_stream_items
+from ..core.tracking import TRACK_KEY, Tracker
 from ..core.wire import COMPONENTS, EVENTS, TITLE
 from .hosted import HostedSocket, HostedView
 
@@ -25,11 +27,14 @@ class RenderState:
         self.title: str | None = None
         #: The view's live components.
         self.components = ComponentRegistry()
+        #: What the view's last render read (change tracking), None when turned off.
+        self.tracker = Tracker() if liveview_settings.CHANGE_TRACKING else None
 
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
         """The view's tree, its components brought up to date (their table goes out with
-        the next `full` or `diff`)."""
-        return await self.components.render(view, socket)
+        the next `full` or `diff`). Rendered tracked: only what changed is evaluated."""
+        extra = None if self.tracker is None else {TRACK_KEY: self.tracker}
+        return await self.components.render(view, socket, extra)
 
     def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """The join's `rendered`: the whole tree, with title and pushed events."""
