@@ -57,7 +57,7 @@ from django.utils.html import escape
 
 from .components import ComponentNode, component_slot
 from .keyed import KeyedEntries, LiveKeyNode, misplaced, split_loop_key, unique_keys
-from .plan import Dynamic, Plan, Slot, union
+from .plan import Dynamic, Plan, Slot, total, union
 from .portal import PortalNode
 from .streams import Stream
 from .tracking import PARENTLOOP, UNTRACKABLE, Scope, snapshot
@@ -236,7 +236,7 @@ def _variable(node: VariableNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    return Dynamic(slot, _expression_reads(node.filter_expression))
+    return Dynamic(slot, _expression_reads(node.filter_expression), None, 1)
 
 
 def _if(node: IfNode) -> Dynamic:
@@ -273,7 +273,7 @@ def _if(node: IfNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    return Dynamic(slot, reads, tracked)
+    return Dynamic(slot, reads, tracked, total(1, *(plan.size for _, plan in branches)))
 
 
 def _for(node: ForNode) -> Dynamic:
@@ -452,7 +452,7 @@ def _with(node: WithNode) -> Dynamic:
     def slot(context: Context) -> Any:
         return render(context, None, None)
 
-    return Dynamic(slot, reads, render)
+    return Dynamic(slot, reads, render, total(1, plan.size))
 
 
 def _autoescape(node: AutoEscapeControlNode) -> Dynamic:
@@ -476,7 +476,7 @@ def _autoescape(node: AutoEscapeControlNode) -> Dynamic:
     def slot(context: Context) -> Any:
         return render(context, None, None)
 
-    return Dynamic(slot, plan.reads, render)
+    return Dynamic(slot, plan.reads, render, total(1, plan.size))
 
 
 def _include(node: IncludeNode) -> Dynamic:

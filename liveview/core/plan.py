@@ -23,11 +23,20 @@ TrackedSlot = Callable[[Context, Any, Scope], Any]
 
 
 class Dynamic(NamedTuple):
-    """What the compiler makes of one node: its evaluator, its reads, its tracked evaluator."""
+    """What the compiler makes of one node: its evaluator, its reads, its tracked evaluator,
+    and its size: how many dynamics it evaluates (None: loops, templates, unknown tags)."""
 
     slot: Slot
     reads: frozenset[str] | None = None
     tracked: TrackedSlot | None = None
+    size: int | None = None
+
+
+def total(*sizes: int | None) -> int | None:
+    """The sum of `sizes` (None if any is None)."""
+    if None in sizes:
+        return None
+    return sum(size for size in sizes if size is not None)
 
 
 def union(*parts: frozenset[str] | None) -> frozenset[str] | None:
@@ -43,7 +52,7 @@ def union(*parts: frozenset[str] | None) -> frozenset[str] | None:
 class Plan:
     """Statics of one NodeList plus the evaluators of the gaps between them."""
 
-    __slots__ = ("statics", "slots", "reads", "_steps")
+    __slots__ = ("statics", "slots", "reads", "size", "_steps")
 
     def __init__(self, statics: list[str], slots: tuple[tuple[str, Slot], ...],
                  dynamics: tuple[Dynamic, ...] | None = None) -> None:
@@ -55,6 +64,8 @@ class Plan:
             dynamics = tuple(Dynamic(slot) for _, slot in slots)
         #: Every name any of the plan's dynamics reads (None: unknown).
         self.reads = union(*(dynamic.reads for dynamic in dynamics))
+        #: How many dynamics a render evaluates at most (None: loops, templates, opaque tags).
+        self.size = total(*(dynamic.size for dynamic in dynamics))
         self._steps = tuple((key, dynamic.slot, dynamic.reads, dynamic.tracked)
                             for (key, _), dynamic in zip(slots, dynamics))
 

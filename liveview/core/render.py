@@ -17,8 +17,18 @@ from django.template.backends.django import reraise
 from django.template.base import Template
 from django.template.context import make_context
 
-from .compiler import render_template_tree
+from .compiler import plan_for, render_template_tree
 from .tracking import TRACK_KEY, Tracker, record_writes
+
+
+#: A template evaluating at most this many dynamics, with no loop, include, block or opaque
+#: tag, is rendered whole: tracking would cost more than it saves.
+SMALL_TEMPLATE = 8
+
+
+def _small(template: Template) -> bool:
+    size = plan_for(template.nodelist).size
+    return size is not None and size <= SMALL_TEMPLATE
 
 
 def render_tree(
@@ -37,7 +47,7 @@ def render_tree(
     tracker = values.pop(TRACK_KEY, None)
     ctx = make_context(values, request, autoescape=base.engine.autoescape)
     try:
-        if not isinstance(tracker, Tracker):
+        if not isinstance(tracker, Tracker) or _small(base):
             return render_template_tree(base, ctx)
         # Tracked: dynamics whose names are unchanged keep their value from the last tree.
         render = tracker.begin(values)

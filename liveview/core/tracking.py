@@ -52,7 +52,11 @@ _MARSHAL_VERSION = 4
 # Immutable values marshal cannot write; compared by exact type and repr.
 _REPR_ATOMS = frozenset({SafeString, decimal.Decimal, datetime.date, datetime.datetime,
                          datetime.time, datetime.timedelta, uuid.UUID})
-_CONTAINERS = (list, tuple, dict, set, frozenset)
+# Compared as (type, value): equal pairs render alike (no float here: 0.0 == -0.0).
+_SCALARS = frozenset({int, str, bool, type(None)})
+# What marshal writes (exactly these types; it also writes buffers, as bytes, but only
+# nested ones get there).
+_MARSHALLED = frozenset({list, tuple, dict, set, frozenset, float, complex, bytes})
 
 
 class _TooCostly(Exception):
@@ -61,15 +65,22 @@ class _TooCostly(Exception):
 
 def snapshot(value: Any) -> Any:
     """A frozen, type-strict copy of `value`'s content (bytes), or UNTRACKABLE."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return (kind, value)  # never equal to bytes, nor to another type's pair
+    if kind not in _MARSHALLED:
+        return _walked(value) if kind in _REPR_ATOMS else UNTRACKABLE
     try:
         # C speed, exact types only: a subclass or any other object raises ValueError.
         return marshal.dumps(value, _MARSHAL_VERSION)
     except ValueError:
-        pass
+        pass  # something inside is not marshal's: walk it
     except RecursionError:
         return UNTRACKABLE
-    if type(value) not in _REPR_ATOMS and type(value) not in _CONTAINERS:
-        return UNTRACKABLE
+    return _walked(value)
+
+
+def _walked(value: Any) -> Any:
     try:
         return marshal.dumps(_walk(value, [MAX_WALK]), _MARSHAL_VERSION)
     except (_TooCostly, ValueError, RecursionError):

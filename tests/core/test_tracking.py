@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from django.utils.safestring import mark_safe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from liveview.core import render as render_module
 from liveview.core.compiler import VOLATILE_FILTERS
 from liveview.core.diff import diff_tree
 from liveview.core.render import render_tree
@@ -26,6 +28,14 @@ from liveview.core.tracking import TRACK_KEY, UNTRACKABLE, Tracker, snapshot
 from liveview.core.tree import merge_diff, tree_to_html
 from tests.core.template_strategies import ITEMS, VALUES, _text, engine_options, template_sets
 from tests.core.treekit import check_wire, django_render, make_engine
+
+
+@pytest.fixture(autouse=True, scope="module")
+def track_small_templates() -> Any:
+    """Track every template here, however small (by default small ones render whole)."""
+    small, render_module.SMALL_TEMPLATE = render_module.SMALL_TEMPLATE, 0
+    yield
+    render_module.SMALL_TEMPLATE = small
 
 
 @dataclasses.dataclass
@@ -42,14 +52,18 @@ def _tracked(template: Any, state: dict[str, Any], tracker: Tracker) -> dict[str
 
 # --- the property -----------------------------------------------------------------------------
 
-def _edit(data: Any, state: dict[str, Any]) -> None:
-    """One edit of `state`, as a handler would make it."""
+def _edit(data: Any, state: dict[str, Any], used: list[str]) -> None:
+    """One edit of `state`, as a handler would make it (`used`: names the templates read)."""
     kind = data.draw(st.sampled_from(
-        ["assign", "assign", "same", "copy", "append", "pop", "set_item", "insert",
-         "row_field", "row_tags", "dict_item", "obj_field", "obj_new", "retype"]))
+        ["assign"] * 6 + ["same", "copy", "append", "pop", "set_item", "insert", "row_field",
+                          "row_tags", "dict_item", "obj_field", "obj_new", "retype"]))
     if kind == "assign":
-        key = data.draw(st.sampled_from(sorted(VALUES)))
-        state[key] = data.draw(VALUES[key])
+        key = data.draw(st.sampled_from(used))
+        value = state[key]
+        if type(value) is bool:
+            state[key] = not value  # a change, not a coin toss
+        else:
+            state[key] = data.draw(VALUES[key])
     elif kind == "same":
         pass  # an event that changes nothing
     elif kind == "copy":
@@ -102,16 +116,19 @@ def _edit(data: Any, state: dict[str, Any]) -> None:
 def test_tracked_render_equals_full_render_under_random_edits(
     templates: dict[str, str], options: dict[str, Any], data: Any
 ) -> None:
-    template = make_engine(templates, **options).get_template("main.html")
+    # Cached, as Django's default loader: included and parent templates keep their plans.
+    template = make_engine(templates, cached=True, **options).get_template("main.html")
+    source = "".join(templates.values())
+    used = sorted(key for key in VALUES if re.search(rf"\b{key}\b", source)) or ["s"]
     state = dict(data.draw(st.fixed_dictionaries(VALUES)))
     state["obj"] = Obj(state["obj"].name, state["obj"].n)
     tracker = Tracker()
     sent: dict[str, Any] | None = None
     held: dict[str, Any] | None = None
-    for step in range(data.draw(st.integers(2, 7))):
+    for step in range(data.draw(st.integers(2, 8))):
         if step:
             for _ in range(data.draw(st.integers(1, 3))):
-                _edit(data, state)
+                _edit(data, state, used)
         try:
             expected = django_render(template, state)
         except Exception as exc:
@@ -260,3 +277,53 @@ def test_snapshots() -> None:
     assert snapshot(Context()) is UNTRACKABLE
     assert snapshot([mark_safe("a")]) != snapshot(["a"])
     assert snapshot({1, 2}) == snapshot({2, 1})
+
+
+def test_names_bound_by_with_and_include_shadow_the_context() -> None:
+    templates = {"t": '{% with count=other %}{{ count }}{% endwith %}|'
+                      '{% include "inc" with count=other %}|{% include "inc" %}',
+                 "inc": "{{ count }}"}
+    template = make_engine(templates).get_template("t")
+    state, tracker = {"count": 1, "other": "a"}, Tracker()
+    _render_checked(template, state, tracker)
+    state["other"] = "b"
+    assert tree_to_html(_render_checked(template, state, tracker)) == "b|b|1"
+    state["count"] = 2
+    assert tree_to_html(_render_checked(template, state, tracker)) == "b|b|2"
+
+
+@pytest.mark.parametrize("source", [
+    "{% if flag %}on{% else %}off{% endif %}",
+    "{{ s|default:other }}",
+    "{% for x in lst %}{{ x }}{% endfor %}",
+    "{% with v=other %}{{ v }}{% endwith %}",
+])
+def test_what_a_dynamic_reads_is_found(source: str) -> None:
+    template = make_engine({"t": source}).get_template("t")
+    state = {"flag": True, "s": "", "other": "a", "lst": ["a"]}
+    tracker = Tracker()
+    _render_checked(template, state, tracker)
+    state.update(flag=False, other="b", lst=["b"])
+    _render_checked(template, state, tracker)
+
+
+def test_rows_reading_the_outer_loop_are_not_kept_when_shifted() -> None:
+    source = ("{% for x in outer %}{% for y in x %}{{ forloop.parentloop.counter }}{{ y }}"
+              "{% endfor %};{% endfor %}")
+    template = make_engine({"t": source}).get_template("t")
+    state, tracker = {"outer": [["a"], ["b"]]}, Tracker()
+    _render_checked(template, state, tracker)
+    state["outer"].insert(0, ["c"])
+    assert tree_to_html(_render_checked(template, state, tracker)) == "1c;2a;3b;"
+
+
+def test_small_templates_render_whole(track_small_templates: Any) -> None:
+    render_module.SMALL_TEMPLATE = 8
+    try:
+        template = make_engine({"t": "<p>{{ a }}</p>{% if b %}{{ b }}{% endif %}"}
+                               ).get_template("t")
+        tracker = Tracker()
+        _tracked(template, {"a": 1, "b": 2}, tracker)
+        assert tracker.tree is None  # the tracker was not even consulted
+    finally:
+        render_module.SMALL_TEMPLATE = 0
