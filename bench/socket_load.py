@@ -440,8 +440,8 @@ def main() -> None:
                     rows.append(row(result))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\npage {args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
-          f"{args.join_rate:.0f}/s, permessage-deflate "
+    print(f"\npage {args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, "
+          f"joins at {args.join_rate:.0f}/s, permessage-deflate "
           f"{'not offered' if args.no_compression else 'offered'}; {os.cpu_count()} CPUs, "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print_table(rows)
