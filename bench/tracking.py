@@ -8,7 +8,9 @@ runtime adds (`flash`, the component host):
 - `counter+table`: the same markup beside the 1000-row table of `render.py`, which a click
   leaves alone (issue 15: at most 0.1 ms more than the bare counter);
 - `one row`: the same page, each click also renames one row in place (a different row each
-  time; issue 15: at most 6 ms).
+  time; issue 15: at most 6 ms);
+- `counter+tuples`: `counter+table` with the rows as one tuple of tuples, which tracking
+  proves unchanged by identity instead of by content.
 
 Off and on are measured in alternating batches in one process, so machine load hits both
 alike; figures are CPU time (`time.process_time`), median and best of the batches. Every
@@ -33,7 +35,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.template import loader  # noqa: E402
+from django.template import Template, loader  # noqa: E402
 
 from bench.tracking_app.views import TEMPLATE, make_rows  # noqa: E402
 from liveview.core.components import HOST_KEY  # noqa: E402
@@ -76,11 +78,21 @@ def rename_one(context: dict[str, Any]) -> None:
     context["rows"][count % len(context["rows"])]["name"] = f"renamed {count}"
 
 
+TUPLE_TEMPLATE = Template(TEMPLATE.template.source.replace("row.id", "row.0").replace(
+    "row.name", "row.1").replace("row.active", "row.2"), engine=TEMPLATE.template.engine)
+
+
+def tuple_rows() -> tuple[tuple[Any, ...], ...]:
+    return tuple((row["id"], row["name"], row["active"]) for row in make_rows())
+
+
 SCENARIOS: dict[str, tuple[Callable[[], Any], Callable[[], dict[str, Any]], Callable]] = {
     "counter": (lambda: loader.get_template("demos/counter.html"), lambda: {"count": 0},
                 increment),
     "counter+table": (lambda: TEMPLATE, lambda: {"count": 0, "rows": make_rows()}, increment),
     "one row": (lambda: TEMPLATE, lambda: {"count": 0, "rows": make_rows()}, rename_one),
+    "counter+tuples": (lambda: TUPLE_TEMPLATE, lambda: {"count": 0, "rows": tuple_rows()},
+                       increment),
 }
 
 

@@ -17,6 +17,9 @@ The rule (documented for users in docs/templates.md, "Change tracking"):
   `MAX_WALK` values;
 - anything else (model instances, querysets, dataclasses, forms, any other object) cannot be
   proven unchanged cheaply and counts as changed at every render;
+- a tuple or frozenset holding no list, dict, set or bytearray at any depth cannot change:
+  when a name holds the very same one as at the last render, it is unchanged without a
+  snapshot (the cheap case for large data that never changes in place);
 - a change of the active language or time zone counts as a change of every name.
 
 Names the template reads that are not in the context (context processors, variables set by
@@ -150,17 +153,30 @@ class Scope:
 class Tracker:
     """Per view: the last render's snapshots and tree, to render the next one tracked."""
 
-    __slots__ = ("_snapshots", "_environment", "tree")
+    __slots__ = ("_snapshots", "_frozen", "_environment", "tree")
 
     def __init__(self) -> None:
         self._snapshots: dict[str, Any] = {}
+        #: Values of the last render known immutable all the way down, by name: the same
+        #: object again has the same content, no snapshot needed (held, so ids stay unique).
+        self._frozen: dict[str, Any] = {}
         self._environment: tuple[Any, ...] | None = None
         #: The tree of the last successful tracked render (None: none yet).
         self.tree: dict[str, Any] | None = None
 
     def begin(self, context: Mapping[str, Any]) -> Render:
         """Compare `context` with the last render's: the stable names, and what to commit."""
-        snapshots = {name: snapshot(value) for name, value in context.items()}
+        snapshots: dict[str, Any] = {}
+        frozen: dict[str, Any] = {}
+        old_frozen, old_snapshots = self._frozen, self._snapshots
+        for name, value in context.items():
+            if old_frozen and old_frozen.get(name, _MISSING) is value:
+                snapshots[name] = old_snapshots[name]
+                frozen[name] = value
+                continue
+            snap = snapshots[name] = snapshot(value)
+            if type(value) in _IMMUTABLE and snap is not UNTRACKABLE and _hashable(value):
+                frozen[name] = value
         environment = _environment()
         stable: frozenset[str] = frozenset()
         previous = None
@@ -170,24 +186,41 @@ class Tracker:
             stable = frozenset(
                 name for name, snap in snapshots.items()
                 if snap is not UNTRACKABLE and old.get(name, UNTRACKABLE) == snap)
-        return Render(self, snapshots, environment, Scope(stable, set()), previous)
+        return Render(self, snapshots, frozen, environment, Scope(stable, set()), previous)
 
     def forget(self) -> None:
         """Render everything at the next render (e.g. after a failed one)."""
         self.tree = None
         self._snapshots = {}
+        self._frozen = {}
+
+
+_MISSING: Any = object()
+# Containers that cannot change once built, when all they hold cannot either.
+_IMMUTABLE = frozenset({tuple, frozenset})
+
+
+def _hashable(value: Any) -> bool:
+    """For a value snapshot() accepted: whether it holds no list, dict, set or bytearray
+    at any depth (those are unhashable; everything else it accepts is immutable)."""
+    try:
+        hash(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class Render:
     """One tracked render: its scope, and the snapshots to keep once the tree is built."""
 
-    __slots__ = ("_tracker", "_snapshots", "_environment", "scope", "previous")
+    __slots__ = ("_tracker", "_snapshots", "_frozen", "_environment", "scope", "previous")
 
-    def __init__(self, tracker: Tracker, snapshots: dict[str, Any],
+    def __init__(self, tracker: Tracker, snapshots: dict[str, Any], frozen: dict[str, Any],
                  environment: tuple[Any, ...], scope: Scope,
                  previous: dict[str, Any] | None) -> None:
         self._tracker = tracker
         self._snapshots = snapshots
+        self._frozen = frozen
         self._environment = environment
         self.scope = scope
         #: The tree of the last render, whose values stable dynamics keep (None: render all).
@@ -198,6 +231,7 @@ class Render:
         tracker = self._tracker
         tracker.tree = tree
         tracker._snapshots = self._snapshots
+        tracker._frozen = self._frozen
         tracker._environment = self._environment
 
 

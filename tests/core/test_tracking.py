@@ -327,3 +327,31 @@ def test_small_templates_render_whole(track_small_templates: Any) -> None:
         assert tracker.tree is None  # the tracker was not even consulted
     finally:
         render_module.SMALL_TEMPLATE = 0
+
+
+def test_the_same_immutable_tuple_is_not_snapshotted_again(monkeypatch: Any) -> None:
+    template = make_engine({"t": PAGE.replace("row.id", "row.0").replace(
+        "row.name", "row.1").replace("row.active", "row.2")}).get_template("t")
+    rows = tuple((i, f"row {i}", i % 2 == 0) for i in range(5))
+    mutable = tuple([i] for i in range(3))  # a tuple holding lists can change
+    state, tracker = {"count": 0, "rows": rows, "other": mutable}, Tracker()
+    first = _render_checked(template, state, tracker)
+    taken: list[Any] = []
+    monkeypatch.setattr("liveview.core.tracking.snapshot",
+                        lambda value: taken.append(value) or snapshot(value))
+    state["count"] += 1
+    second = _render_checked(template, state, tracker)
+    assert second["2"] is first["2"]
+    assert rows not in taken and mutable in taken and 1 in taken
+    state["rows"] = rows[:2] + ((9, "new", True),) + rows[3:]  # another tuple: compared
+    third = _render_checked(template, state, tracker)
+    assert third["2"]["k"]["2"]["1"] == "New" and third["2"]["k"]["1"] is first["2"]["k"]["1"]
+
+
+def test_a_tuple_holding_a_list_is_compared_every_time() -> None:
+    template = make_engine({"t": "{{ other }}"}).get_template("t")
+    other = ([1], frozenset({2}))
+    state, tracker = {"other": other}, Tracker()
+    _render_checked(template, state, tracker)
+    other[0].append(3)
+    assert "[1, 3]" in tree_to_html(_render_checked(template, state, tracker))
