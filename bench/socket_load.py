@@ -18,6 +18,11 @@ differs from its number of clicks is an error.
     .venv/bin/python bench/socket_load.py                      # daphne+uvicorn x 1,100,500
     .venv/bin/python bench/socket_load.py --servers uvicorn --clients 500 --duration 5
     .venv/bin/python bench/socket_load.py --clients 100 --profile /tmp/prof   # + cProfile
+    .venv/bin/python bench/socket_load.py --page /counter-table/ --tracking on,off
+
+`--page` picks another page of `bench/tracking_app` (a counter beside a 1000-row table:
+`/counter-table/`, the same with one row renamed per click: `/table-row/`; `/counter/` is
+the demo's); `--tracking on,off` runs every case with change tracking on, then off.
 
 Prints figures only; nothing here is a pass/fail test (targets are in bench/README.md).
 """
@@ -45,6 +50,7 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 from liveview.testing import page_tokens  # noqa: E402
 from page import cookie_header, http_get  # noqa: E402
 from tests.support.servers import (  # noqa: E402
+    DEFAULT_SETTINGS,
     ServerProcess,
     free_port,
     migrate_template_db,
@@ -306,7 +312,7 @@ async def click_phase(server: ServerProcess, clients: list[Client], args: argpar
 
 async def run_load(server: ServerProcess, n: int, args: argparse.Namespace) -> Result:
     # Warm up first: templates compiled and every code path imported before measuring.
-    warm = Client(server.port)
+    warm = Client(server.port, args.page)
     await warm.load_page()
     await warm.join(None if args.no_compression else "deflate")
     for _ in range(20):
@@ -314,18 +320,21 @@ async def run_load(server: ServerProcess, n: int, args: argparse.Namespace) -> R
         await warm.ws.recv()
     await warm.ws.close()
 
-    clients = [Client(server.port) for _ in range(n)]
+    clients = [Client(server.port, args.page) for _ in range(n)]
     connected = await connect_all(server, clients, args)
     clicked = await click_phase(server, clients, args)
     return Result(server=server.kind, n=n, **connected, **clicked)
 
 
-def run_case(kind: str, n: int, args: argparse.Namespace, tmp: Path, template_db: Path
-             ) -> Result:
+def run_case(kind: str, n: int, args: argparse.Namespace, tmp: Path, template_db: Path,
+             tracking: str | None = None) -> Result:
     """Start a fresh `kind` server, load it with `n` clients, stop it."""
     db = tmp / f"{kind}-{n}.sqlite3"
     shutil.copyfile(template_db, db)
-    env = server_env(DJANGO_DEBUG="0", DEMO_DB_PATH=db)
+    settings = DEFAULT_SETTINGS if args.page == "/counter/" and tracking is None \
+        else "bench.tracking_app.settings"
+    env = server_env(settings, DJANGO_DEBUG="0", DEMO_DB_PATH=db,
+                     LIVEVIEW_BENCH_TRACKING="0" if tracking == "off" else "1")
     where = (kind, free_port(), env, tmp / f"{kind}-{n}.log")
     stats = args.profile / f"{kind}-{n}.prof" if args.profile else None
     server = ProfiledServer(*where, stats_path=stats) if stats else ServerProcess(*where)
@@ -339,6 +348,8 @@ def run_case(kind: str, n: int, args: argparse.Namespace, tmp: Path, template_db
         server.stop()
     if stats:
         print_profile(stats, int(args.rate * args.duration))
+    if tracking is not None:
+        result.server = f"{kind} tracking {tracking}"
     return result
 
 
@@ -391,6 +402,12 @@ def print_table(rows: list[tuple[str, ...]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--servers", default="daphne,uvicorn")
+    parser.add_argument("--page", default="/counter/",
+                        help="the page the tabs load and click: /counter/ (the demo's), or "
+                             "/counter-table/ or /table-row/ (bench/tracking_app)")
+    parser.add_argument("--tracking", default=None, metavar="on,off",
+                        help="run each case with change tracking on and/or off "
+                             "(LIVEVIEW['CHANGE_TRACKING'])")
     parser.add_argument("--clients", default="1,100,500", help="comma-separated values of N")
     parser.add_argument("--rate", type=float, default=200, help="aggregate clicks per second")
     parser.add_argument("--duration", type=float, default=8, help="seconds of clicking")
@@ -412,17 +429,19 @@ def main() -> None:
     try:
         template_db = migrate_template_db(tmp / "template.sqlite3")
         rows = []
+        modes = args.tracking.split(",") if args.tracking else [None]
         for kind in args.servers.split(","):
             for n in (int(v) for v in args.clients.split(",")):
-                print(f"{kind} N={n} ...", file=sys.stderr, flush=True)
-                result = run_case(kind, n, args, tmp, template_db)
-                for error in result.errors[:5]:
-                    print(f"  error: {error}", file=sys.stderr)
-                rows.append(row(result))
+                for tracking in modes:
+                    print(f"{kind} N={n} tracking={tracking} ...", file=sys.stderr, flush=True)
+                    result = run_case(kind, n, args, tmp, template_db, tracking)
+                    for error in result.errors[:5]:
+                        print(f"  error: {error}", file=sys.stderr)
+                    rows.append(row(result))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n{args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
-          f"{args.join_rate:.0f}/s, permessage-deflate "
+    print(f"\npage {args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, "
+          f"joins at {args.join_rate:.0f}/s, permessage-deflate "
           f"{'not offered' if args.no_compression else 'offered'}; {os.cpu_count()} CPUs, "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print_table(rows)

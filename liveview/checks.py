@@ -64,6 +64,10 @@ def _positive_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
+def _bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _text(value: Any) -> bool:
     return isinstance(value, str)
 
@@ -110,6 +114,7 @@ VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
                              "None or 0 (no fallback), or milliseconds (int >= 0)"),
     "PRESENCE_HEARTBEAT": (_positive_number, "a positive number of seconds (int or float)"),
     "SHUTDOWN_TIMEOUT": (_limit, "a number of seconds >= 0 (0: close sockets at once)"),
+    "CHANGE_TRACKING": (_bool, "True or False"),
     # Limits (docs/deployment.md, "Limits"): 0 turns one off.
     **{key: (_limit, "a number >= 0 (0 turns the limit off)")
        for key in ("MAILBOX_LIMIT", "OUTBOUND_BUFFER_LIMIT", "MAX_VIEWS_PER_SOCKET",

@@ -240,7 +240,8 @@ class ComponentRegistry:
     async def render(self, view: Any, socket: Any,
                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """The view's tree; every component it (or a component) places is brought up to date.
-        `extra`: more variables for the view's own template (not its components')."""
+        `extra`: more template variables for the view's own render, not its components' (its
+        change tracker, its nested-view host)."""
         self._socket = socket
         self._pass = _Pass()
         tree = await self._render_one(view, socket, 0, {**(extra or {}), HOST_KEY: self})

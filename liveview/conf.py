@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     # socket is closed with 1012 and clients reconnect elsewhere (docs/deployment.md,
     # "Restarts and deploys"). 0: close at once.
     "SHUTDOWN_TIMEOUT": 20.0,
+    # Change tracking: after a handler, re-evaluate only the parts of a view's template whose
+    # context values changed (docs/templates.md, "Change tracking"). False: render it all.
+    "CHANGE_TRACKING": True,
 }
 
 

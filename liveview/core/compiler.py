@@ -10,6 +10,13 @@ kept by other tags (cycle, ifchanged, `as` variables, block.super) behaves
 exactly as in Django. Every other node is rendered by Django itself into one
 opaque string. A `{% live_key %}` first in a for body is taken out of the body's
 plan and evaluated per entry, giving the comprehension its keys (see `keyed`).
+
+For change tracking (`liveview.core.tracking`) each slot also says which context names it
+reads, found here from the nodes' filter expressions (None for opaque tags and anything
+else that cannot be known), and structural tags get a tracked evaluator that reuses the
+unchanged parts of the previous tree. Names a tag binds for its body (`with`, loop
+variables, `block`) are the tag's own business: they are written around the recording
+Context (`_bind`), and the body's scope says which of them are stable.
 """
 from __future__ import annotations
 
@@ -17,21 +24,24 @@ from typing import Any, Callable
 
 from django.conf import settings
 from django.template.base import (
+    FilterExpression,
     Node,
     NodeList,
     Template,
     TextNode,
+    Variable,
     VariableDoesNotExist,
     VariableNode,
     render_value_in_context,
 )
-from django.template.context import Context
+from django.template.context import Context, ContextDict
 from django.template.defaulttags import (
     AutoEscapeControlNode,
     CommentNode,
     ForNode,
     IfNode,
     LoadNode,
+    TemplateLiteral,
     WithNode,
 )
 from django.template.loader_tags import (
@@ -47,9 +57,10 @@ from django.utils.html import escape
 
 from .components import ComponentNode, component_slot
 from .keyed import KeyedEntries, LiveKeyNode, misplaced, split_loop_key, unique_keys
-from .plan import Plan, Slot
+from .plan import Dynamic, Plan, Slot, total, union
 from .portal import PortalNode
 from .streams import Stream
+from .tracking import PARENTLOOP, UNTRACKABLE, Scope, snapshot
 from .wire import KEYED, KEYED_COUNT, STATIC, STREAM
 
 # The compiled Plan is stored on the NodeList itself: it lives exactly as long
@@ -71,20 +82,91 @@ def plan_for(nodelist: NodeList) -> Plan:
     return plan
 
 
-def render_template_tree(template: Template, context: Context) -> dict[str, Any]:
-    """The tree of `template`: what `Template.render(context)` does, building a tree."""
+def render_template_tree(template: Template, context: Context, previous: Any = None,
+                         scope: Scope | None = None) -> dict[str, Any]:
+    """The tree of `template`: what `Template.render(context)` does, building a tree.
+
+    With a `scope`, a tracked render: dynamics reading only names the scope knows unchanged
+    keep their value from `previous` (this template's tree in the last render)."""
     plan = plan_for(template.nodelist)
     with context.render_context.push_state(template):
         if context.template is None:
             with context.bind_template(template):
                 context.template_name = template.name
-                return plan.render(context)
+                return _run(plan, context, previous, scope)
+        return _run(plan, context, previous, scope)
+
+
+def _run(plan: Plan, context: Context, previous: Any, scope: Scope | None) -> dict[str, Any]:
+    if scope is None:
         return plan.render(context)
+    return plan.render_tracked(context, previous, scope)
+
+
+# Reads: which context names an expression or a body looks up -----------------------------
+
+#: Built-in filters whose output is not a function of their input: never kept from the last
+#: render. A custom filter is added by setting `liveview_volatile = True` on its function.
+VOLATILE_FILTERS = frozenset({"random", "timesince", "timeuntil", "naturaltime", "naturalday"})
+
+
+def _variable_reads(var: Any) -> frozenset[str]:
+    if not isinstance(var, Variable) or var.lookups is None:
+        return frozenset()  # a literal
+    lookups = var.lookups
+    if lookups[0] == "forloop":
+        # forloop.parentloop.parentloop... is the forloop of an enclosing loop.
+        depth = 0
+        while depth + 1 < len(lookups) and lookups[depth + 1] == "parentloop":
+            depth += 1
+        return frozenset(("forloop" + ".parentloop" * depth,))
+    return frozenset((lookups[0],))
+
+
+def _expression_reads(expression: Any) -> frozenset[str] | None:
+    """The names a FilterExpression reads: its variable and its filters' variable arguments
+    (filters themselves never see the context)."""
+    if not isinstance(expression, FilterExpression):
+        return None
+    names = set(_variable_reads(expression.var))
+    for func, args in expression.filters:
+        if getattr(func, "_filter_name", None) in VOLATILE_FILTERS or getattr(
+                func, "liveview_volatile", False):
+            return None  # its output changes with the clock or at random
+        for lookup, arg in args:
+            if lookup:
+                names |= _variable_reads(arg)
+    return frozenset(names)
+
+
+def _condition_reads(condition: Any) -> frozenset[str] | None:
+    """The names an `{% if %}` condition (a smartif tree) reads."""
+    if condition is None:
+        return frozenset()
+    if type(condition) is TemplateLiteral:
+        return _expression_reads(condition.value)
+    first, second = getattr(condition, "first", None), getattr(condition, "second", None)
+    if first is None:
+        return None  # not an operator we know
+    return union(_condition_reads(first), _condition_reads(second))
+
+
+def _body_reads(reads: frozenset[str] | None, bound: Any) -> frozenset[str] | None:
+    """What a body reads from outside, given the names its tag binds for it."""
+    if reads is None:
+        return None
+    return reads - frozenset(bound)
+
+
+def _bind(context: Context, values: dict[str, Any]) -> ContextDict:
+    """`context.push(**values)`, not recorded as a tag's write: the compiler scopes them."""
+    return ContextDict(context, values)
 
 
 def _compile(nodelist: NodeList) -> Plan:
     statics: list[str] = []
     slots: list[tuple[str, Slot]] = []
+    dynamics: list[Dynamic] = []
     text: list[str] = []
     for node in nodelist:
         # Exact types only: a subclass may override render(), so it stays opaque.
@@ -97,9 +179,11 @@ def _compile(nodelist: NodeList) -> Plan:
         elif kind not in _SILENT:
             statics.append("".join(text))
             text = []
-            slots.append((str(len(slots)), _BUILDERS.get(kind, _opaque)(node)))
+            dynamic = _BUILDERS.get(kind, _opaque)(node)
+            slots.append((str(len(slots)), dynamic.slot))
+            dynamics.append(dynamic)
     statics.append("".join(text))
-    return Plan(statics, tuple(slots))
+    return Plan(statics, tuple(slots), tuple(dynamics))
 
 
 def _annotate(exc: Exception, node: Node, context: Context) -> None:
@@ -115,7 +199,8 @@ def _annotate(exc: Exception, node: Node, context: Context) -> None:
             )
 
 
-def _opaque(node: Node) -> Slot:
+def _opaque(node: Node) -> Dynamic:
+    # Reads unknown: evaluated at every render (it may read anything, or the clock).
     render = node.render_annotated
 
     def slot(context: Context) -> str:
@@ -125,10 +210,10 @@ def _opaque(node: Node) -> Slot:
         # NodeList.render would fail joining it too; say which node did it.
         raise TypeError(f"{node!r}.render() returned {type(html).__name__}, expected str")
 
-    return slot
+    return Dynamic(slot)
 
 
-def _variable(node: VariableNode) -> Slot:
+def _variable(node: VariableNode) -> Dynamic:
     resolve = node.filter_expression.resolve
 
     def slot(context: Context) -> str:
@@ -151,33 +236,47 @@ def _variable(node: VariableNode) -> Slot:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    return Dynamic(slot, _expression_reads(node.filter_expression), None, 1)
 
 
-def _if(node: IfNode) -> Slot:
+def _if(node: IfNode) -> Dynamic:
     branches = tuple((cond, plan_for(nodelist)) for cond, nodelist in node.conditions_nodelists)
+    reads = union(*(_condition_reads(cond) for cond, _ in branches),
+                  *(plan.reads for _, plan in branches))
+
+    def branch(context: Context) -> Plan | None:
+        for condition, plan in branches:
+            if condition is not None:
+                try:
+                    match = condition.eval(context)
+                except VariableDoesNotExist:
+                    match = None
+            else:
+                match = True
+            if match:
+                return plan
+        return None
 
     def slot(context: Context) -> Any:
         try:
-            for condition, plan in branches:
-                if condition is not None:
-                    try:
-                        match = condition.eval(context)
-                    except VariableDoesNotExist:
-                        match = None
-                else:
-                    match = True
-                if match:
-                    return plan.render(context)
-            return ""
+            plan = branch(context)
+            return "" if plan is None else plan.render(context)
         except Exception as exc:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    def tracked(context: Context, previous: Any, scope: Scope) -> Any:
+        try:
+            plan = branch(context)
+            return "" if plan is None else plan.render_tracked(context, previous, scope)
+        except Exception as exc:
+            _annotate(exc, node, context)
+            raise
+
+    return Dynamic(slot, reads, tracked, total(1, *(plan.size for _, plan in branches)))
 
 
-def _for(node: ForNode) -> Slot:
+def _for(node: ForNode) -> Dynamic:
     key_node, loop_body = split_loop_key(node)
     key_of = None if key_node is None else _key(key_node)
     body = plan_for(loop_body)
@@ -187,8 +286,18 @@ def _for(node: ForNode) -> Slot:
     num_loopvars = len(loopvars)
     unpack = num_loopvars > 1
     loopvar = loopvars[0]
+    # What one row reads, and what the loop reads from outside.
+    row_reads = union(body.reads, frozenset() if key_node is None else _expression_reads(
+        key_node.expression))
+    outer_rows = _outer_loop_reads(_body_reads(row_reads, loopvars))
+    reads = union(_expression_reads(sequence), outer_rows,
+                  frozenset() if empty is None else empty.reads)
+    # A row whose output depends only on its item (and on names known unchanged) can be
+    # memoised: kept from the last render when an item of the same content is found there.
+    memoable = row_reads is not None and not any(
+        name.startswith("forloop") for name in row_reads)
 
-    def slot(context: Context) -> Any:
+    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
         try:
             parentloop = context["forloop"] if "forloop" in context else {}
             with context.push():
@@ -205,12 +314,27 @@ def _for(node: ForNode) -> Slot:
                     values = list(values)
                 len_values = len(values)
                 if len_values < 1 and stream is None:
-                    return "" if empty is None else empty.render(context)
+                    if empty is None:
+                        return ""
+                    return empty.render(context) if scope is None else \
+                        empty.render_tracked(context, previous, scope)
                 if is_reversed:
                     values = reversed(values)
-                entries: dict[str, Any] = {} if key_of is None else KeyedEntries()
+                memo: dict[Any, Any] | None = None
+                old_memo: dict[Any, Any] = {}
+                if scope is not None and memoable and stream is None:
+                    memo = {}
+                    if (scope.reusable(outer_rows) and isinstance(previous, dict)
+                            and previous.get(STATIC) is statics):
+                        old_memo = getattr(previous.get(KEYED), "memo", None) or {}
+                entries: dict[str, Any]
+                if key_of is None:
+                    entries = {} if memo is None else MemoEntries()
+                else:
+                    entries = KeyedEntries() if memo is None else KeyedMemoEntries()
                 keys: list[Any] = []
-                loop_dict = context["forloop"] = {"parentloop": parentloop}
+                top = context.dicts[-1]
+                loop_dict = top["forloop"] = {"parentloop": parentloop}
                 for i, item in enumerate(values):
                     loop_dict["counter0"] = i
                     loop_dict["counter"] = i + 1
@@ -229,22 +353,31 @@ def _for(node: ForNode) -> Slot:
                                     num_loopvars, len_item
                                 ),
                             )
-                        context.update(dict(zip(loopvars, item)))
-                        if key_of is not None:
-                            # First, as Django renders the key tag before the rest of the body.
-                            keys.append(key_of(context))
-                        entries[str(i)] = {key: s(context) for key, s in slots}
-                        context.pop()
+                        _bind(context, dict(zip(loopvars, item)))
                     else:
-                        context[loopvar] = item
-                        if key_of is not None:
-                            keys.append(key_of(context))
+                        top[loopvar] = item
+                    if key_of is not None:
+                        # First, as Django renders the key tag before the rest of the body.
+                        keys.append(key_of(context))
+                    if memo is None:
                         entries[str(i)] = {key: s(context) for key, s in slots}
+                    else:
+                        frozen = snapshot(item)
+                        entry = old_memo.get(frozen) if frozen is not UNTRACKABLE else None
+                        if entry is None:
+                            entry = {key: s(context) for key, s in slots}
+                        if frozen is not UNTRACKABLE:
+                            memo[frozen] = entry
+                        entries[str(i)] = entry
+                    if unpack:
+                        context.pop()
                 # Counted, not len_values: an odd sequence may iterate a different length.
                 entries[KEYED_COUNT] = len(entries)
                 if stream is not None:
                     # Streamed entries are all new: never diffed by key or position.
                     return {STATIC: statics, KEYED: dict(entries), STREAM: stream_wire}
+                if memo is not None:
+                    entries.memo = memo
                 if key_of is not None:
                     entries.entry_keys = unique_keys(keys)
                 return {STATIC: statics, KEYED: entries}
@@ -252,7 +385,37 @@ def _for(node: ForNode) -> Slot:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    def slot(context: Context) -> Any:
+        return render(context, None, None)
+
+    return Dynamic(slot, reads, render)
+
+
+def _outer_loop_reads(reads: frozenset[str] | None) -> frozenset[str] | None:
+    """A loop body's reads as seen from outside the loop: its own `forloop` is gone,
+    `forloop.parentloop...` is one level less deep (the enclosing loop's `forloop`)."""
+    if reads is None:
+        return None
+    names = set()
+    for name in reads:
+        if name == "forloop":
+            continue
+        if name.startswith(PARENTLOOP):
+            name = "forloop" + name[len(PARENTLOOP):]
+        names.add(name)
+    return frozenset(names)
+
+
+class MemoEntries(dict[str, Any]):
+    """A loop's `"k"` object with `memo`: the entry rendered for each item content."""
+
+    __slots__ = ("memo",)
+
+
+class KeyedMemoEntries(KeyedEntries):
+    """A keyed loop's `"k"` object with `memo` (see MemoEntries)."""
+
+    __slots__ = ("memo",)
 
 
 def _key(node: LiveKeyNode) -> Slot:
@@ -269,44 +432,60 @@ def _key(node: LiveKeyNode) -> Slot:
     return slot
 
 
-def _with(node: WithNode) -> Slot:
+def _with(node: WithNode) -> Dynamic:
     extra = tuple(node.extra_context.items())
     plan = plan_for(node.nodelist)
+    bound = {key: _expression_reads(val) for key, val in extra}
+    reads = union(*bound.values(), _body_reads(plan.reads, bound))
 
-    def slot(context: Context) -> Any:
+    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
         try:
             values = {key: val.resolve(context) for key, val in extra}
-            with context.push(**values):
-                return plan.render(context)
+            with _bind(context, values):
+                if scope is None:
+                    return plan.render(context)
+                return plan.render_tracked(context, previous, scope.inner(bound))
         except Exception as exc:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    def slot(context: Context) -> Any:
+        return render(context, None, None)
+
+    return Dynamic(slot, reads, render, total(1, plan.size))
 
 
-def _autoescape(node: AutoEscapeControlNode) -> Slot:
+def _autoescape(node: AutoEscapeControlNode) -> Dynamic:
     plan = plan_for(node.nodelist)
     setting = node.setting
 
-    def slot(context: Context) -> Any:
+    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
         try:
             old_setting = context.autoescape
             context.autoescape = setting
-            tree = plan.render(context)
+            if scope is None:
+                tree = plan.render(context)
+            else:
+                tree = plan.render_tracked(context, previous, scope)
             context.autoescape = old_setting
             return tree
         except Exception as exc:
             _annotate(exc, node, context)
             raise
 
-    return slot
-
-
-def _include(node: IncludeNode) -> Slot:
-    extra = tuple(node.extra_context.items())
-
     def slot(context: Context) -> Any:
+        return render(context, None, None)
+
+    return Dynamic(slot, plan.reads, render, total(1, plan.size))
+
+
+def _include(node: IncludeNode) -> Dynamic:
+    # Reads unknown at compile time (the template may be a variable); the tracked evaluator
+    # resolves the template and tracks inside it.
+    extra = tuple(node.extra_context.items())
+    bound = {name: _expression_reads(var) for name, var in extra}
+
+    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
         try:
             template = node.template.resolve(context)
             if not callable(getattr(template, "render", None)):
@@ -326,20 +505,25 @@ def _include(node: IncludeNode) -> Slot:
             elif hasattr(template, "template"):
                 template = template.template
             values = {name: var.resolve(context) for name, var in extra}
+            inner = None if scope is None else scope.inner(bound, node.isolated_context)
             if node.isolated_context:
-                return _render_included(template, context.new(values))
-            with context.push(**values):
-                return _render_included(template, context)
+                return _render_included(template, context.new(values), previous, inner)
+            with _bind(context, values):
+                return _render_included(template, context, previous, inner)
         except Exception as exc:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    def slot(context: Context) -> Any:
+        return render(context, None, None)
+
+    return Dynamic(slot, None, render)
 
 
-def _render_included(template: Any, context: Context) -> Any:
+def _render_included(template: Any, context: Context, previous: Any = None,
+                      scope: Scope | None = None) -> Any:
     if isinstance(template, Template):
-        return render_template_tree(template, context)
+        return render_template_tree(template, context, previous, scope)
     # Some other object with a render() method: Django trusts its output as is.
     html = template.render(context)
     if isinstance(html, str):
@@ -347,8 +531,9 @@ def _render_included(template: Any, context: Context) -> Any:
     raise TypeError(f"{template!r}.render() returned {type(html).__name__}, expected str")
 
 
-def _extends(node: ExtendsNode) -> Slot:
-    def slot(context: Context) -> Any:
+def _extends(node: ExtendsNode) -> Dynamic:
+    # Reads unknown: the parent may be a variable, and blocks come from every level.
+    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
         try:
             compiled_parent = node.get_parent(context)
             render_context = context.render_context
@@ -368,32 +553,40 @@ def _extends(node: ExtendsNode) -> Slot:
                     break
             plan = plan_for(compiled_parent.nodelist)
             with render_context.push_state(compiled_parent, isolated_context=False):
-                return plan.render(context)
+                return _run(plan, context, previous, scope)
         except Exception as exc:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    def slot(context: Context) -> Any:
+        return render(context, None, None)
+
+    return Dynamic(slot, None, render)
 
 
-def _block(node: BlockNode) -> Slot:
+_BLOCK = frozenset(("block",))
+
+
+def _block(node: BlockNode) -> Dynamic:
+    # Reads unknown: which block wins is only known while rendering (an extending child's).
     own_plan = plan_for(node.nodelist)
 
-    def slot(context: Context) -> Any:
+    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
         try:
+            inner = None if scope is None else scope.without(_BLOCK)
             block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
             with context.push():
                 if block_context is None:
-                    context["block"] = node
-                    return own_plan.render(context)
+                    context.dicts[-1]["block"] = node
+                    return _run(own_plan, context, previous, inner)
                 push = block = block_context.pop(node.name)
                 if block is None:
                     block = node
                 # A fresh BlockNode carries this render's context for block.super.
                 block = type(node)(block.name, block.nodelist)
                 block.context = context
-                context["block"] = block
-                tree = plan_for(block.nodelist).render(context)
+                context.dicts[-1]["block"] = block
+                tree = _run(plan_for(block.nodelist), context, previous, inner)
                 if push is not None:
                     block_context.push(node.name, push)
                 return tree
@@ -401,26 +594,44 @@ def _block(node: BlockNode) -> Slot:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    def slot(context: Context) -> Any:
+        return render(context, None, None)
+
+    return Dynamic(slot, None, render)
 
 
-def _portal(node: PortalNode) -> Slot:
+def _portal(node: PortalNode) -> Dynamic:
     # Opening tags as one dynamic (id, target and class may be variables), the body as a
     # nested tree: a change inside a portal diffs like any other content.
     plan = plan_for(node.nodelist)
     statics = ["", "", node.close_tag]  # shared by every tree of this node, never mutated
 
-    def slot(context: Context) -> Any:
+    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
         try:
-            return {"0": node.open_tag(context), "1": plan.render(context), STATIC: statics}
+            open_tag = node.open_tag(context)  # first, in document order
+            if scope is None or not isinstance(previous, dict) or previous.get(
+                    STATIC) is not statics:
+                body = plan.render(context)
+            else:
+                body = plan.render_tracked(context, previous["1"], scope)
+            return {"0": open_tag, "1": body, STATIC: statics}
         except Exception as exc:
             _annotate(exc, node, context)
             raise
 
-    return slot
+    def slot(context: Context) -> Any:
+        return render(context, None, None)
+
+    # The opening tags' reads are the portal's own business: unknown.
+    return Dynamic(slot, None, render)
 
 
-_BUILDERS: dict[type, Callable[[Any], Slot]] = {
+def _component(node: ComponentNode) -> Dynamic:
+    # Evaluated at every render: placing the component is how its host learns it is there.
+    return Dynamic(component_slot(node))
+
+
+_BUILDERS: dict[type, Callable[[Any], Dynamic]] = {
     VariableNode: _variable,
     IfNode: _if,
     ForNode: _for,
@@ -430,5 +641,5 @@ _BUILDERS: dict[type, Callable[[Any], Slot]] = {
     ExtendsNode: _extends,
     BlockNode: _block,
     PortalNode: _portal,
-    ComponentNode: component_slot,
+    ComponentNode: _component,
 }

@@ -3,6 +3,9 @@
 The tree's HTML (`liveview.core.tree.tree_to_html`) is byte for byte what
 Django's own render returns for the same template, context and request.
 How each tag maps onto the tree is described in docs/templates.md.
+
+A context holding a `Tracker` under `TRACK_KEY` (a connected view's renders) is rendered
+tracked: see `liveview.core.tracking`.
 """
 from __future__ import annotations
 
@@ -14,7 +17,18 @@ from django.template.backends.django import reraise
 from django.template.base import Template
 from django.template.context import make_context
 
-from .compiler import render_template_tree
+from .compiler import plan_for, render_template_tree
+from .tracking import TRACK_KEY, Tracker, record_writes
+
+
+#: A template evaluating at most this many dynamics, with no loop, include, block or opaque
+#: tag, is rendered whole: tracking would cost more than it saves.
+SMALL_TEMPLATE = 8
+
+
+def _small(template: Template) -> bool:
+    size = plan_for(template.nodelist).size
+    return size is not None and size <= SMALL_TEMPLATE
 
 
 def render_tree(
@@ -29,9 +43,18 @@ def render_tree(
             f"django.template.loader.get_template), got {type(template).__name__}"
         )
     # A copy, so assignments made by tags at top level never leak into the caller's dict.
-    ctx = make_context(dict(context), request, autoescape=base.engine.autoescape)
+    values = dict(context)
+    tracker = values.pop(TRACK_KEY, None)
+    ctx = make_context(values, request, autoescape=base.engine.autoescape)
     try:
-        return render_template_tree(base, ctx)
+        if not isinstance(tracker, Tracker) or _small(base):
+            return render_template_tree(base, ctx)
+        # Tracked: dynamics whose names are unchanged keep their value from the last tree.
+        render = tracker.begin(values)
+        record_writes(ctx, render.scope.written)
+        tree = render_template_tree(base, ctx, render.previous, render.scope)
+        render.commit(tree)
+        return tree
     except TemplateDoesNotExist as exc:
         if base is not template:
             # Raises a copy naming the backend, as the backend's Template.render does.

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..components import ComponentRegistry
+from ..conf import liveview_settings
 from ..core.diff import diff_tree
 from ..core.streams import forget_stream_items
+from ..core.tracking import TRACK_KEY, Tracker
 from ..core.wire import COMPONENTS, EVENTS, TITLE
 from ..nested import NESTED_KEY, NestedHost, Placing
 from .hosted import HostedSocket, HostedView
@@ -30,14 +32,18 @@ class RenderState:
         self.children: NestedHost | None = None
         #: Children the last render dropped: their views must stop.
         self.dropped_children: list[str] = []
+        #: What the view's last render read (change tracking), None when turned off.
+        self.tracker = Tracker() if liveview_settings.CHANGE_TRACKING else None
 
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
         """The view's tree, its components brought up to date (their table goes out with
-        the next `full` or `diff`)."""
+        the next `full` or `diff`). Rendered tracked: only what changed is evaluated."""
+        extra: dict[str, Any] = {} if self.tracker is None else {TRACK_KEY: self.tracker}
         host = self.children
         if host is None:
-            return await self.components.render(view, socket)
-        tree = await self.components.render(Placing(view, host), socket, {NESTED_KEY: host})
+            return await self.components.render(view, socket, extra or None)
+        extra[NESTED_KEY] = host
+        tree = await self.components.render(Placing(view, host), socket, extra)
         self.dropped_children = host.finish()
         return tree
 

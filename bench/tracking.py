@@ -1,0 +1,154 @@
+"""Change tracking, in process: server CPU per click for render + diff, tracking off and on.
+
+Three views, each rendered as a connected view renders it (`render_tree` with the view's
+`Tracker` in the context, then `diff_tree` against the last tree), with the variables the
+runtime adds (`flash`, the component host):
+
+- `counter`: the demo counter (`demos/counter.html`), a click adds one;
+- `counter+table`: the same markup beside the 1000-row table of `render.py`, which a click
+  leaves alone (issue 15: at most 0.1 ms more than the bare counter);
+- `one row`: the same page, each click also renames one row in place (a different row each
+  time; issue 15: at most 6 ms);
+- `counter+tuples`: `counter+table` with the rows as one tuple of tuples, which tracking
+  proves unchanged by identity instead of by content.
+
+Off and on are measured in alternating batches in one process, so machine load hits both
+alike; figures are CPU time (`time.process_time`), median and best of the batches. Every
+tracked tree is first checked equal to the full render of the same state.
+
+    .venv/bin/python bench/tracking.py [--batches 15] [--clicks 40]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_project.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.template import Template, loader  # noqa: E402
+
+from bench.tracking_app.views import TEMPLATE, make_rows  # noqa: E402
+from liveview.core.components import HOST_KEY  # noqa: E402
+from liveview.core.diff import diff_tree  # noqa: E402
+from liveview.core.render import render_tree  # noqa: E402
+from liveview.core.tracking import TRACK_KEY, Tracker  # noqa: E402
+
+
+class View:
+    """One connected view: its state, the tree its client holds, its tracker (or none)."""
+
+    def __init__(self, template: Any, context: dict[str, Any], click: Callable[[dict], None],
+                 tracking: bool) -> None:
+        self.template, self.context, self.click = template, context, click
+        self.tracker = Tracker() if tracking else None
+        # What render_view adds to every render.
+        self.extra: dict[str, Any] = {"flash": {}, HOST_KEY: object()}
+        self.held = self.render()
+
+    def render(self) -> dict[str, Any]:
+        values = {**self.context, **self.extra}
+        if self.tracker is not None:
+            values[TRACK_KEY] = self.tracker
+        return render_tree(self.template, values)
+
+    def one_click(self) -> dict[str, Any]:
+        self.click(self.context)
+        tree = self.render()
+        diff = diff_tree(self.held, tree)
+        self.held = tree
+        return diff
+
+
+def increment(context: dict[str, Any]) -> None:
+    context["count"] += 1
+
+
+def rename_one(context: dict[str, Any]) -> None:
+    count = context["count"] = context["count"] + 1
+    context["rows"][count % len(context["rows"])]["name"] = f"renamed {count}"
+
+
+TUPLE_TEMPLATE = Template(TEMPLATE.template.source.replace("row.id", "row.0").replace(
+    "row.name", "row.1").replace("row.active", "row.2"), engine=TEMPLATE.template.engine)
+
+
+def tuple_rows() -> tuple[tuple[Any, ...], ...]:
+    return tuple((row["id"], row["name"], row["active"]) for row in make_rows())
+
+
+SCENARIOS: dict[str, tuple[Callable[[], Any], Callable[[], dict[str, Any]], Callable]] = {
+    "counter": (lambda: loader.get_template("demos/counter.html"), lambda: {"count": 0},
+                increment),
+    "counter+table": (lambda: TEMPLATE, lambda: {"count": 0, "rows": make_rows()}, increment),
+    "one row": (lambda: TEMPLATE, lambda: {"count": 0, "rows": make_rows()}, rename_one),
+    "counter+tuples": (lambda: TUPLE_TEMPLATE, lambda: {"count": 0, "rows": tuple_rows()},
+                       increment),
+}
+
+
+def check(name: str) -> None:
+    """The tracked view renders what the untracked one renders, click after click."""
+    template, make_context, click = SCENARIOS[name]
+    tracked = View(template(), make_context(), click, True)
+    full = View(template(), make_context(), click, False)
+    for _ in range(5):
+        assert tracked.one_click() == full.one_click(), name
+        assert tracked.held == full.held, name
+
+
+def per_click_ms(view: View, clicks: int) -> float:
+    start = time.process_time()
+    for _ in range(clicks):
+        view.one_click()
+    return (time.process_time() - start) * 1000 / clicks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=15)
+    parser.add_argument("--clicks", type=int, default=40, help="clicks per batch")
+    args = parser.parse_args()
+    load_before = os.getloadavg()[0]
+    results: dict[tuple[str, bool], list[float]] = {}
+    for name, (template, make_context, click) in SCENARIOS.items():
+        check(name)
+        views = {tracking: View(template(), make_context(), click, tracking)
+                 for tracking in (False, True)}
+        clicks = args.clicks if name == "counter" else max(5, args.clicks // 4)
+        for view in views.values():
+            per_click_ms(view, clicks)  # warm up
+        for _ in range(args.batches):
+            for tracking, view in views.items():
+                # Bare counter clicks are short: many per batch, so the timer's grain is small.
+                results.setdefault((name, tracking), []).append(
+                    per_click_ms(view, clicks * (25 if name == "counter" else 1)))
+    print(f"render + diff per click, CPU ms (median / best of {args.batches} batches); "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
+    print(f"{'view':<15}{'tracking off':>16}{'tracking on':>16}")
+    for name in SCENARIOS:
+        cells = []
+        for tracking in (False, True):
+            times = results[(name, tracking)]
+            cells.append(f"{statistics.median(times):.3f} / {min(times):.3f}")
+        print(f"{name:<15}{cells[0]:>16}{cells[1]:>16}")
+    bare = statistics.median(results[("counter", True)])
+    beside = statistics.median(results[("counter+table", True)])
+    print(f"\ncounter beside the table, tracked: {beside - bare:+.3f} ms over the bare "
+          f"tracked counter (target: at most +0.1 ms)")
+    print(f"one-row change, tracked: {statistics.median(results[('one row', True)]):.3f} ms "
+          f"(target: at most 6 ms of server CPU, socket included: see socket_load.py "
+          f"--page /table-row/)")
+
+
+if __name__ == "__main__":
+    main()

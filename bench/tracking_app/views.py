@@ -1,0 +1,62 @@
+"""Two pages with the demo counter's markup beside the 1000-row table of bench/render.py.
+
+`/counter-table/`: `increment` changes the count only; the table stays as it is.
+`/table-row/`: `increment` changes the count and renames one row in place (a different row
+each time), the "one-row change in a 1000-row table" of issue 15.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.template import engines
+
+from liveview import LiveView
+from liveview.core.render import render_tree
+
+ROWS = 1000
+TEMPLATE = engines["django"].from_string("""<div class="counter">
+  <button phx-click="decrement">-</button>
+  <span id="count">{{ count }}</span>
+  <button phx-click="increment">+</button>
+</div>
+""" + """<table class="orders">
+  <thead><tr><th>#</th><th>Name</th><th>Status</th></tr></thead>
+  <tbody>
+  {% for row in rows %}
+    <tr id="row-{{ row.id }}">
+      <td>{{ row.id }}</td>
+      <td>{{ row.name|title }}</td>
+      <td>{% if row.active %}<span class="on">active</span>{% else %}off{% endif %}</td>
+    </tr>
+  {% endfor %}
+  </tbody>
+</table>""")
+
+
+def make_rows() -> list[dict[str, Any]]:
+    """The rows of bench/render.py."""
+    return [{"id": i, "name": f"customer <{i}> & sons", "active": i % 3 != 0}
+            for i in range(ROWS)]
+
+
+class CounterTableView(LiveView):
+    """A counter beside a table that never changes."""
+
+    async def mount(self, socket, session):
+        socket.context = {"count": 0, "rows": make_rows()}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "increment":
+            socket.context["count"] += 1
+
+    def render(self, context):
+        return render_tree(TEMPLATE, context)
+
+
+class TableRowView(CounterTableView):
+    """Each click renames one row in place."""
+
+    async def handle_event(self, event, payload, socket):
+        if event == "increment":
+            count = socket.context["count"] = socket.context["count"] + 1
+            socket.context["rows"][count % ROWS]["name"] = f"renamed {count}"
