@@ -214,3 +214,17 @@ async def test_each_child_of_the_dead_render_reports_its_own_mount_and_render(cl
             ("render", "stuck")} <= children, seen
     assert not any(connected for *_, connected in seen)
     assert ("render", "NestedHostView", client.view_id, False) in seen
+
+
+@pytest.mark.parametrize("tracking", [True, False])
+async def test_children_outlive_parent_renders_that_skip_their_slot(client, settings, tracking):
+    # With change tracking, a parent click that changes nothing the children's loop reads
+    # must still place them: a child missing from a render is stopped as dropped.
+    settings.LIVEVIEW = {**getattr(settings, "LIVEVIEW", {}), "CHANGE_TRACKING": tracking}
+    await opened(client)
+    kid = await client.find_live_child("kid-1")
+    for _ in range(3):
+        await client.click("inc")
+    await kid.click("inc")
+    assert "<b class='kid'>1|host|</b>" in kid.html
+    assert "<p id='host'>3</p>" in client.html
