@@ -33,6 +33,7 @@ from ..uploads import UploadManager
 from . import uploads
 from .hosted import HostedSocket, HostedView
 from .join import verify_join
+from .mailbox import Mailbox
 from .outbound import Outbound, Send
 from .render_state import RenderState
 
@@ -85,8 +86,8 @@ class ViewChannel:
         self.closed = False
         self._close_upload = close_upload
         self._on_stop = on_stop
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._queue.put_nowait(join)
+        self._queue: Mailbox[Any] = Mailbox()
+        self._queue.put(join)
         self._overloaded = False
         self._restart: asyncio.Task | None = None
         #: The client request being handled (answered if the view stops before it is).
@@ -110,10 +111,10 @@ class ViewChannel:
         if self.closed or self._overloaded:
             return
         limit = liveview_settings.MAILBOX_LIMIT
-        if limit and self._queue.qsize() >= limit:
+        if limit and len(self._queue) >= limit:
             self._overload(limit)
             return
-        self._queue.put_nowait(item)
+        self._queue.put(item)
 
     def _overload(self, limit: int) -> None:
         """The view cannot keep up: restart it (phx_error; the client rejoins and mounts
@@ -121,7 +122,7 @@ class ViewChannel:
         self._overloaded = True
         logger.warning("%s: over %d messages waiting in the mailbox (MAILBOX_LIMIT); "
                        "restarting the view", self.topic, limit)
-        self._queue = asyncio.Queue()  # what waited is dropped with the view
+        self._queue.clear()  # what waited is dropped with the view
         self._restart = asyncio.get_running_loop().create_task(
             self._restart_overloaded(), name=f"{self.topic} overloaded")
 
@@ -170,8 +171,7 @@ class ViewChannel:
         reloads the page. Nothing is sent if the socket is gone."""
         pending = [self._handling] if self._handling is not None else []
         self._handling = None
-        while not self._queue.empty():
-            pending.append(self._queue.get_nowait())
+        pending.extend(self._queue.take_all())
         for item in pending:
             if isinstance(item, p.Frame) and item.ref is not None:
                 if item.event == p.LEAVE:
