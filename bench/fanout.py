@@ -296,7 +296,7 @@ async def main() -> None:
         for kind, name in [(k, n) for k in args.servers.split(",") for n in names]:
             count, env, label = SCENARIOS[name]
             label = label.format(server=kind)
-            (Path(tmp) / f"{kind}-{name}").mkdir()
+            (Path(tmp) / f"{kind}-{name}").mkdir(exist_ok=True)
             factory = ServerFactory(Path(tmp) / f"{kind}-{name}", template_db)
             prefix = f"lvbench-{uuid.uuid4().hex[:10]}"
             remote = name in ("redis", "pubsub")

@@ -238,10 +238,17 @@ def main() -> None:
                         help="seconds between the last join and the RSS reading")
     parser.add_argument("--before-repo", type=Path)
     args = parser.parse_args()
-    limit = args.views + 1000
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < limit:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, max(hard, limit)))
+    limit = args.views + 1000  # the server's own files, sockets, pipes and threads
+    if limit > hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+        except (ValueError, OSError):  # not allowed here: as many views as the limit allows
+            args.views = hard - 1000
+            limit = hard
+            print(f"the hard fd limit is {hard}: measuring {args.views} views", file=sys.stderr)
+    elif soft < limit:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
     tmp = Path(tempfile.mkdtemp(prefix="liveview-idle-"))
     load = os.getloadavg()[0]
     results = []

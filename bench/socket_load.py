@@ -376,7 +376,7 @@ async def click_phase(server: ServerProcess, clients: list[Client], args: argpar
 
 
 async def run_load(server: ServerProcess, app: str, n: int, args: argparse.Namespace) -> Result:
-    path = None if app == "echo" else "/counter/"
+    path = None if app == "echo" else args.page
     # Warm up first: templates compiled and every code path imported before measuring.
     warm = Client(server.port, path)
     await warm.load_page()
@@ -397,7 +397,7 @@ def app_server(kind: str, app: str, n: int, args: argparse.Namespace, tmp: Path,
     """The (not yet started) `kind` server process running `app` (see --apps)."""
     db = tmp / f"{kind}-{app}-{n}.sqlite3"
     shutil.copyfile(template_db, db)
-    env = server_env(DJANGO_DEBUG="0", DEMO_DB_PATH=db)
+    env = server_env(args.settings, DJANGO_DEBUG="0", DEMO_DB_PATH=db)
     options: dict = {}
     if app == "echo":
         options["app"] = "bench.echo_app:application"
@@ -493,6 +493,11 @@ def main() -> None:
     parser.add_argument("--before-repo", type=Path,
                         help="another checkout (its built static files too) for --apps before")
     parser.add_argument("--pyview-python", help="python of a virtualenv with pyview-web")
+    parser.add_argument("--page", default="/counter/",
+                        help="the page the liveview and before apps join and click "
+                             "(`increment`); /table1000/ with --settings "
+                             "bench.streams_app.settings: one row of a 1000-row table")
+    parser.add_argument("--settings", default="demo_project.settings")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the whole matrix this many times, alternating (noise check)")
     parser.add_argument("--clients", default="1,100,500", help="comma-separated values of N")
@@ -527,7 +532,7 @@ def main() -> None:
                         rows.append(row(result))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n{args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
+    print(f"\n{args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
           f"{args.join_rate:.0f}/s, permessage-deflate "
           f"{'not offered' if args.no_compression else 'offered'}; {os.cpu_count()} CPUs, "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any
 
 from ..conf import liveview_settings
@@ -156,6 +157,11 @@ class LiveViewConsumer:
         still never waits for the client and frames keep their order.
         """
         sending = self._send({"type": "websocket.send", "text": text})
+        if not isinstance(sending, CoroutineType):  # an awaitable of the server's (granian)
+            self._busy = True
+            self._finishing = asyncio.get_running_loop().create_task(
+                self._await_send(sending), name=f"liveview send {self._client()}")
+            return
         try:
             waiting_on = sending.send(None)
         except StopIteration:
@@ -190,6 +196,15 @@ class LiveViewConsumer:
                     return
         except asyncio.CancelledError:
             raise
+        except Exception as exc:
+            self._send_failed(exc)
+        finally:
+            self._busy = False
+            self._finishing = None
+
+    async def _await_send(self, sending: Any) -> None:
+        try:
+            await sending
         except Exception as exc:
             self._send_failed(exc)
         finally:

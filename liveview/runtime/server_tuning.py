@@ -51,7 +51,7 @@ def quiet_autobahn_log_arguments() -> bool:
     try:
         import txaio
 
-        level = txaio.get_global_log_level
+        level: Callable[[], str] = txaio.get_global_log_level  # type: ignore[attr-defined]
         for module in modules:
             for name in _HELPERS:
                 helper = getattr(module, name, None)

@@ -70,6 +70,11 @@ class InternalMessage(Protocol):
 class ViewChannel:
     """Runs one LiveView for one `lv:<id>` topic of one websocket."""
 
+    # Thousands of idle views per process: no per-instance dict.
+    __slots__ = ("topic", "view_id", "join_ref", "scope", "out", "render_state", "timers",
+                 "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
+                 "_queue", "_overloaded", "_restart", "_handling", "_task", "__weakref__")
+
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], Awaitable[None]],
                  on_stop: Callable[[ViewChannel], None]):
@@ -211,6 +216,9 @@ class ViewChannel:
                 break
             finally:
                 db.schedule_connection_cleanup()
+                # An idle view waits for its next message without holding on to the last
+                # one (the join frame alone holds about a kilobyte of tokens).
+                item = None
 
     async def _tell_client(self, sending: Awaitable[None]) -> None:
         """A last frame of an ending view; if even that cannot be sent, the view still ends."""
