@@ -5,6 +5,9 @@ Scenarios (each starts its own server processes, DEBUG off; --servers daphne,uvi
   redis    two server processes on RedisChannelLayer (127.0.0.1:6379, a unique key prefix);
            the views are split evenly between them, the broadcast starts on the first
   pubsub   as `redis`, on RedisPubSubChannelLayer (only with --scenarios ...,pubsub)
+  before   as `memory`, served from another checkout (--before-repo, e.g. the branch point)
+  pyview   the same view on pyview (bench/pyview_apps/fanout.py), one process, run by
+           --pyview-python (a separate virtualenv with pyview-web and the servers)
 
 For N in --sizes, N real websocket clients (the `websockets` package, one asyncio process)
 join `/fanout/`, a view subscribed to one topic that renders one text value (a heavier
@@ -49,7 +52,14 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from liveview.testing import page_tokens  # noqa: E402
 from page import cookie_header, http_get  # noqa: E402
-from tests.support.servers import ServerFactory, migrate_template_db  # noqa: E402
+from socket_load import _other_page_tokens  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    ServerFactory,
+    ServerProcess,
+    free_port,
+    migrate_template_db,
+    server_env,
+)
 
 SETTINGS = "bench.fanout_app.settings"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -77,7 +87,7 @@ def pct(values: list[float], q: float) -> float:
 async def load_page(port: int, path: str) -> dict:
     """GET the page with a raw HTTP/1.1 request; the tokens and cookie needed to join."""
     status, set_cookies, body = await http_get(port, path)
-    tokens = page_tokens(body)
+    tokens = page_tokens(body) or _other_page_tokens(body)
     if tokens is None:
         raise RuntimeError(f"GET {path} on :{port} answered {status} with no LiveView "
                            f"container\n{body[:2000]}")
@@ -155,8 +165,10 @@ class Client:
             await self.ws.close()
 
 
-async def run_size(servers, n_views: int, rounds: int) -> dict:
-    pages = [await load_page(s.port, "/fanout/") for s in servers]
+async def run_size(servers, n_views: int, rounds: int, own_pages: bool = False) -> dict:
+    """`own_pages`: a page load per client (pyview keeps one view per view id)."""
+    pages = [await load_page(s.port, "/fanout/")
+             for s in (servers * n_views if own_pages else servers)][:n_views]
     fire_page = await load_page(servers[0].port, "/fanout/?fire=1")
     round = Round(n_views)
     clients = [Client(pages[i % len(pages)], round) for i in range(n_views)]
@@ -232,7 +244,29 @@ SCENARIOS = {
     "memory": (1, {}, "1 {server}, in-memory layer"),
     "redis": (2, {"LIVEVIEW_REDIS_LAYER": "core"}, "2 {server}, RedisChannelLayer"),
     "pubsub": (2, {"LIVEVIEW_REDIS_LAYER": "pubsub"}, "2 {server}, RedisPubSubChannelLayer"),
+    "before": (1, {}, "1 {server}, in-memory, --before-repo"),
+    "pyview": (1, {}, "1 {server}, pyview"),
 }
+
+
+def start_other(kind: str, name: str, args: argparse.Namespace, tmp: Path, template_db: Path
+                ) -> list:
+    """The one server of the `before` or `pyview` scenario, started."""
+    db = tmp / f"{kind}-{name}.sqlite3"
+    db.write_bytes(template_db.read_bytes())
+    env = server_env(SETTINGS, DJANGO_DEBUG="0", DEMO_DB_PATH=db)
+    log = tmp / f"{kind}-{name}.log"
+    if name == "pyview":
+        if not args.pyview_python:
+            sys.exit("--scenarios pyview needs --pyview-python")
+        server = ServerProcess(kind, free_port(), env, log, app="bench.pyview_apps.fanout:app",
+                               python=args.pyview_python)
+    else:
+        if not args.before_repo:
+            sys.exit("--scenarios before needs --before-repo")
+        env["PYTHONPATH"] = str(args.before_repo)
+        server = ServerProcess(kind, free_port(), env, log, cwd=args.before_repo)
+    return [server.start(60)]
 
 
 def rounds_for(n: int, rounds: int | None) -> int:
@@ -245,10 +279,12 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=None, help="broadcasts per size")
     parser.add_argument("--scenarios", default="memory,redis", help="memory,redis,pubsub")
     parser.add_argument("--servers", default="daphne", help="daphne,uvicorn")
+    parser.add_argument("--before-repo", type=Path, help="another checkout, for `before`")
+    parser.add_argument("--pyview-python", help="python of a virtualenv with pyview-web")
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
     names = args.scenarios.split(",")
-    if any(name != "memory" for name in names):
+    if any(name in ("redis", "pubsub") for name in names):
         check_redis()
 
     with tempfile.TemporaryDirectory(prefix="fanout-bench-") as tmp:
@@ -260,15 +296,21 @@ async def main() -> None:
         for kind, name in [(k, n) for k in args.servers.split(",") for n in names]:
             count, env, label = SCENARIOS[name]
             label = label.format(server=kind)
-            (Path(tmp) / f"{kind}-{name}").mkdir()
+            (Path(tmp) / f"{kind}-{name}").mkdir(exist_ok=True)
             factory = ServerFactory(Path(tmp) / f"{kind}-{name}", template_db)
             prefix = f"lvbench-{uuid.uuid4().hex[:10]}"
-            if name != "memory":
+            remote = name in ("redis", "pubsub")
+            if remote:
                 env = {**env, "LIVEVIEW_REDIS_URL": REDIS_URL, "LIVEVIEW_REDIS_PREFIX": prefix}
+            servers = []
             try:
-                servers = start_servers(factory, kind, count, env)
+                if name in ("before", "pyview"):
+                    servers = start_other(kind, name, args, Path(tmp), template_db)
+                else:
+                    servers = start_servers(factory, kind, count, env)
                 for n in sizes:
-                    r = await run_size(servers, n, rounds_for(n, args.rounds))
+                    r = await run_size(servers, n, rounds_for(n, args.rounds),
+                                       own_pages=name == "pyview")
                     print(f"{label:<36}{r['views']:>6}{r['rounds']:>7}{r['p50'] * 1e3:>9.1f}"
                           f"{r['p99'] * 1e3:>9.1f}{r['max'] * 1e3:>9.1f}"
                           f"{r['all_p50'] * 1e3:>9.1f}{r['all_max'] * 1e3:>9.1f}"
@@ -276,7 +318,9 @@ async def main() -> None:
                           f"{r['client_cpu'] * 1e3:>9.0f} ms", flush=True)
             finally:
                 factory.stop_all()
-                if name != "memory":
+                for server in servers:
+                    server.stop()
+                if remote:
                     clear_prefix(prefix)
         print("all p50 / all max: when the LAST of the N views got the round's diff. "
               "client CPU: the load generator's CPU per round (it shares the cores).")

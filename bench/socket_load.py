@@ -18,6 +18,17 @@ differs from its number of clicks is an error.
     .venv/bin/python bench/socket_load.py                      # daphne+uvicorn x 1,100,500
     .venv/bin/python bench/socket_load.py --servers uvicorn --clients 500 --duration 5
     .venv/bin/python bench/socket_load.py --clients 100 --profile /tmp/prof   # + cProfile
+    # the floor, the branch point and pyview side by side (bench/README.md):
+    .venv/bin/python bench/socket_load.py --servers uvicorn,daphne --clients 200 \
+        --apps echo,liveview,before,pyview --before-repo /tmp/lv-before \
+        --pyview-python /tmp/pyview-venv/bin/python --no-compression
+
+Apps (`--apps`): `liveview` (this checkout's demo counter), `echo` (bench/echo_app.py: the
+raw ASGI websocket floor, a reply of the same size without any framework), `before` (the
+demo counter of another checkout, `--before-repo`, e.g. the branch point, on this
+virtualenv), `pyview` (bench/pyview_apps/: the same counter on pyview, run by
+`--pyview-python`, a separate virtualenv with pyview-web and the servers).
+
     .venv/bin/python bench/socket_load.py --page /counter-table/ --tracking on,off
 
 `--page` picks another page of `bench/tracking_app` (a counter beside a 1000-row table:
@@ -33,6 +44,7 @@ import asyncio
 import json
 import os
 import pstats
+import re
 import resource
 import shutil
 import signal
@@ -40,16 +52,20 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The pages of bench/tracking_app (a counter beside a 1000-row table; one row renamed per click).
+TRACKING_PAGES = ("/counter-table/", "/table-row/")
 sys.path.insert(0, str(REPO_ROOT))
 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
-from liveview.testing import page_tokens  # noqa: E402
+from liveview.testing import PageTokens, page_tokens  # noqa: E402
 from page import cookie_header, http_get  # noqa: E402
 from tests.support.servers import (  # noqa: E402
+    DEFAULT_APP,
     DEFAULT_SETTINGS,
     ServerProcess,
     free_port,
@@ -86,11 +102,33 @@ class ProfiledServer(ServerProcess):
 
 
 # Measurements -----------------------------------------------------------------------------
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its live descendants: granian serves from a worker process it spawns."""
+    pids, i = [pid], 0
+    while i < len(pids):
+        try:
+            for task in os.listdir(f"/proc/{pids[i]}/task"):
+                with open(f"/proc/{pids[i]}/task/{task}/children") as f:
+                    pids.extend(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            pass
+        i += 1
+    return pids
+
+
 def cpu_times(pid: int) -> tuple[float, float]:
-    """(utime, stime) of every thread of `pid`, in seconds (resolution 1/SC_CLK_TCK)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) / _TICK, int(fields[12]) / _TICK  # fields 14 and 15 of proc(5)
+    """(utime, stime) of every thread of `pid` and its descendants, in seconds (resolution
+    1/SC_CLK_TCK)."""
+    user = system = 0.0
+    for one in process_tree(pid):
+        try:
+            with open(f"/proc/{one}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        user += int(fields[11]) / _TICK  # fields 14 and 15 of proc(5)
+        system += int(fields[12]) / _TICK
+    return user, system
 
 
 def cpu_seconds(pid: int) -> float:
@@ -102,22 +140,30 @@ def run_queue_wait(pid: int) -> float:
     """Seconds the threads of `pid` spent runnable but waiting for a CPU (schedstat field 2):
     what other processes on the machine took from it."""
     total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
+    for one in process_tree(pid):
         try:
-            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[1])
-        except FileNotFoundError:  # a thread that just ended
-            pass
+            tasks = os.listdir(f"/proc/{one}/task")
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{one}/task/{task}/schedstat") as f:
+                    total += int(f.read().split()[1])
+            except FileNotFoundError:  # a thread that just ended
+                pass
     return total / 1e9
 
 
 def rss_kb(pid: int) -> int:
-    """VmRSS of `pid` in KiB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+    """VmRSS of `pid` and its descendants in KiB."""
+    total = 0
+    for one in process_tree(pid):
+        try:
+            with open(f"/proc/{one}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        except (FileNotFoundError, StopIteration):
+            pass
+    return total
 
 
 def own_cpu() -> float:
@@ -133,13 +179,24 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
+def _other_page_tokens(html: str) -> PageTokens | None:
+    """The container's tokens of a page whose attributes come in another order (pyview)."""
+    container = re.search(r'<div[^>]*data-phx-main[^>]*>', html)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]*)"', html)
+    if container is None or csrf is None:
+        return None
+    attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', container.group(0)))
+    return PageTokens(attrs.get("id", ""), unescape(attrs.get("data-phx-session", "")),
+                      unescape(attrs.get("data-phx-static", "")), csrf.group(1))
+
+
 # One simulated browser tab -------------------------------------------------------------------
 @dataclass
 class Client:
     """One browser tab: the page's tokens, its websocket, its clicks in flight."""
 
     port: int
-    path: str = "/counter/"
+    path: str | None = "/counter/"  # None: the echo app, which has no page
     cookies: str = ""
     csrf: str = ""
     view_id: str = ""
@@ -153,8 +210,11 @@ class Client:
     pending: dict[str, float] = field(default_factory=dict)
 
     async def load_page(self) -> None:
+        if self.path is None:  # the echo app: no page, any topic
+            self.view_id = f"echo-{id(self)}"
+            return
         status, set_cookies, body = await http_get(self.port, self.path)
-        tokens = page_tokens(body)
+        tokens = page_tokens(body) or _other_page_tokens(body)
         if status != 200 or tokens is None:
             raise RuntimeError(f"GET {self.path} answered {status} without a LiveView container "
                                f"or csrf meta tag: {body[:300]!r}")
@@ -176,7 +236,8 @@ class Client:
             origin=origin, additional_headers={"Cookie": self.cookies}, compression=compression,
             proxy=None, ping_interval=None, max_queue=None, open_timeout=30)
         self.join_ref = self.next_ref()
-        payload = {"url": f"{origin}{self.path}", "session": self.session, "static": self.static,
+        payload = {"url": f"{origin}{self.path or '/'}", "session": self.session,
+                   "static": self.static,
                    "params": {"_csrf_token": self.csrf, "_mounts": 0, "_mount_attempts": 0},
                    "sticky": False}
         start = time.perf_counter()
@@ -209,15 +270,28 @@ class Client:
             if reply["status"] != "ok":
                 errors.append(f"lv:{self.view_id}: {reply}")
                 continue
-            for value in reply["response"].get("diff", {}).values():
-                if isinstance(value, str) and value.lstrip("-").isdigit():
-                    self.last_count = int(value)
+            count = _count_in(reply["response"].get("diff", {}))
+            if count is not None:
+                self.last_count = count
+
+
+def _count_in(diff: dict) -> int | None:
+    """The number a counter's diff shows (pyview nests its dynamics one level deeper)."""
+    for value in diff.values():
+        if isinstance(value, str) and value.lstrip("-").isdigit():
+            return int(value)
+        if isinstance(value, dict):
+            found = _count_in(value)
+            if found is not None:
+                return found
+    return None
 
 
 # One run: a fresh server, N clients ---------------------------------------------------------
 @dataclass
 class Result:
     server: str
+    app: str
     n: int
     deflate: bool
     joins: list[float]
@@ -310,9 +384,10 @@ async def click_phase(server: ServerProcess, clients: list[Client], args: argpar
                 client_cpu_pct=100 * own / elapsed, errors=errors)
 
 
-async def run_load(server: ServerProcess, n: int, args: argparse.Namespace) -> Result:
+async def run_load(server: ServerProcess, app: str, n: int, args: argparse.Namespace) -> Result:
+    path = None if app == "echo" else args.page
     # Warm up first: templates compiled and every code path imported before measuring.
-    warm = Client(server.port, args.page)
+    warm = Client(server.port, path)
     await warm.load_page()
     await warm.join(None if args.no_compression else "deflate")
     for _ in range(20):
@@ -320,27 +395,52 @@ async def run_load(server: ServerProcess, n: int, args: argparse.Namespace) -> R
         await warm.ws.recv()
     await warm.ws.close()
 
-    clients = [Client(server.port, args.page) for _ in range(n)]
+    clients = [Client(server.port, path) for _ in range(n)]
     connected = await connect_all(server, clients, args)
     clicked = await click_phase(server, clients, args)
-    return Result(server=server.kind, n=n, **connected, **clicked)
+    return Result(server=server.kind, app=app, n=n, **connected, **clicked)
 
 
-def run_case(kind: str, n: int, args: argparse.Namespace, tmp: Path, template_db: Path,
-             tracking: str | None = None) -> Result:
-    """Start a fresh `kind` server, load it with `n` clients, stop it."""
-    db = tmp / f"{kind}-{n}.sqlite3"
+def app_server(kind: str, app: str, n: int, args: argparse.Namespace, tmp: Path,
+               template_db: Path, tracking: str | None = None) -> ServerProcess:
+    """The (not yet started) `kind` server process running `app` (see --apps)."""
+    db = tmp / f"{kind}-{app}-{n}.sqlite3"
     shutil.copyfile(template_db, db)
-    settings = DEFAULT_SETTINGS if args.page == "/counter/" and tracking is None \
-        else "bench.tracking_app.settings"
+    settings = args.settings
+    if settings == DEFAULT_SETTINGS and (args.page in TRACKING_PAGES or tracking is not None):
+        settings = "bench.tracking_app.settings"  # serves /counter/ too
     env = server_env(settings, DJANGO_DEBUG="0", DEMO_DB_PATH=db,
                      LIVEVIEW_BENCH_TRACKING="0" if tracking == "off" else "1")
-    where = (kind, free_port(), env, tmp / f"{kind}-{n}.log")
-    stats = args.profile / f"{kind}-{n}.prof" if args.profile else None
-    server = ProfiledServer(*where, stats_path=stats) if stats else ServerProcess(*where)
+    options: dict = {}
+    if app == "echo":
+        options["app"] = "bench.echo_app:application"
+    elif app == "pyview":
+        if not args.pyview_python:
+            raise SystemExit("--apps pyview needs --pyview-python")
+        options.update(app="bench.pyview_apps.counter:app", python=args.pyview_python)
+    elif app == "before":
+        if not args.before_repo:
+            raise SystemExit("--apps before needs --before-repo")
+        options["cwd"] = args.before_repo
+        env["PYTHONPATH"] = str(args.before_repo)
+    elif app != "liveview":
+        raise SystemExit(f"unknown app {app!r}")
+    options.setdefault("app", DEFAULT_APP)
+    where = (kind, free_port(), env, tmp / f"{kind}-{app}-{n}.log")
+    stats = args.profile / f"{kind}-{app}-{n}.prof" if args.profile else None
+    if stats:
+        return ProfiledServer(*where, stats_path=stats, **options)
+    return ServerProcess(*where, **options)
+
+
+def run_case(kind: str, app: str, n: int, args: argparse.Namespace, tmp: Path,
+             template_db: Path, tracking: str | None = None) -> Result:
+    """Start a fresh `kind` server running `app`, load it with `n` clients, stop it."""
+    server = app_server(kind, app, n, args, tmp, template_db, tracking)
+    stats = getattr(server, "stats_path", None)
     server.start()
     try:
-        result = asyncio_run(run_load(server, n, args))
+        result = asyncio_run(run_load(server, app, n, args))
     except BaseException:
         print(server.log_tail(chars=3000), file=sys.stderr)
         raise
@@ -375,7 +475,7 @@ def print_profile(path: Path, clicks: int) -> None:
 
 
 _COLUMNS = (  # (header, unit)
-    ("server", ""), ("N", ""), ("deflate", ""), ("join p50", "ms"), ("join p99", "ms"),
+    ("server", ""), ("app", ""), ("N", ""), ("deflate", ""), ("join p50", "ms"), ("join p99", "ms"),
     ("cpu/join", "ms"), ("rss/view", "KiB"), ("idle cpu", "ms/s"), ("rtt p50", "ms"),
     ("rtt p99", "ms"), ("events/s", ""), ("cpu/click", "ms"), ("of it sys", "%"),
     ("cpu wait", "ms/s"), ("client cpu", "% core"), ("errors", ""),
@@ -383,7 +483,7 @@ _COLUMNS = (  # (header, unit)
 
 
 def row(r: Result) -> tuple[str, ...]:
-    return (r.server, str(r.n), "yes" if r.deflate else "no",
+    return (r.server, r.app, str(r.n), "yes" if r.deflate else "no",
             f"{1000 * pct(r.joins, 50):.1f}", f"{1000 * pct(r.joins, 99):.1f}",
             f"{r.cpu_per_join_ms:.2f}", f"{r.rss_per_view_kb:.1f}",
             f"{r.idle_cpu_ms_per_s:.0f}", f"{1000 * pct(r.rtts, 50):.2f}",
@@ -401,10 +501,20 @@ def print_table(rows: list[tuple[str, ...]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--servers", default="daphne,uvicorn")
+    parser.add_argument("--servers", default="daphne,uvicorn",
+                        help="comma-separated: daphne, uvicorn, granian, hypercorn")
+    parser.add_argument("--apps", default="liveview",
+                        help="comma-separated: liveview, echo, before, pyview (see above)")
+    parser.add_argument("--before-repo", type=Path,
+                        help="another checkout (its built static files too) for --apps before")
+    parser.add_argument("--pyview-python", help="python of a virtualenv with pyview-web")
     parser.add_argument("--page", default="/counter/",
-                        help="the page the tabs load and click: /counter/ (the demo's), or "
-                             "/counter-table/ or /table-row/ (bench/tracking_app)")
+                        help="the page the liveview and before apps join and click "
+                             "(`increment`); /table1000/ with --settings "
+                             "bench.streams_app.settings: one row of a 1000-row table")
+    parser.add_argument("--settings", default="demo_project.settings")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the whole matrix this many times, alternating (noise check)")
     parser.add_argument("--tracking", default=None, metavar="on,off",
                         help="run each case with change tracking on and/or off "
                              "(LIVEVIEW['CHANGE_TRACKING'])")
@@ -430,18 +540,21 @@ def main() -> None:
         template_db = migrate_template_db(tmp / "template.sqlite3")
         rows = []
         modes = args.tracking.split(",") if args.tracking else [None]
-        for kind in args.servers.split(","):
-            for n in (int(v) for v in args.clients.split(",")):
-                for tracking in modes:
-                    print(f"{kind} N={n} tracking={tracking} ...", file=sys.stderr, flush=True)
-                    result = run_case(kind, n, args, tmp, template_db, tracking)
-                    for error in result.errors[:5]:
-                        print(f"  error: {error}", file=sys.stderr)
-                    rows.append(row(result))
+        for _ in range(args.repeat):
+            for kind in args.servers.split(","):
+                for n in (int(v) for v in args.clients.split(",")):
+                    for app in args.apps.split(","):
+                        for tracking in modes:
+                            print(f"{kind} {app} N={n} tracking={tracking} ...",
+                                  file=sys.stderr, flush=True)
+                            result = run_case(kind, app, n, args, tmp, template_db, tracking)
+                            for error in result.errors[:5]:
+                                print(f"  error: {error}", file=sys.stderr)
+                            rows.append(row(result))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\npage {args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, "
-          f"joins at {args.join_rate:.0f}/s, permessage-deflate "
+    print(f"\n{args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
+          f"{args.join_rate:.0f}/s, permessage-deflate "
           f"{'not offered' if args.no_compression else 'offered'}; {os.cpu_count()} CPUs, "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print_table(rows)

@@ -82,7 +82,8 @@ class Lifecycle:
 
     def hooks(self, stage: str) -> list[Hook]:
         # A copy: a hook may attach or detach hooks while the stage runs.
-        return list(self._hooks.get(stage, {}).values())
+        hooks = self._hooks.get(stage)
+        return list(hooks.values()) if hooks else []
 
 
 class LifecycleMixin:

@@ -40,3 +40,32 @@ class Stream1000View(LiveView):
 
     def render(self, context):
         return render_tree(_TEMPLATE, context)
+
+
+# `/table1000/`: a plain `{% for %}` over 1000 rows; `increment` changes one row's cell to the
+# number of clicks (socket_load.py --apps table: a one-row change in a 1000-row table).
+_TABLE = engines["django"].from_string("""<table class="orders">
+  <thead><tr><th>#</th><th>Name</th><th>Status</th><th>Qty</th></tr></thead>
+  <tbody id="rows">
+  {% for row in rows %}
+    <tr id="row-{{ row.id }}">
+      <td>{{ row.id }}</td>
+      <td>{{ row.name|title }}</td>
+      <td>{% if row.active %}<span class="on">active</span>{% else %}off{% endif %}</td>
+      <td>{{ row.qty }}</td>
+    </tr>
+  {% endfor %}
+  </tbody>
+</table>""")
+
+
+class Table1000View(LiveView):
+    async def mount(self, socket, session):
+        socket.context = {"rows": [{**row(i), "qty": 0} for i in range(ROWS)]}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "increment":
+            socket.context["rows"][ROWS // 2]["qty"] += 1
+
+    def render(self, context):
+        return render_tree(_TABLE, context)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,9 @@ from ..conf import liveview_settings
 from ..core import protocol as p
 from . import daphne, shutdown
 from .limits import RateLimit
+from .mailbox import Mailbox
 from .router import TopicRouter
+from .server_tuning import quiet_autobahn_log_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +69,8 @@ class LiveViewConsumer:
         self._send = send
         self.router = TopicRouter(self.send_text, scope)
         self._open = False
-        self._outbox: deque[str] = deque()
+        self._outbox: Mailbox[str] = Mailbox()
         self._outbox_chars = 0
-        self._outbox_ready = asyncio.Event()
         self._writer: asyncio.Task | None = None
         self._sending = False  # the writer is handing a frame to the server
         self._backlog = _transport_backlog(send)
@@ -90,6 +90,7 @@ class LiveViewConsumer:
 
     async def run(self) -> None:
         """Accept the websocket and route frames until it closes."""
+        quiet_autobahn_log_arguments()
         message = await self._receive()
         if message["type"] != "websocket.connect":
             return
@@ -106,8 +107,6 @@ class LiveViewConsumer:
         if self._autobahn is not None:
             daphne.let_frames_through(self._autobahn, liveview_settings.MAX_FRAME_BYTES)
         self._open = True
-        self._writer = asyncio.get_running_loop().create_task(
-            self._write(), name=f"liveview writer {self._client()}")
         stopping.register(self)
         try:
             while True:
@@ -130,8 +129,7 @@ class LiveViewConsumer:
         cancels an application still running 10 s after its client left, and again every
         second) ends this wait but never the stopping, so no view keeps running.
         """
-        if self._writer is not None:
-            self._writer.cancel()
+        self._stop_writing()
         task = asyncio.get_running_loop().create_task(self.router.stop_all(),
                                                       name="liveview socket shutdown")
         _background_shutdowns.add(task)
@@ -141,22 +139,29 @@ class LiveViewConsumer:
     async def send_text(self, text: str) -> None:
         """Queue one frame; frames for a closed (or dropped) socket are discarded.
 
-        Never waits for the client: the writer task sends in order. A client that lets more
-        than OUTBOUND_BUFFER_LIMIT characters pile up is dropped.
+        Never waits for the client: the writer task (made at the socket's first frame) sends
+        in order. A client that lets more than OUTBOUND_BUFFER_LIMIT characters pile up is
+        dropped.
         """
         if not self._open or self._dropping:
             return
-        self._outbox.append(text)
+        self._outbox.put(text)
         self._outbox_chars += len(text)
-        self._outbox_ready.set()
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write(), name=f"liveview writer {self._client()}")
         limit = liveview_settings.OUTBOUND_BUFFER_LIMIT
         if limit and self._outbox_chars + (self._backlog() if self._backlog else 0) > limit:
             self._drop(CLOSE_TRY_AGAIN_LATER,
                        f"it is not reading: over {limit} characters waiting to be sent")
 
+    def _stop_writing(self, but: asyncio.Task | None = None) -> None:
+        if self._writer is not None and self._writer is not but:
+            self._writer.cancel()
+
     async def _write(self) -> None:
         while True:
-            await self._outbox_ready.wait()
+            await self._outbox.wait()
             while self._outbox:
                 text = self._outbox.popleft()
                 self._outbox_chars -= len(text)
@@ -175,7 +180,6 @@ class LiveViewConsumer:
                     return
                 finally:
                     self._sending = False
-            self._outbox_ready.clear()
 
     def _drop(self, code: int, why: str) -> None:
         """Close the websocket and stop its views; the browser reconnects and rejoins."""
@@ -191,8 +195,7 @@ class LiveViewConsumer:
         task.add_done_callback(_background_shutdowns.discard)
 
     async def _close(self, code: int) -> None:
-        if self._writer is not None and self._writer is not asyncio.current_task():
-            self._writer.cancel()
+        self._stop_writing(but=asyncio.current_task())
         await self.router.stop_all()
         await self._send_close(code)
 

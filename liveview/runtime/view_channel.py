@@ -36,6 +36,7 @@ from ..uploads import UploadManager
 from . import uploads
 from .hosted import HostedSocket, HostedView
 from .join import verify_join
+from .mailbox import Mailbox
 from .outbound import Outbound, Send
 from .render_state import RenderState
 
@@ -81,6 +82,13 @@ class InternalMessage(Protocol):
 class ViewChannel:
     """Runs one LiveView for one `lv:<id>` topic of one websocket."""
 
+    # Thousands of idle views per process: no per-instance dict.
+    __slots__ = ("topic", "view_id", "join_ref", "scope", "out", "render_state", "timers",
+                 "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
+                 "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
+                 "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
+                 "_stop_child", "__weakref__")
+
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], Awaitable[None]],
                  on_stop: Callable[[ViewChannel], None],
@@ -111,8 +119,8 @@ class ViewChannel:
         self._stop_child = stop_child
         self._close_upload = close_upload
         self._on_stop = on_stop
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
-        self._queue.put_nowait(join)
+        self._queue: Mailbox[Any] = Mailbox()
+        self._queue.put(join)
         self._overloaded = False
         self._restart: asyncio.Task | None = None
         #: The client request being handled (answered if the view stops before it is).
@@ -137,10 +145,10 @@ class ViewChannel:
         if self.closed or self._overloaded:
             return
         limit = liveview_settings.MAILBOX_LIMIT
-        if limit and self._queue.qsize() >= limit:
+        if limit and len(self._queue) >= limit:
             self._overload(limit)
             return
-        self._queue.put_nowait(item)
+        self._queue.put(item)
 
     def _overload(self, limit: int) -> None:
         """The view cannot keep up: restart it (phx_error; the client rejoins and mounts
@@ -148,7 +156,7 @@ class ViewChannel:
         self._overloaded = True
         logger.warning("%s: over %d messages waiting in the mailbox (MAILBOX_LIMIT); "
                        "restarting the view", self.topic, limit)
-        self._queue = asyncio.Queue()  # what waited is dropped with the view
+        self._queue.clear()  # what waited is dropped with the view
         self._restart = asyncio.get_running_loop().create_task(
             self._restart_overloaded(), name=f"{self.topic} overloaded")
 
@@ -159,7 +167,7 @@ class ViewChannel:
     @property
     def busy(self) -> bool:
         """A handler runs or messages wait (a draining socket waits until neither)."""
-        return not self.closed and (self._working or not self._queue.empty())
+        return not self.closed and (self._working or bool(self._queue))
 
     @property
     def upload_manager(self) -> UploadManager | None:
@@ -204,8 +212,7 @@ class ViewChannel:
         reloads the page. Nothing is sent if the socket is gone."""
         pending = [self._handling] if self._handling is not None else []
         self._handling = None
-        while not self._queue.empty():
-            pending.append(self._queue.get_nowait())
+        pending.extend(self._queue.take_all())
         for item in pending:
             if isinstance(item, p.Frame) and item.ref is not None:
                 if item.event == p.LEAVE:
@@ -247,6 +254,9 @@ class ViewChannel:
             finally:
                 self._working = False
                 db.schedule_connection_cleanup()
+                # An idle view waits for its next message without holding on to the last
+                # one (the join frame alone holds about a kilobyte of tokens).
+                item = None
 
     async def _tell_client(self, sending: Awaitable[None]) -> None:
         """A last frame of an ending view; if even that cannot be sent, the view still ends."""

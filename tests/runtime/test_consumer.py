@@ -44,3 +44,50 @@ async def test_the_frame_limit_counts_bytes_not_characters(socket, settings, cap
                                         "response": {"reason": "frame too large"}}]
     assert "refused (over MAX_FRAME_BYTES=1000 bytes)" in caplog.text
     await heartbeat(socket)
+
+
+class GatedSend:
+    """An ASGI `send` that writes at once, except while `gate` is closed: then it waits, as
+    uvicorn's does while the client is not reading."""
+
+    def __init__(self):
+        import asyncio
+
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.sent: list[str] = []
+        self.waited = 0
+
+    async def __call__(self, message):
+        if not self.gate.is_set():
+            self.waited += 1
+            await self.gate.wait()
+        if message["type"] == "websocket.send":
+            self.sent.append(message["text"])
+
+
+async def test_frames_keep_their_order_when_the_server_send_waits():
+    """Frames go out in order whether `send` returns at once or waits (the client is slow);
+    the view sending them never waits."""
+    import asyncio
+
+    send = GatedSend()
+    consumer = LiveViewConsumer({"type": "websocket"}, None, send)
+    consumer._open = True
+    expected = []
+    for i in range(60):
+        if i % 20 == 5:
+            send.gate.clear()  # the client stops reading ...
+        if i % 20 == 15:
+            send.gate.set()  # ... and reads again: this frame must still wait its turn
+        expected.append(f"frame {i}")
+        sending = consumer.send_text(f"frame {i}")
+        with pytest.raises(StopIteration):  # done in one step: it never waits for the client
+            sending.send(None)
+        await asyncio.sleep(0)  # the writer and finishing tasks run between frames
+    send.gate.set()
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert send.sent == expected
+    assert send.waited >= 3  # the writer did wait for the client
+    consumer._stop_writing()

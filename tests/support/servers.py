@@ -29,6 +29,9 @@ DEFAULT_SETTINGS = "demo_project.settings"
 # Settings that only move STATIC_ROOT to $LIVEVIEW_TEST_STATIC_ROOT (see production_settings.py).
 PRODUCTION_SETTINGS = "tests.support.production_settings"
 SERVER_KINDS = ("daphne", "uvicorn")
+# Also supported (docs/deployment.md), started by the benches and their own test; not a
+# parameter of every server test. granian serves from a worker process it spawns.
+MORE_SERVER_KINDS = ("granian", "hypercorn")
 # `manage.py runserver` of a project of its own (daphne's, with Django's autoreloader): for the
 # new-user tests, which run a project exactly as its README says.
 RUNSERVER = "runserver"
@@ -107,8 +110,9 @@ class ServerProcess:
     def __init__(self, kind: str, port: int, env: dict, log_path: Path, *,
                  app: str = DEFAULT_APP, ready_path: str = "/", name: str | None = None,
                  cwd: Path = REPO_ROOT, python: str = sys.executable):
-        if kind not in (*SERVER_KINDS, RUNSERVER):
-            raise ValueError(f"server kind must be one of {SERVER_KINDS} or {RUNSERVER!r}, "
+        if kind not in (*SERVER_KINDS, *MORE_SERVER_KINDS, RUNSERVER):
+            raise ValueError(f"server kind must be one of {SERVER_KINDS + MORE_SERVER_KINDS} or "
+                             f"{RUNSERVER!r}, "
                              f"got {kind!r}")
         self.kind = kind
         self.cwd = Path(cwd)
@@ -133,6 +137,12 @@ class ServerProcess:
             return [self.python, "manage.py", "runserver", f"127.0.0.1:{self.port}"]
         if self.kind == "daphne":
             return [self.python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+                    self.app]
+        if self.kind == "granian":
+            return [self.python, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                    "--port", str(self.port), self.app]
+        if self.kind == "hypercorn":
+            return [self.python, "-m", "hypercorn", "--bind", f"127.0.0.1:{self.port}",
                     self.app]
         return [self.python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(self.port),
                 "--no-server-header", self.app]

@@ -1,0 +1,285 @@
+"""Many connected views in one server process: memory per view, join rate, one broadcast to all.
+
+For each app (`--apps echo,fanout[,before]`) a fresh server process (`--server`, uvicorn by
+default; DEBUG off) is started and `--views` websockets (20,000 by default) are opened and
+joined by `--workers` client processes, each from its own source address (127.0.0.2, .3, …:
+one address has about 28,000 ephemeral ports), at `--join-rate` joins per second in total.
+
+- `fanout`: the `/fanout/` view of `bench/fanout_app` (subscribed to one topic, renders one
+  text value); every socket joins it with the tokens of one page load (one session).
+- `echo`: `bench/echo_app.py`, the raw ASGI websocket with the join answered: what the
+  server itself costs per socket. "beyond echo" is fanout's memory per view minus that.
+- `before`: `fanout` served from another checkout (`--before-repo`, e.g. the branch point).
+
+Printed per app: the server's RSS growth per socket (VmRSS with every socket joined, after a
+settling pause, minus VmRSS before the first socket, over the sockets), the join rate achieved
+and the join latency p50/p99, the server's CPU per join, then (fanout only) `--rounds`
+broadcasts: one unsubscribed view's `fire` event broadcasts a stamped message, and each client
+process records when each of its views got the diff. "last view" is the broadcast() call to
+the last view's diff; CPU/diff is the server's CPU over the round / views.
+
+    .venv/bin/python bench/idle.py                                  # 20,000 views, uvicorn
+    .venv/bin/python bench/idle.py --views 10000 --apps fanout --rounds 5
+    .venv/bin/python bench/idle.py --apps echo,fanout,before --before-repo /tmp/lv-before
+
+The fd limit is raised for the bench and its server (it runs as a user allowed to). Prints
+figures only; nothing here is a pass/fail test.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from socket_load import cpu_seconds, pct, rss_kb  # noqa: E402
+
+from page import cookie_header, http_get  # noqa: E402
+from liveview.testing import page_tokens  # noqa: E402
+from tests.support.servers import ServerProcess, free_port, migrate_template_db, server_env  # noqa: E402,E501
+
+_STAMP = re.compile(r'(\d+)@([0-9.]+)')
+FANOUT_SETTINGS = "bench.fanout_app.settings"
+
+
+# The client processes -------------------------------------------------------------------------
+async def _worker_main(index: int, port: int, page: dict | None, count: int, rate: float,
+                       conn: multiprocessing.connection.Connection) -> None:
+    from websockets.asyncio.client import connect
+
+    source = f"127.0.0.{2 + index}"
+    joins: list[float] = []
+    arrivals: dict[int, list[float]] = {}
+    sockets = []
+
+    async def read(ws) -> None:
+        async for text in ws:
+            if '"diff"' in text[:200]:
+                now = time.time()
+                match = _STAMP.search(text)
+                if match:
+                    arrivals.setdefault(int(match.group(1)), []).append(
+                        now - float(match.group(2)))
+
+    async def join(i: int) -> None:
+        await asyncio.sleep(i / rate)
+        if page is None:  # echo: no page, no session
+            url, headers, topic = f"ws://127.0.0.1:{port}/live/websocket", {}, f"lv:e{i}"
+            payload: dict = {}
+        else:
+            query = urlencode({"_csrf_token": page["csrf"], "vsn": "2.0.0"})
+            url = f"ws://127.0.0.1:{port}/live/websocket?{query}"
+            headers = {"Cookie": page["cookies"], "Origin": f"http://127.0.0.1:{port}"}
+            topic = f"lv:{page['id']}"
+            payload = {"url": f"http://127.0.0.1:{port}{page['path']}", "sticky": False,
+                       "params": {"_csrf_token": page["csrf"], "_mounts": 0},
+                       "session": page["session"], "static": page["static"]}
+        start = time.perf_counter()
+        ws = await connect(url, additional_headers=headers, open_timeout=120, proxy=None,
+                           ping_interval=None, max_queue=None, compression=None,
+                           local_addr=(source, 0))
+        await ws.send(json.dumps(["1", "1", topic, "phx_join", payload]))
+        reply = json.loads(await asyncio.wait_for(ws.recv(), 120))
+        if reply[3] != "phx_reply" or reply[4]["status"] != "ok":
+            raise RuntimeError(f"join failed: {str(reply)[:300]}")
+        joins.append(time.perf_counter() - start)
+        sockets.append(ws)
+        asyncio.get_running_loop().create_task(read(ws))
+
+    await asyncio.gather(*(join(i) for i in range(count)))
+    loop = asyncio.get_running_loop()
+    conn.send(("joined", joins))
+    while True:  # commands from the main process: ("wait", n) or ("close",)
+        command = await loop.run_in_executor(None, conn.recv)
+        if command[0] == "close":
+            break
+        n = command[1]
+        while len(arrivals.get(n, ())) < count:
+            await asyncio.sleep(0.005)
+        conn.send(("arrived", arrivals[n]))
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    conn.send(("closed",))
+
+
+def _worker(index: int, port: int, page: dict | None, count: int, rate: float,
+            conn: multiprocessing.connection.Connection) -> None:
+    try:
+        import uvloop
+        uvloop.run(_worker_main(index, port, page, count, rate, conn))
+    except ImportError:
+        asyncio.run(_worker_main(index, port, page, count, rate, conn))
+
+
+# One app ------------------------------------------------------------------------------------
+async def _page(port: int, path: str) -> dict:
+    status, set_cookies, body = await http_get(port, path)
+    tokens = page_tokens(body)
+    if tokens is None:
+        raise RuntimeError(f"GET {path} answered {status} without a LiveView container")
+    return {"path": path, "id": tokens.view_id, "session": tokens.session,
+            "static": tokens.static, "csrf": tokens.csrf_token,
+            "cookies": cookie_header(set_cookies)}
+
+
+async def _fire(port: int, page: dict, rounds: int, workers: list) -> list[dict]:
+    """`rounds` broadcasts from an unsubscribed view; per round the arrivals of all views."""
+    from websockets.asyncio.client import connect
+
+    query = urlencode({"_csrf_token": page["csrf"], "vsn": "2.0.0"})
+    ws = await connect(f"ws://127.0.0.1:{port}/live/websocket?{query}",
+                       additional_headers={"Cookie": page["cookies"],
+                                           "Origin": f"http://127.0.0.1:{port}"},
+                       proxy=None, ping_interval=None, compression=None)
+    topic = f"lv:{page['id']}"
+    await ws.send(json.dumps(["1", "1", topic, "phx_join", {
+        "url": f"http://127.0.0.1:{port}{page['path']}", "session": page["session"],
+        "static": page["static"], "params": {"_csrf_token": page["csrf"], "_mounts": 0}}]))
+    await ws.recv()
+    loop = asyncio.get_running_loop()
+    results = []
+    for n in range(1, rounds + 1):
+        for _, conn in workers:
+            conn.send(("wait", n))
+        cpu0 = cpu_seconds(_SERVER_PID[0])
+        await ws.send(json.dumps(["1", str(n + 1), topic, "event",
+                                  {"type": "click", "event": "fire", "value": {"n": n}}]))
+        arrivals: list[float] = []
+        for _, conn in workers:
+            kind, values = await loop.run_in_executor(None, conn.recv)
+            arrivals.extend(values)
+        results.append({"cpu": cpu_seconds(_SERVER_PID[0]) - cpu0, "arrivals": arrivals})
+        await asyncio.sleep(0.5)
+    await ws.close()
+    return results
+
+
+_SERVER_PID = [0]
+
+
+def run_app(app: str, args: argparse.Namespace, tmp: Path, template_db: Path) -> dict:
+    db = tmp / f"{app}.sqlite3"
+    shutil.copyfile(template_db, db)
+    env = server_env(FANOUT_SETTINGS, DJANGO_DEBUG="0", DEMO_DB_PATH=db)
+    options: dict = {}
+    if app == "echo":
+        options["app"] = "bench.echo_app:application"
+    elif app == "before":
+        options["cwd"] = args.before_repo
+        env["PYTHONPATH"] = str(args.before_repo)
+    server = ServerProcess(args.server, free_port(), env, tmp / f"{app}.log", **options)
+    server.start(60)
+    _SERVER_PID[0] = server.proc.pid
+    ctx = multiprocessing.get_context("spawn")
+    workers = []
+    try:
+        page = None if app == "echo" else asyncio.run(_page(server.port, "/fanout/"))
+        fire_page = None if app == "echo" else asyncio.run(_page(server.port, "/fanout/?fire=1"))
+        time.sleep(1.0)
+        rss0, cpu0 = rss_kb(server.proc.pid), cpu_seconds(server.proc.pid)
+        share = [args.views // args.workers + (i < args.views % args.workers)
+                 for i in range(args.workers)]
+        start = time.perf_counter()
+        for i, count in enumerate(share):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(i, server.port, page, count,
+                                                     args.join_rate / args.workers, child))
+            proc.start()
+            workers.append((proc, parent))
+        joins: list[float] = []
+        for _, conn in workers:
+            kind, values = conn.recv()
+            joins.extend(values)
+        join_seconds = time.perf_counter() - start
+        cpu_join = cpu_seconds(server.proc.pid) - cpu0
+        time.sleep(args.settle)
+        rss1 = rss_kb(server.proc.pid)
+        result = {"app": app, "views": args.views, "rss_per_view": (rss1 - rss0) / args.views,
+                  "rss0": rss0, "rss1": rss1, "join_rate": args.views / join_seconds,
+                  "join_p50": pct(joins, 50), "join_p99": pct(joins, 99),
+                  "cpu_per_join": cpu_join / args.views, "rounds": []}
+        if fire_page is not None and args.rounds:
+            result["rounds"] = asyncio.run(_fire(server.port, fire_page, args.rounds, workers))
+        for _, conn in workers:
+            conn.send(("close",))
+        for proc, _ in workers:
+            proc.join(120)
+        return result
+    except BaseException:
+        print(server.log_tail(chars=3000), file=sys.stderr)
+        raise
+    finally:
+        for proc, _ in workers:
+            if proc.is_alive():
+                proc.kill()
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--views", type=int, default=20000)
+    parser.add_argument("--apps", default="echo,fanout", help="echo, fanout, before")
+    parser.add_argument("--server", default="uvicorn", help="daphne, uvicorn, ...")
+    parser.add_argument("--workers", type=int, default=4, help="client processes")
+    parser.add_argument("--join-rate", type=float, default=1000, help="joins per second, total")
+    parser.add_argument("--rounds", type=int, default=3, help="broadcasts to all the views")
+    parser.add_argument("--settle", type=float, default=3.0,
+                        help="seconds between the last join and the RSS reading")
+    parser.add_argument("--before-repo", type=Path)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = args.views + 1000  # the server's own files, sockets, pipes and threads
+    if limit > hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+        except (ValueError, OSError):  # not allowed here: as many views as the limit allows
+            args.views = hard - 1000
+            limit = hard
+            print(f"the hard fd limit is {hard}: measuring {args.views} views", file=sys.stderr)
+    elif soft < limit:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    tmp = Path(tempfile.mkdtemp(prefix="liveview-idle-"))
+    load = os.getloadavg()[0]
+    results = []
+    try:
+        template_db = migrate_template_db(tmp / "template.sqlite3")
+        for app in args.apps.split(","):
+            print(f"{args.server} {app}: {args.views} views ...", file=sys.stderr, flush=True)
+            results.append(run_app(app, args, tmp, template_db))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    echo = next((r for r in results if r["app"] == "echo"), None)
+    print(f"\n{args.views} websockets on one {args.server} process, {args.workers} client "
+          f"processes, joins at {args.join_rate:.0f}/s offered, no compression; "
+          f"{os.cpu_count()} CPUs, load average {load:.1f} before, {os.getloadavg()[0]:.1f} "
+          f"after\n")
+    print(f"{'app':>8} {'RSS before':>11} {'RSS after':>10} {'per view':>9} {'beyond echo':>12}"
+          f" {'joins/s':>8} {'join p50':>9} {'join p99':>9} {'cpu/join':>9}")
+    for r in results:
+        beyond = f"{r['rss_per_view'] - echo['rss_per_view']:.1f} KiB" if echo else "-"
+        print(f"{r['app']:>8} {r['rss0'] / 1024:>7.0f} MiB {r['rss1'] / 1024:>6.0f} MiB "
+              f"{r['rss_per_view']:>5.1f} KiB {beyond:>12} {r['join_rate']:>8.0f} "
+              f"{1000 * r['join_p50']:>6.1f} ms {1000 * r['join_p99']:>6.1f} ms "
+              f"{1000 * r['cpu_per_join']:>6.2f} ms")
+    for r in results:
+        for i, one in enumerate(r["rounds"], 1):
+            arrivals = one["arrivals"]
+            print(f"{r['app']:>8} broadcast {i}: {len(arrivals)} views, first "
+                  f"{1000 * min(arrivals):.0f} ms, p50 {1000 * pct(arrivals, 50):.0f} ms, "
+                  f"last view {1000 * max(arrivals):.0f} ms; server CPU/diff "
+                  f"{1e6 * one['cpu'] / len(arrivals):.0f} µs")
+
+
+if __name__ == "__main__":
+    main()
