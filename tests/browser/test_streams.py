@@ -283,6 +283,15 @@ def watch_feed_scrolls(page):
     }""")
 
 
+def watch_feed_pages(page):
+    """Record every page number the feed shows, including any it passes through."""
+    page.eval_on_selector("#feed-page", """el => {
+        window.__feedPages = [];
+        new MutationObserver(() => window.__feedPages.push(Number(el.textContent)))
+            .observe(el, {childList: true, characterData: true, subtree: true});
+    }""")
+
+
 # The hook is done with a move once: no event of the list awaits its reply (data-phx-ref-src);
 # the row that was at the edge is in view again (after the reply the hook scrolls it back, in an
 # animation frame); and the hook has seen the resulting position. Scrolling before that races
@@ -316,6 +325,7 @@ def test_feed_scrolls_down_and_back_up_keeping_at_most_150_rows(open_page, page)
     expect(page.locator("#feed > li")).to_have_count(PAGE)
     watch_max_children(page, "#feed")
     watch_feed_scrolls(page)
+    watch_feed_pages(page)
     # Down to page 6, one page a scroll: each page's rows are appended, the oldest trimmed
     # beyond 150.
     for expected in range(2, 7):
@@ -332,6 +342,8 @@ def test_feed_scrolls_down_and_back_up_keeping_at_most_150_rows(open_page, page)
         first = expected * PAGE - keep
         assert (shown, numbers) == (expected, list(range(first, expected * PAGE))), numbers
     expect(page.locator("#feed > li").first).to_have_text("Row 1")
+    # One page a scroll and no detours (a page shown, then taken back by a stray event).
+    assert page.evaluate("window.__feedPages") == [2, 3, 4, 5, 6, 5, 4, 3]
     assert max_children(page) <= keep
     assert duplicate_ids(page) == []
 
