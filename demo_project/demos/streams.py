@@ -50,11 +50,24 @@ class FeedLiveView(LiveView[FeedContext]):
         if event == "next-page" and page < last_page():
             socket.context["page"] = page + 1
             socket.stream("rows", feed_rows(page + 1), at=-1, limit=-KEEP_PAGES * PAGE)
-        elif event == "prev-page" and page > KEEP_PAGES:
+        elif event == "prev-page" and page > KEEP_PAGES and not _overran(payload):
             # The page above the oldest one shown: inserted row by row at the top, last first.
             socket.context["page"] = page - 1
             above = page - KEEP_PAGES
             socket.stream("rows", reversed(feed_rows(above)), at=0, limit=KEEP_PAGES * PAGE)
+
+
+def _overran(payload: Any) -> bool:
+    """Whether a prev-page is the client's "scrolled past the top" report, which the feed
+    ignores.
+
+    The client reports an overrun on an upward scroll while the list's top edge is inside the
+    window. The feed's list is its own scroll box, so its top edge always is: the first upward
+    scroll is reported, even the browser's own when the oldest page is trimmed from the top
+    on the way down (it scrolls up to keep the rows in place), which would move the feed back
+    a page. A real scroll to the top also sends the plain prev-page, which moves up one page.
+    """
+    return isinstance(payload, dict) and payload.get("_overran") is True
 
 
 # Message board -------------------------------------------------------------------------------
