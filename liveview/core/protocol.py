@@ -6,6 +6,7 @@ Python values (and JSON text) out; all wire event names live here.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -162,10 +163,22 @@ def peek_head(text: str) -> tuple[str | None, str | None, str] | None:
 # integers past 64 bits, unknown types) goes to the stdlib encoder, which encodes or raises.
 _ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
                    | orjson.OPT_PASSTHROUGH_DATACLASS)
-# One encoder for every frame: json.dumps with options builds a new encoder per call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# One encoder for every frame: json.dumps with options builds a new encoder per call. NaN is
+# refused: `NaN` is not JSON, and the client's JSON.parse would throw on the whole frame.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 # For the rare frame holding a lone surrogate: escaped, it is valid JSON text in ASCII.
-_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every NaN or infinite float (in lists, tuples and dicts) made None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
 
 
 def encode(join_ref: str | None, ref: str | None, topic: str, event: str, payload: Any) -> str:
@@ -179,7 +192,11 @@ def encode(join_ref: str | None, ref: str | None, topic: str, event: str, payloa
         return orjson.dumps(frame, option=_ORJSON_OPTIONS).decode()
     except TypeError:  # orjson.JSONEncodeError
         pass
-    text = _ENCODER.encode(frame)
+    try:
+        text = _ENCODER.encode(frame)
+    except ValueError:  # NaN or infinity beside what orjson refused: null, as orjson sends it
+        frame = _finite(frame)
+        text = _ENCODER.encode(frame)
     if not text.isascii():  # O(1) in CPython: ASCII-only strings are flagged
         try:
             text.encode("utf-8")

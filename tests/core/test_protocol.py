@@ -66,3 +66,20 @@ def test_peek_head_reads_refs_of_an_oversized_frame_without_parsing_it():
     assert p.peek_head(text) == ("4", "19", "lv:phx-abc")
     assert p.peek_head('[null,"2","phoenix","heartbeat",{}]') == (None, "2", "phoenix")
     assert p.peek_head("garbage") is None
+
+
+def _strict_json(text):
+    def refuse(constant):
+        raise AssertionError(f"{constant} is not JSON (the client's JSON.parse throws)")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_non_finite_floats_are_sent_as_null_also_beside_what_orjson_refuses():
+    # orjson sends NaN as null; the stdlib fallback (here for an integer past 64 bits and a
+    # lone surrogate) must not write the bare NaN/Infinity the client cannot parse.
+    for extra in ({"big": 2**70}, {"s": "\ud800"}, {}):
+        payload = {"nan": float("nan"), "inf": [float("inf"), (1.5, float("-inf"))], **extra}
+        frame = _strict_json(p.encode(None, None, "lv:x", "diff", payload))
+        assert frame[4]["nan"] is None and frame[4]["inf"] == [None, [1.5, None]]
+        if "big" in extra:
+            assert frame[4]["big"] == 2**70
