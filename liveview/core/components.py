@@ -114,6 +114,8 @@ UNCOMPARABLE: Any = object()
 _ATOMS = frozenset({type(None), bool, int, float, str, bytes, SafeString, decimal.Decimal,
                     datetime.date, datetime.datetime, datetime.time, datetime.timedelta,
                     uuid.UUID})
+# Atoms whose == holds for values that render differently: compared by their repr.
+_REPR_ATOMS = frozenset({float, decimal.Decimal, datetime.datetime, datetime.time})
 # "Cheaply": a snapshot walks at most this many values, else the assigns count as changed.
 MAX_SNAPSHOT_VALUES = 1000
 
@@ -144,7 +146,10 @@ def _freeze(value: Any, budget: list[int]) -> Any:
         raise _TooCostly
     kind = type(value)
     if kind in _ATOMS:
-        return value
+        # Tagged with its type and, where equal values render differently (0.0 and -0.0,
+        # Decimal("1.0") and Decimal("1.00"), one instant in two time zones), its repr: an
+        # assign going from 1 to True, or 1 to 1.0, is a change the HTML shows.
+        return (kind, repr(value) if kind in _REPR_ATOMS else value)
     if kind is list or kind is tuple:
         return (kind, tuple(_freeze(item, budget) for item in value))
     if kind is dict:

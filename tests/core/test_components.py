@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
+import decimal
 import random
 import re
 from typing import Any
 
 import pytest
 from django.template import TemplateSyntaxError, engines
+from django.utils.safestring import SafeString
 
 from liveview import LiveComponent
 from liveview.core.components import (
@@ -200,6 +203,20 @@ def test_snapshot_copies_comparable_values_and_gives_up_on_others() -> None:
     assert snapshot({"o": object()}) is UNCOMPARABLE
     assert snapshot({"big": list(range(5000))}) is UNCOMPARABLE
     assert not same_assigns(UNCOMPARABLE, UNCOMPARABLE)
+
+
+@pytest.mark.parametrize("old, new", [
+    (1, True), (0, False), (1, 1.0), (0.0, -0.0), ("a", SafeString("a")),
+    (decimal.Decimal("1.0"), decimal.Decimal("1.00")),
+    (datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.timezone.utc),
+     datetime.datetime(2026, 1, 1, 13, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))),
+    ([1, 1], [1, True]), ({"k": 1}, {"k": 1.0}), ({1}, {1.0}),
+])
+def test_equal_values_that_render_differently_are_a_change(old: Any, new: Any) -> None:
+    # Python's == holds for each pair, but the component's HTML differs: it must update.
+    assert old == new
+    assert not same_assigns(snapshot({"v": old}), snapshot({"v": new}))
+    assert same_assigns(snapshot({"v": old}), snapshot({"v": old}))
 
 
 @pytest.mark.parametrize("source, message", [
