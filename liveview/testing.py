@@ -345,10 +345,21 @@ class LiveViewTestClient:
         return deleted
 
     async def close(self) -> None:
-        """Disconnect the websocket."""
-        if self.communicator is not None:
-            await self.communicator.disconnect()
+        """Disconnect the websocket. A child LiveView's client (`find_live_child`) leaves its
+        own topic instead: the page's websocket, which it shares, stays open."""
+        if self.communicator is None:
+            return
+        if self._root is not self:
+            if self._root.communicator is self.communicator:
+                await self.request(self.topic, "phx_leave", {})
+                self._root._views.pop(self.topic, None)
+                self._root._children.pop(self.view_id, None)
+                for client in self._root._views.values():
+                    client._children.pop(self.view_id, None)
             self.communicator = None
+            return
+        await self.communicator.disconnect()
+        self.communicator = None
 
     # Finding elements (Phoenix.LiveViewTest's element/3 and has_element?/3) ----------------
     def element(self, selector: str, text: str | re.Pattern[str] | None = None) -> LiveElement:

@@ -228,3 +228,15 @@ async def test_children_outlive_parent_renders_that_skip_their_slot(client, sett
     await kid.click("inc")
     assert "<b class='kid'>1|host|</b>" in kid.html
     assert "<p id='host'>3</p>" in client.html
+
+
+async def test_closing_a_child_client_leaves_its_topic_and_keeps_the_page_socket(client):
+    await opened(client)
+    kid = await client.find_live_child("kid-1")
+    await kid.click("inc")
+    await kid.close()
+    assert client.communicator is not None
+    await client.click("inc")  # the page's websocket is still open
+    assert "<p id='host'>1</p>" in client.html
+    again = await client.find_live_child("kid-1")  # joins afresh: the old one left
+    assert again is not kid and "<b class='kid'>0|host|</b>" in again.html
