@@ -67,6 +67,10 @@ class TopicRouter:
         for view, result in zip(views, results):
             if isinstance(result, BaseException):
                 logger.error("%s: stopping the view failed", view.topic, exc_info=result)
+        # Children whose parent stopped are stopped by tasks of their own (`_view_stopped`):
+        # done when this is, so nothing of the socket runs on after it closes.
+        if self._stopping:
+            await asyncio.gather(*self._stopping, return_exceptions=True)
 
     # lv: ------------------------------------------------------------------------------------
     async def _route_view(self, frame: p.Frame) -> None:
