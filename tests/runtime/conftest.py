@@ -10,6 +10,14 @@ def urls(settings):
 
 
 @pytest.fixture
+def temp_dir(settings, tmp_path):
+    """Upload temp files go here (UPLOAD_TEMP_DIR), so a test can check none are left."""
+    path = tmp_path / "upload-temp"
+    settings.LIVEVIEW = {**settings.LIVEVIEW, "UPLOAD_TEMP_DIR": str(path)}
+    return path
+
+
+@pytest.fixture
 async def client(urls):
     client = LiveViewTestClient(application)
     yield client

@@ -25,13 +25,6 @@ def urls(settings):
 
 
 @pytest.fixture
-def temp_dir(settings, tmp_path):
-    path = tmp_path / "upload-temp"
-    settings.LIVEVIEW = {**settings.LIVEVIEW, "UPLOAD_TEMP_DIR": str(path)}
-    return path
-
-
-@pytest.fixture
 def media(settings, tmp_path):
     """The default storage: a FileSystemStorage in a fresh directory."""
     root = tmp_path / "media"

@@ -23,13 +23,6 @@ def urls(settings):
     settings.ROOT_URLCONF = "tests.runtime.upload_urls"
 
 
-@pytest.fixture
-def temp_dir(settings, tmp_path):
-    path = tmp_path / "upload-temp"
-    settings.LIVEVIEW = {**settings.LIVEVIEW, "UPLOAD_TEMP_DIR": str(path)}
-    return path
-
-
 def leftovers(temp_dir) -> list[str]:
     return os.listdir(temp_dir) if temp_dir.exists() else []
 
