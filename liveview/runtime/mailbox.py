@@ -38,14 +38,8 @@ class Mailbox(Generic[T]):
 
     async def get(self) -> T:
         """The oldest item, waiting for one if there is none."""
-        while not self._items:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiter = waiter
-            try:
-                await waiter
-            finally:
-                if self._waiter is waiter:  # cancelled while waiting
-                    self._waiter = None
+        if not self._items:
+            await self.wait()
         return self._items.pop(0)
 
     async def wait(self) -> None:
@@ -56,7 +50,7 @@ class Mailbox(Generic[T]):
             try:
                 await waiter
             finally:
-                if self._waiter is waiter:
+                if self._waiter is waiter:  # cancelled while waiting
                     self._waiter = None
 
     def popleft(self) -> T:
