@@ -52,6 +52,16 @@ def demo_server(server_pool):
 # Package scope, not session: while Playwright's sync API is started, the main thread looks like
 # it runs an event loop, which breaks asyncio.run() and Django's ORM (SynchronousOnlyOperation)
 # for every later test of the session. It is stopped when the last browser test is done.
+@pytest.fixture(scope="module")
+def upload_dirs(tmp_path_factory, request):
+    """A media root and an upload temp dir of the test module's own (for its own server)."""
+    root = tmp_path_factory.mktemp(request.module.__name__.rpartition(".")[2])
+    dirs = {"media": root / "media", "temp": root / "temp"}
+    for path in dirs.values():
+        path.mkdir()
+    return dirs
+
+
 @pytest.fixture(scope="package")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):

@@ -33,15 +33,6 @@ def noise(size: int, seed: int = 1) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def upload_dirs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("direct-uploads")
-    dirs = {"media": root / "media", "temp": root / "temp"}
-    for path in dirs.values():
-        path.mkdir()
-    return dirs
-
-
-@pytest.fixture(scope="module")
 def moto_s3():
     """A local S3-compatible server (moto) with the bucket, CORS allowing browser POSTs."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

@@ -47,15 +47,6 @@ def sha256(data: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def upload_dirs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("uploads")
-    dirs = {"media": root / "media", "temp": root / "temp"}
-    for path in dirs.values():
-        path.mkdir()
-    return dirs
-
-
-@pytest.fixture(scope="module")
 def upload_server(server_pool, upload_dirs):
     """A daphne process of its own: its media and upload temp dirs are this module's."""
     return server_pool("daphne", DEMO_MEDIA_ROOT=upload_dirs["media"],
