@@ -32,7 +32,6 @@ from .test_uploads import (  # noqa: F401
     files,
     test_document_uploads_on_submit_then_is_stored_and_listed,
     test_photo_uploads_on_selection_and_is_stored_byte_for_byte,
-    upload_dirs,
 )
 
 pytestmark = pytest.mark.browser
