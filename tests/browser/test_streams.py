@@ -386,6 +386,10 @@ def test_board_keeps_the_newest_posts_and_its_placeholder(open_page, page):
 
     open_page(page, "/board/")
     post(page, "post 0")
+    # Push from the form only once its submit is answered (the client holds an element with a
+    # pending event locked) and the first post is shown.
+    expect(page.locator(".board-form:not([data-phx-ref-src])")).to_have_count(1)
+    expect(page.locator("#posts > li.post .text").first).to_have_text("post 0")
     # The other posts through the client's JS push (what the form's phx-submit sends, without
     # typing each): one after the other on the socket, so they arrive in order.
     page.eval_on_selector(".board-form", """(form, count) => {
