@@ -93,6 +93,10 @@ def _milliseconds_or_none(value: Any) -> bool:
                              and value >= 0)
 
 
+def _mmap_threshold(value: Any) -> bool:
+    return value is None or (_positive_int(value) and value <= 32 * 1024 * 1024)
+
+
 def _directory_or_none(value: Any) -> bool:
     return value is None or (isinstance(value, (str, os.PathLike)) and str(value) != "")
 
@@ -115,6 +119,7 @@ VALUE_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "PRESENCE_HEARTBEAT": (_positive_number, "a positive number of seconds (int or float)"),
     "SHUTDOWN_TIMEOUT": (_limit, "a number of seconds >= 0 (0: close sockets at once)"),
     "CHANGE_TRACKING": (_bool, "True or False"),
+    "MALLOC_MMAP_THRESHOLD": (_mmap_threshold, "None, or a positive int of bytes up to 32 MiB"),
     # Limits (docs/deployment.md, "Limits"): 0 turns one off.
     **{key: (_limit, "a number >= 0 (0 turns the limit off)")
        for key in ("MAILBOX_LIMIT", "OUTBOUND_BUFFER_LIMIT", "MAX_VIEWS_PER_SOCKET",

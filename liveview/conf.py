@@ -55,6 +55,11 @@ DEFAULTS: dict[str, Any] = {
     # Change tracking: after a handler, re-evaluate only the parts of a view's template whose
     # context values changed (docs/templates.md, "Change tracking"). False: render it all.
     "CHANGE_TRACKING": True,
+    # glibc only: allocations of this many bytes and more get their own mmap and go back to
+    # the system when freed, instead of glibc raising the threshold after the first large
+    # free and keeping later large frames' buffers in the heap (docs/deployment.md, "Memory
+    # after a burst"). None: leave the allocator alone.
+    "MALLOC_MMAP_THRESHOLD": 128 * 1024,
 }
 
 

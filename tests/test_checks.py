@@ -105,6 +105,8 @@ def test_e004_handler_timeout_as_a_string(settings):
     ("HANDLER_TIMEOUT", None), ("SOCKET_PATH", "live"), ("SOCKET_PATH", "/"),
     ("UPLOAD_STORAGE", ""), ("UPLOAD_TEMP_DIR", 3), ("UPLOAD_CHUNK_SIZE", "64000"),
     ("SHUTDOWN_TIMEOUT", -1), ("SHUTDOWN_TIMEOUT", "20"), ("SHUTDOWN_TIMEOUT", None),
+    ("MALLOC_MMAP_THRESHOLD", 0), ("MALLOC_MMAP_THRESHOLD", "128k"),
+    ("MALLOC_MMAP_THRESHOLD", 64 * 1024 * 1024), ("MALLOC_MMAP_THRESHOLD", True),
 ])
 def test_e004_each_key_has_a_type_and_range(settings, key, value):
     settings.LIVEVIEW = {key: value}
@@ -118,6 +120,7 @@ def test_e004_each_key_has_a_type_and_range(settings, key, value):
     {"UPLOAD_STORAGE": "default", "UPLOAD_TEMP_DIR": "/tmp", "UPLOAD_CHUNK_SIZE": 32_000},
     {"UPLOAD_TEMP_DIR": None},
     {"SHUTDOWN_TIMEOUT": 0}, {"SHUTDOWN_TIMEOUT": 12.5},
+    {"MALLOC_MMAP_THRESHOLD": None}, {"MALLOC_MMAP_THRESHOLD": 64 * 1024},
 ])
 def test_valid_values_pass(settings, values):
     settings.LIVEVIEW = values

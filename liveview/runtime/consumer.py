@@ -22,6 +22,7 @@ from ..core import protocol as p
 from . import daphne, shutdown
 from .limits import RateLimit
 from .mailbox import Mailbox
+from .native_memory import pin_mmap_threshold
 from .router import TopicRouter
 from .server_tuning import quiet_autobahn_log_arguments
 
@@ -91,6 +92,7 @@ class LiveViewConsumer:
     async def run(self) -> None:
         """Accept the websocket and route frames until it closes."""
         quiet_autobahn_log_arguments()
+        pin_mmap_threshold()
         message = await self._receive()
         if message["type"] != "websocket.connect":
             return
