@@ -43,6 +43,7 @@ async def measure(views: int, rounds: int, profile: str | None = None) -> dict[s
     loop = asyncio.get_running_loop()
     state = {"n": -1, "count": 0, "first": 0.0, "last": 0.0}
     done = asyncio.Event()
+    sockets: list[tuple[asyncio.Queue, asyncio.Task]] = []
 
     async def open_socket(path: str, counting: bool) -> tuple[asyncio.Queue, str]:
         http = AsyncClient()
@@ -74,7 +75,7 @@ async def measure(views: int, rounds: int, profile: str | None = None) -> dict[s
                     state["last"] = now
                     done.set()
 
-        loop.create_task(application(scope, inbox.get, send))
+        sockets.append((inbox, loop.create_task(application(scope, inbox.get, send))))
         inbox.put_nowait({"type": "websocket.connect"})
         topic = f"lv:{tokens.view_id}"
         join = {"url": f"http://testserver{path}", "session": tokens.session,
@@ -115,6 +116,9 @@ async def measure(views: int, rounds: int, profile: str | None = None) -> dict[s
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
+    for inbox, _ in sockets:
+        inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.gather(*(task for _, task in sockets))
     return {"cpu": statistics.median(cpu), "first": statistics.median(first),
             "last": statistics.median(last)}
 
