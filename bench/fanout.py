@@ -125,6 +125,7 @@ class Client:
         self.topic = f"lv:{page['id']}"
         self.ws = None
         self.samples: dict[int, float] = {}
+        self.frame_chars = 0  # of the stamped diffs received
         self._reader: asyncio.Task | None = None
 
     async def join(self) -> None:
@@ -152,6 +153,7 @@ class Client:
             if match:
                 n = int(match.group(1))
                 self.samples[n] = now - float(match.group(2))
+                self.frame_chars += len(text)
                 self.round.arrived(n)
 
     async def fire(self, n: int) -> None:
@@ -197,20 +199,27 @@ async def run_size(servers, n_views: int, rounds: int, own_pages: bool = False) 
     cpu0, t0 = sum(cpu_seconds(s.proc.pid) for s in servers), time.monotonic()
     own0 = own_cpu()
     last_updated: list[float] = []
+    first_updated: list[float] = []
     for n in range(1, rounds + 1):
         await broadcast(n)
         last_updated.append(max(c.samples[n] for c in clients))
+        first_updated.append(min(c.samples[n] for c in clients))
         await asyncio.sleep(0.02)
     cpu = sum(cpu_seconds(s.proc.pid) for s in servers) - cpu0
     cpu = max(0.0, cpu - idle_rate * (time.monotonic() - t0))
     own = own_cpu() - own0
     latencies = [c.samples[n] for c in clients for n in range(1, rounds + 1)]
+    frames = sum(len(c.samples) for c in clients)
+    deflate = any("deflate" in type(ext).__name__.lower()
+                  for ext in getattr(clients[0].ws.protocol, "extensions", ()))
     await asyncio.gather(*(c.close() for c in clients), firer.close())
     await asyncio.sleep(0.5)  # the servers tear the views down
     return {"views": n_views, "rounds": rounds, "p50": pct(latencies, 50),
             "p99": pct(latencies, 99), "max": max(latencies),
+            "first_p50": statistics.median(first_updated),
             "all_p50": statistics.median(last_updated), "all_max": max(last_updated),
-            "cpu_per_diff": cpu / (rounds * n_views), "client_cpu": own / rounds}
+            "cpu_per_diff": cpu / (rounds * n_views), "client_cpu": own / rounds,
+            "frame": sum(c.frame_chars for c in clients) / frames, "deflate": deflate}
 
 
 def start_servers(factory: ServerFactory, kind: str, count: int, env: dict) -> list:
@@ -292,7 +301,9 @@ async def main() -> None:
         print(f"fan-out: one broadcast to N views; latency = broadcast() call to diff "
               f"received; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         print(f"{'scenario':<36}{'views':>6}{'rounds':>7}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'max ms':>9}{'all p50':>9}{'all max':>9}{'srv CPU/diff':>14}{'client CPU':>12}")
+              f"{'max ms':>9}{'1st p50':>9}{'all p50':>9}{'all max':>9}{'srv CPU/diff':>14}"
+              f"{'client CPU':>12}"
+              f"{'frame':>7}{'deflate':>8}")
         for kind, name in [(k, n) for k in args.servers.split(",") for n in names]:
             count, env, label = SCENARIOS[name]
             label = label.format(server=kind)
@@ -313,17 +324,21 @@ async def main() -> None:
                                        own_pages=name == "pyview")
                     print(f"{label:<36}{r['views']:>6}{r['rounds']:>7}{r['p50'] * 1e3:>9.1f}"
                           f"{r['p99'] * 1e3:>9.1f}{r['max'] * 1e3:>9.1f}"
-                          f"{r['all_p50'] * 1e3:>9.1f}{r['all_max'] * 1e3:>9.1f}"
+                          f"{r['first_p50'] * 1e3:>9.1f}{r['all_p50'] * 1e3:>9.1f}"
+                          f"{r['all_max'] * 1e3:>9.1f}"
                           f"{r['cpu_per_diff'] * 1e6:>11.0f} µs"
-                          f"{r['client_cpu'] * 1e3:>9.0f} ms", flush=True)
+                          f"{r['client_cpu'] * 1e3:>9.0f} ms{r['frame']:>7.0f}"
+                          f"{'yes' if r['deflate'] else 'no':>8}", flush=True)
             finally:
                 factory.stop_all()
                 for server in servers:
                     server.stop()
                 if remote:
                     clear_prefix(prefix)
-        print("all p50 / all max: when the LAST of the N views got the round's diff. "
-              "client CPU: the load generator's CPU per round (it shares the cores).")
+        print("1st p50: when the FIRST of the N views got the round's diff (median over "
+              "rounds). all p50 / all max: when the LAST of the N views got it. "
+              "client CPU: the load generator's CPU per round (it shares the cores). "
+              "frame: characters of a diff frame (before deflate); deflate: negotiated.")
 
 
 if __name__ == "__main__":

@@ -142,6 +142,11 @@ def _prepare(topic: str, message: Any) -> tuple[str, dict[str, Any]]:
     return group, {"type": MESSAGE_TYPE, "topic": topic, "packed": pack(topic, message)}
 
 
+#: Local subscribers a broadcast is posted to before the hub yields to them (see
+#: `Hub._deliver`): small enough that the first frames leave early, large enough that the
+#: hub's own turns cost nothing beside the renders.
+DELIVERY_BATCH = 16
+
 #: The event loop of this process's websockets, once one has subscribed (see broadcast_sync).
 _server_loop: asyncio.AbstractEventLoop | None = None
 
@@ -313,7 +318,7 @@ class Hub:
                 logger.info("pub/sub: channel layer reachable again after %d failures", failures)
                 failures = 0
             if self.channel_name == channel_name:
-                self._deliver(message)
+                await self._deliver(message)
 
     def _schedule_rejoin(self) -> None:
         """Rejoin every group in a task of its own (it takes the lock; the reader must not)."""
@@ -323,7 +328,15 @@ class Hub:
             self._rejoins.add(task)  # a reference until it ends (the loop keeps weak ones)
             task.add_done_callback(self._rejoins.discard)
 
-    def _deliver(self, message: dict[str, Any]) -> None:
+    async def _deliver(self, message: dict[str, Any]) -> None:
+        """Post `message` to the topic's local subscribers, DELIVERY_BATCH at a time.
+
+        Between two batches the reader lets the loop run: the views just posted handle the
+        message, and their frames are written, before the next batch is posted. Posting to
+        all of them at once would have every view render before the first frame goes out.
+        The next message is read only once this one is posted to all: a view gets a topic's
+        messages in order. A view that unsubscribed (or stopped) meanwhile is skipped.
+        """
         if message.get("type") != MESSAGE_TYPE:
             logger.warning("pub/sub: unexpected channel-layer message %r", message.get("type"))
             return
@@ -332,8 +345,23 @@ class Hub:
         if not isinstance(topic, str) or not isinstance(packed, bytes):
             logger.warning("pub/sub: malformed channel-layer message for topic %r", topic)
             return
-        for subscriber in tuple(self.subscribers.get(topic, ())):
-            subscriber.post_info(InfoEvent(topic, unpack(packed)))
+        subscribers = self.subscribers.get(topic)
+        if not subscribers:
+            return
+        if len(subscribers) <= DELIVERY_BATCH:
+            for subscriber in tuple(subscribers):
+                subscriber.post_info(InfoEvent(topic, unpack(packed)))
+            return
+        everyone = tuple(subscribers)
+        for start in range(0, len(everyone), DELIVERY_BATCH):
+            if start:
+                await asyncio.sleep(0)
+                subscribers = self.subscribers.get(topic)
+                if not subscribers:
+                    return
+            for subscriber in everyone[start:start + DELIVERY_BATCH]:
+                if subscriber in subscribers:
+                    subscriber.post_info(InfoEvent(topic, unpack(packed)))
 
     async def _rejoin(self) -> None:
         """Join every group again (refreshes memberships; restores them after a flush)."""

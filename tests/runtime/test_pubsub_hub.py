@@ -185,3 +185,98 @@ async def test_layer_read_timeouts_of_an_idle_hub_are_routine(open_room, monkeyp
     await liveview.broadcast("idle", "awake")
     await next_diff(client)
     assert messages(client) == ["idle=awake"]
+
+
+class _Actor:
+    """A subscriber that handles each message in a task of its own, as a view does, and then
+    hands a frame on with one more loop turn, as a view's frame goes to its socket's writer."""
+
+    def __init__(self, name: int, log: list, on_handle=None) -> None:
+        self.name, self.log, self.on_handle = name, log, on_handle
+        self.tasks: list[asyncio.Task] = []
+
+    def post_info(self, event) -> None:
+        self.log.append(("posted", self.name))
+        self.tasks.append(asyncio.get_running_loop().create_task(self._handle(event)))
+
+    async def _handle(self, event) -> None:
+        self.log.append(("handled", self.name))
+        if self.on_handle is not None:
+            await self.on_handle()
+        asyncio.get_running_loop().call_soon(self.log.append, ("sent", self.name))
+
+
+async def _settle(actors) -> None:
+    for _ in range(50):
+        await asyncio.gather(*(t for a in actors for t in a.tasks))
+        await asyncio.sleep(0)
+
+
+async def test_a_large_broadcast_goes_out_in_batches_early_views_first(monkeypatch):
+    monkeypatch.setattr(pubsub, "DELIVERY_BATCH", 2)
+    log: list = []
+    actors = [_Actor(i, log) for i in range(6)]
+    for actor in actors:
+        await pubsub.subscribe(actor, "batches")
+    await liveview.broadcast("batches", "x")
+    for _ in range(200):
+        if sum(entry[0] == "sent" for entry in log) == 6:
+            break
+        await asyncio.sleep(0.01)
+    await _settle(actors)
+    # Subscribers are a set: which actor lands in which batch is not fixed, the order is.
+    order = [name for kind, name in log if kind == "posted"]
+    assert sorted(order) == list(range(6))
+    batches = [order[0:2], order[2:4], order[4:6]]
+    for earlier, later in zip(batches, batches[1:]):
+        for i in earlier:
+            for j in later:
+                # A view of an earlier batch has handled the message and written its frame
+                # before a view of the next batch handles it.
+                assert log.index(("sent", i)) < log.index(("handled", j)), log
+    for actor in actors:
+        await pubsub.unsubscribe_all(actor)
+
+
+async def test_a_view_unsubscribed_during_a_batched_broadcast_is_skipped(monkeypatch):
+    monkeypatch.setattr(pubsub, "DELIVERY_BATCH", 2)
+    log: list = []
+    actors: list[_Actor] = []
+    unsubscribed: list[int] = []
+
+    async def unsubscribe_the_last_ones() -> None:
+        # The first subscriber to handle the message unsubscribes everyone not posted yet.
+        if unsubscribed:
+            return
+        posted = {name for kind, name in log if kind == "posted"}
+        for actor in actors:
+            if actor.name not in posted:
+                unsubscribed.append(actor.name)
+                await pubsub.unsubscribe(actor, "leaving")
+
+    actors.extend(_Actor(i, log, unsubscribe_the_last_ones) for i in range(6))
+    for actor in actors:
+        await pubsub.subscribe(actor, "leaving")
+    await liveview.broadcast("leaving", "x")
+    for _ in range(200):
+        if len(log) >= 3 * (6 - len(unsubscribed)) and unsubscribed:
+            break
+        await asyncio.sleep(0.01)
+    await _settle(actors)
+    assert len(unsubscribed) == 4  # two were posted in the first batch
+    posted = [name for kind, name in log if kind == "posted"]
+    assert sorted(posted + unsubscribed) == list(range(6))
+    for actor in actors:
+        await pubsub.unsubscribe_all(actor)
+
+
+async def test_batched_broadcasts_arrive_whole_and_in_order_at_every_view(open_room,
+                                                                         monkeypatch):
+    monkeypatch.setattr(pubsub, "DELIVERY_BATCH", 2)
+    clients = [await open_room("ordered") for _ in range(5)]
+    for n in range(4):
+        await liveview.broadcast("ordered", f"m{n}")
+    for client in clients:
+        for _ in range(4):
+            await next_diff(client)
+        assert messages(client) == [f"ordered=m{n}" for n in range(4)]
