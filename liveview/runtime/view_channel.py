@@ -49,6 +49,8 @@ MAX_PATCHES = 10
 #: A child's join when its parent does not render it (not `stale`/`unauthorized`, which would
 #: reload the page: the client retries a child's join a few times, then gives up).
 REASON_NOT_RENDERED = "not rendered by its parent"
+#: `ViewChannel._deadline` of a handler the watchdog cancelled.
+_EXPIRED = -1.0
 
 
 def _traceback(exc: BaseException) -> BaseException | None:
@@ -87,7 +89,7 @@ class ViewChannel:
                  "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
                  "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
                  "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
-                 "_stop_child", "__weakref__")
+                 "_stop_child", "_deadline", "_watch", "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], Awaitable[None]],
@@ -126,6 +128,10 @@ class ViewChannel:
         #: The client request being handled (answered if the view stops before it is).
         self._handling: Any = None
         self._working = False
+        #: When the running handler is past HANDLER_TIMEOUT (0: none runs; EXPIRED: it was
+        #: cancelled for it), and the one timer watching it (see `_watchdog`).
+        self._deadline = 0.0
+        self._watch: asyncio.TimerHandle | None = None
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic)
 
     # Mailbox -------------------------------------------------------------------------------
@@ -183,6 +189,9 @@ class ViewChannel:
         if self.closed:
             return
         self.closed = True
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         self.timers.cancel_all()
         self.async_work.cancel_all()  # their results, if any still arrive, are dropped
         if asyncio.current_task() is not self._task:
@@ -231,13 +240,22 @@ class ViewChannel:
 
     async def _serve(self) -> None:
         timeout = liveview_settings.HANDLER_TIMEOUT
+        loop = asyncio.get_running_loop()
         while not self.closed:
             item = await self._queue.get()
             self._working = True
             self._handling = item if isinstance(item, p.Frame) else None
+            self._deadline = loop.time() + timeout
+            if self._watch is None:
+                self._watch = loop.call_at(self._deadline, self._watchdog)
             try:
-                async with asyncio.timeout(timeout):
+                try:
                     await self._handle(item)
+                except asyncio.CancelledError:
+                    if not self._timed_out():
+                        raise
+                    raise TimeoutError from None
+                self._timed_out()  # it ignored the cancellation, but it is done
                 self._handling = None
             except _Closed:
                 self._handling = None
@@ -252,11 +270,40 @@ class ViewChannel:
                 await self._crash(item, exc)
                 break
             finally:
+                self._deadline = 0.0
                 self._working = False
                 db.schedule_connection_cleanup()
                 # An idle view waits for its next message without holding on to the last
                 # one (the join frame alone holds about a kilobyte of tokens).
                 item = None
+
+    def _watchdog(self) -> None:
+        """HANDLER_TIMEOUT, watched by one timer per view rather than one per handler.
+
+        `asyncio.timeout` around each handler made and cancelled a timer per click. Instead
+        each handler stamps its deadline; the timer, armed at a handler's start when none is,
+        looks at the deadline when it fires: past it, the view's task is cancelled (the
+        handler ends in `TimeoutError`, a crash); a later handler's deadline re-arms it; an
+        idle view's timer is gone.
+        """
+        self._watch = None
+        deadline = self._deadline
+        if deadline <= 0.0 or self.closed:
+            return
+        loop = asyncio.get_running_loop()
+        # Timers may fire up to a millisecond early (uvloop rounds to milliseconds).
+        if loop.time() >= deadline - 0.001:
+            self._deadline = _EXPIRED
+            self._task.cancel()
+        else:
+            self._watch = loop.call_at(deadline, self._watchdog)
+
+    def _timed_out(self) -> bool:
+        """Whether the watchdog cancelled the handler that just ended (and only it: another
+        cancellation of the task, e.g. `stop`, still stands)."""
+        if self._deadline != _EXPIRED:
+            return False
+        return self._task.uncancel() == 0
 
     async def _tell_client(self, sending: Awaitable[None]) -> None:
         """A last frame of an ending view; if even that cannot be sent, the view still ends."""
