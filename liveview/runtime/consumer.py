@@ -7,9 +7,9 @@ handed to the `TopicRouter`.
 
 Memory per socket is bounded: a frame is written at once, in the caller's task, when nothing
 is ahead of it and the server's `send` does not wait; otherwise it waits in one buffer, written
-in order by one task, so a view never blocks on a slow client; a client whose buffer passes
-`OUTBOUND_BUFFER_LIMIT` is dropped (its browser reconnects and rejoins, as Phoenix drops an overloaded process). A client
-sending more than `MAX_FRAMES_PER_SECOND` is dropped too.
+in order by one task, so a view never blocks on a slow client. A client whose buffer passes
+`OUTBOUND_BUFFER_LIMIT` is dropped (its browser reconnects and rejoins, as Phoenix drops an
+overloaded process). A client sending more than `MAX_FRAMES_PER_SECOND` is dropped too.
 """
 from __future__ import annotations
 

@@ -9,9 +9,12 @@ answering heartbeats). Handlers record effects on the socket; after each one,
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
+
+from asyncio.tasks import _enter_task, _leave_task
 
 from django.conf import settings
 
@@ -70,6 +73,56 @@ class _Closed(Exception):
     """The view navigated away or left; the actor ends."""
 
 
+class _Started:
+    """A frame whose handling began in `ViewChannel.post` and must end in the view's task:
+    its coroutine suspended at `waiting_on`, or the exception it raised."""
+
+    __slots__ = ("frame", "coroutine", "waiting_on", "raised")
+
+    def __init__(self, frame: p.Frame, coroutine: Any, waiting_on: Any,
+                 raised: BaseException | None) -> None:
+        self.frame, self.coroutine = frame, coroutine
+        self.waiting_on, self.raised = waiting_on, raised
+
+    async def finish(self) -> None:
+        """Drive the coroutine to its end as its task would have (asyncio's Task.__step)."""
+        coroutine, waiting_on, raised = self.coroutine, self.waiting_on, self.raised
+        self.coroutine = self.waiting_on = self.raised = None
+        if raised is not None:
+            raise raised
+        while True:
+            thrown: BaseException | None = None
+            try:
+                if waiting_on is None:  # a bare yield (asyncio.sleep(0))
+                    await asyncio.sleep(0)
+                else:
+                    # What a task does with a future its coroutine yields: clear the flag the
+                    # yield set, then wait for it.
+                    waiting_on._asyncio_future_blocking = False
+                    await waiting_on
+            except asyncio.CancelledError as exc:
+                # The task was cancelled: a cancelled future is read by the coroutine itself;
+                # one that could not be cancelled (already done) gets the error thrown in.
+                if waiting_on is None or not waiting_on.cancelled():
+                    thrown = exc
+            except BaseException:
+                pass  # the coroutine reads its future's outcome itself
+            try:
+                waiting_on = coroutine.send(None) if thrown is None else coroutine.throw(thrown)
+            except StopIteration:
+                return
+
+    def abandon(self) -> None:
+        """The view stopped before its task took this over: cancel the handler there."""
+        coroutine, self.coroutine = self.coroutine, None
+        if coroutine is not None:
+            try:
+                coroutine.throw(asyncio.CancelledError())
+            except BaseException:
+                pass
+            coroutine.close()
+
+
 class InternalMessage(Protocol):
     """Server-side news posted to a view's mailbox (an upload that failed, async work that
     ended): applied by the view's actor between two handlers, like any other message."""
@@ -89,7 +142,7 @@ class ViewChannel:
                  "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
                  "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
                  "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
-                 "_stop_child", "_deadline", "_watch", "__weakref__")
+                 "_stop_child", "_deadline", "_watch", "_context", "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], Awaitable[None]],
@@ -132,12 +185,60 @@ class ViewChannel:
         #: cancelled for it), and the one timer watching it (see `_watchdog`).
         self._deadline = 0.0
         self._watch: asyncio.TimerHandle | None = None
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic)
+        #: The actor's contextvars: a handler run at once in `post` runs in them too.
+        self._context = contextvars.copy_context()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic,
+                                                             context=self._context)
 
     # Mailbox -------------------------------------------------------------------------------
     def post(self, frame: p.Frame) -> None:
-        """Queue a client frame for this view."""
-        self._put(frame)
+        """A client frame for this view: handled at once when the view is idle (see
+        `_handle_now`), else queued behind what it is doing."""
+        if self._queue.reader_waiting and not self._working and self.view is not None \
+                and not self.closed and not self._overloaded:
+            self._handle_now(frame)
+        else:
+            self._put(frame)
+
+    def _handle_now(self, frame: p.Frame) -> None:
+        """Start handling `frame` here, in the caller's (the socket's) task, as the view's task.
+
+        The view's task is parked on its empty mailbox; waking it for the frame would cost a
+        task switch per click. Instead the handler's coroutine takes its first step now, with
+        the view's task as the current task and in its contextvars, exactly what that task
+        would do when it woke. A click usually runs to its end in that step (reply sent). If
+        it waits for something (the ORM's thread, I/O) or raises, it is handed to the view's
+        task (`_Started` in the mailbox) which finishes it as if it had run it all along:
+        later frames queue behind it, HANDLER_TIMEOUT cancels that task, crashes are its.
+        """
+        loop = asyncio.get_running_loop()
+        caller = asyncio.current_task(loop)
+        if caller is None:
+            self._put(frame)
+            return
+        self._working = True
+        self._handling = frame
+        self._deadline = loop.time() + liveview_settings.HANDLER_TIMEOUT
+        if self._watch is None:
+            self._watch = loop.call_at(self._deadline, self._watchdog)
+        handling = self._handle(frame)
+        _leave_task(loop, caller)
+        _enter_task(loop, self._task)
+        try:
+            waiting_on = self._context.run(handling.send, None)
+        except StopIteration:
+            self._handling = None
+            self._deadline = 0.0
+            self._working = False
+            db.schedule_connection_cleanup()
+            return
+        except BaseException as exc:  # its crash handling runs in the view's task
+            self._queue.put(_Started(frame, None, None, exc))
+        else:
+            self._queue.put(_Started(frame, handling, waiting_on, None))
+        finally:
+            _leave_task(loop, self._task)
+            _enter_task(loop, caller)
 
     def post_info(self, event: Any) -> None:
         """Queue a pub/sub message or timer tick for `handle_info`."""
@@ -221,7 +322,11 @@ class ViewChannel:
         reloads the page. Nothing is sent if the socket is gone."""
         pending = [self._handling] if self._handling is not None else []
         self._handling = None
-        pending.extend(self._queue.take_all())
+        for item in self._queue.take_all():
+            if type(item) is _Started:  # begun in `post`, its frame is `_handling`
+                item.abandon()
+            else:
+                pending.append(item)
         for item in pending:
             if isinstance(item, p.Frame) and item.ref is not None:
                 if item.event == p.LEAVE:
@@ -243,14 +348,19 @@ class ViewChannel:
         loop = asyncio.get_running_loop()
         while not self.closed:
             item = await self._queue.get()
-            self._working = True
-            self._handling = item if isinstance(item, p.Frame) else None
-            self._deadline = loop.time() + timeout
-            if self._watch is None:
-                self._watch = loop.call_at(self._deadline, self._watchdog)
+            if type(item) is _Started:  # begun in `post`: working, deadline set
+                running = item.finish()
+                item = item.frame
+            else:
+                self._working = True
+                self._handling = item if isinstance(item, p.Frame) else None
+                self._deadline = loop.time() + timeout
+                if self._watch is None:
+                    self._watch = loop.call_at(self._deadline, self._watchdog)
+                running = self._handle(item)
             try:
                 try:
-                    await self._handle(item)
+                    await running
                 except asyncio.CancelledError:
                     if not self._timed_out():
                         raise
@@ -275,7 +385,7 @@ class ViewChannel:
                 db.schedule_connection_cleanup()
                 # An idle view waits for its next message without holding on to the last
                 # one (the join frame alone holds about a kilobyte of tokens).
-                item = None
+                item = running = None
 
     def _watchdog(self) -> None:
         """HANDLER_TIMEOUT, watched by one timer per view rather than one per handler.
