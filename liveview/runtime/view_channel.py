@@ -668,11 +668,14 @@ class ViewChannel:
         `ref` is the client request the handler answers (None for pub/sub, timers and upload
         failures): it always gets a reply. A navigation away answers it and ends the view.
         """
-        await self._close_released_uploads()
-        patch = await self._follow_patches()
-        nav = self._socket.navigation
+        socket = self._socket
+        # (Each step is awaited only when it has something to do: every click pays the checks.)
+        if socket.upload_manager.released:
+            await self._close_released_uploads()
+        patch = await self._follow_patches() if socket.navigation is not None else None
+        nav = socket.navigation
         if nav is not None:
-            self._socket.navigation = None
+            socket.navigation = None
             nav = self._live_or_full(nav)
             event = p.REDIRECT if nav.kind == "redirect" else p.LIVE_REDIRECT
             if self.nested:
@@ -687,17 +690,18 @@ class ViewChannel:
                 raise _Closed
         if patch is not None:
             await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
-        self._socket.flash_new = {}
+        socket.flash_new = {}
         with self._render_span() as measure:
-            tree = await self.render_state.render(self._view, self._socket)
+            tree = await self.render_state.render(self._view, socket)
             measure.rendered()
-            diff = self.render_state.diff(tree, self._socket)
+            diff = self.render_state.diff(tree, socket)
             if hook_reply is not None:
                 diff[REPLY] = hook_reply
             measure.diffed(diff)
-        await run_hooks(self._socket, "after_render", self._socket)
+        await run_hooks(socket, "after_render", socket)
         await self.out.render_result(ref, diff, response)
-        await self._stop_dropped_children()
+        if self.render_state.dropped_children:
+            await self._stop_dropped_children()
 
     def _render_span(self) -> telemetry.Span | telemetry.Off:
         view = self.view  # the attributes, not the asserting properties: every click pays
