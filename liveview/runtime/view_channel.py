@@ -385,7 +385,8 @@ class ViewChannel:
                 db.schedule_connection_cleanup()
                 # An idle view waits for its next message without holding on to the last
                 # one (the join frame alone holds about a kilobyte of tokens).
-                item = running = None
+                item = None
+                del running
 
     def _watchdog(self) -> None:
         """HANDLER_TIMEOUT, watched by one timer per view rather than one per handler.
