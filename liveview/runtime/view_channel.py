@@ -324,7 +324,10 @@ class ViewChannel:
         self._handling = None
         for item in self._queue.take_all():
             if type(item) is _Started:  # begun in `post`, its frame is `_handling`
-                item.abandon()
+                try:  # its cleanup code runs in the view's contextvars, as it began
+                    self._context.run(item.abandon)
+                except RuntimeError:  # (already entered: we are the view's task)
+                    item.abandon()
             else:
                 pending.append(item)
         for item in pending:

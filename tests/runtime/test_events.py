@@ -180,6 +180,19 @@ async def test_a_handler_runs_as_its_views_task_in_the_views_contextvars(client)
     assert "<p id='seen'>clicked</p>" in client.html
 
 
+async def test_a_rejoin_cancels_a_handler_begun_at_once_in_its_views_context(client):
+    """A handler started in the socket's task and waiting is the view's: a rejoin that stops
+    the view cancels it there (not dropped or closed unseen), in the view's contextvars."""
+    from tests.runtime import views
+
+    await joined(client, "/t/task/")
+    views.cancelled_in.clear()
+    await client.send([client.join_ref, client.next_ref(), client.topic, "event",
+                       {"type": "click", "event": "hang", "value": {}}])
+    assert (await client.join())["status"] == "ok"  # right behind it: replaces the view
+    assert views.cancelled_in == ["mounted"]
+
+
 async def test_frames_queued_behind_a_waiting_handler_keep_their_order(client):
     await joined(client)
     refs = [client.next_ref() for _ in range(4)]

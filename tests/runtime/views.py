@@ -232,6 +232,8 @@ class SlowGoodbyeView(StringTemplateView):
 
 #: Set by TaskView's mount and handlers: each view's contextvars are its own.
 view_var: contextvars.ContextVar[str] = contextvars.ContextVar("view_var", default="unset")
+#: What `view_var` was where TaskView's `hang` handler was cancelled.
+cancelled_in: list[str] = []
 
 
 class TaskView(StringTemplateView):
@@ -254,6 +256,12 @@ class TaskView(StringTemplateView):
                     await asyncio.sleep(5)
             except TimeoutError:
                 socket.context["seen"] = "timed out"
+        elif event == "hang":
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled_in.append(view_var.get())
+                raise
         elif event == "wait-then-read":
             await asyncio.sleep(0.05)
             socket.context["seen"] = view_var.get()
