@@ -29,7 +29,7 @@ from ..core.wire import REPLY
 from ..events import InfoEvent
 from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
-from ..lifecycle import run_hooks, run_on_mount
+from ..lifecycle import hooked, run_hooks, run_on_mount
 from ..navigation import Navigation
 from ..nested import NestedHost, nested_session
 from ..routing import dotted_path, resolve_live, route_params
@@ -582,7 +582,8 @@ class ViewChannel:
             view, socket = self._view, self._socket
             with telemetry.span(signals.event_handled, type(view), self.view_id, True,
                                 (view, socket, event, value)):
-                halted = await run_hooks(socket, "handle_event", event, value, socket)
+                halted = await run_hooks(socket, "handle_event", event, value, socket) \
+                    if hooked(socket, "handle_event") else None
                 result = halted.reply if halted is not None else \
                     await call_user(view.handle_event, event, value, socket)
         hook_reply = result if payload.get("type") == "hook" else None
@@ -702,7 +703,8 @@ class ViewChannel:
             if hook_reply is not None:
                 diff[REPLY] = hook_reply
             measure.diffed(diff)
-        await run_hooks(socket, "after_render", socket)
+        if hooked(socket, "after_render"):
+            await run_hooks(socket, "after_render", socket)
         await self.out.render_result(ref, diff, response)
         if self.render_state.dropped_children:
             await self._stop_dropped_children()
