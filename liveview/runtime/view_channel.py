@@ -232,13 +232,39 @@ class ViewChannel:
             self._working = False
             db.schedule_connection_cleanup()
             return
-        except BaseException as exc:  # its crash handling runs in the view's task
+        except Exception as exc:  # the view ends: left, navigated away or crashed
+            self._end_now(frame, exc)
+        except BaseException as exc:  # (KeyboardInterrupt...) raised in the view's task
             self._queue.put(_Started(frame, None, None, exc))
         else:
             self._queue.put(_Started(frame, handling, waiting_on, None))
         finally:
             _leave_task(loop, self._task)
             _enter_task(loop, caller)
+
+    def _end_now(self, frame: p.Frame, exc: Exception) -> None:
+        """The handler begun in `_handle_now` ended the view: it stops now, as the view's task
+        would have right after the handler (the last frames it sent are not answered by the
+        client before the view left its pub/sub groups). If stopping waits, the view's task
+        finishes it; if not, that task, parked on its mailbox, is ended."""
+        ending = self._end(frame, exc)
+        try:
+            waiting_on = self._context.run(ending.send, None)
+        except StopIteration:
+            self._deadline = 0.0
+            self._working = False
+            self._task.cancel()
+        except BaseException as raised:
+            self._queue.put(_Started(frame, None, None, raised))
+        else:
+            self._queue.put(_Started(frame, ending, waiting_on, None))
+
+    async def _end(self, frame: p.Frame, exc: Exception) -> None:
+        """What `_serve` does when a handler raises, then the stop `_run` does after it."""
+        self._handling = None
+        if not isinstance(exc, _Closed):
+            await self._crash(frame, exc)
+        await self.stop()
 
     def post_info(self, event: Any) -> None:
         """Queue a pub/sub message or timer tick for `handle_info`."""
