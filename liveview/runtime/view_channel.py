@@ -2,7 +2,9 @@
 
 Client frames, pub/sub messages, timer ticks and upload failures for one view go through one
 queue and are handled one at a time, in arrival order, while the consumer keeps reading (and
-answering heartbeats). Handlers record effects on the socket; after each one,
+answering heartbeats). A client frame for an idle view skips the queue: its handling begins
+at once, as the view's task (`ViewChannel._handle_now`), and whatever of it waits is finished
+by that task. Handlers record effects on the socket; after each one,
 `_render_result` applies them (navigation, closed uploads), renders, and hands the diff to
 `Outbound.render_result`, the one rule for what goes out.
 """
