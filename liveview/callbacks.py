@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+from inspect import CO_COROUTINE
 from typing import Any, Callable
 
 from channels.db import database_sync_to_async
@@ -9,7 +10,10 @@ from channels.db import database_sync_to_async
 
 async def call_user(func: Callable[..., Any], *args: Any) -> Any:
     """Await `func(*args)`; sync functions run in Django's DB-safe worker thread."""
-    if inspect.iscoroutinefunction(func):
+    # An `async def` function or method (what handlers mostly are) without inspect's general
+    # checks; whatever else (partials, marked functions, callables) goes through them.
+    code = getattr(getattr(func, "__func__", func), "__code__", None)
+    if code is not None and code.co_flags & CO_COROUTINE or inspect.iscoroutinefunction(func):
         return await func(*args)
     # Sync user code may use the ORM: run it where that is allowed, closing stale
     # connections around it as a Django request would.

@@ -38,13 +38,18 @@ async def render_view(view: Renderable, socket: Any,
     """
     context = template_context(socket.context)
     # `flash` and `streams` in every view template, as Phoenix's @flash and @streams;
-    # a context key of the same name wins.
-    own = {name: value for name in ("flash", "streams")
-           if name not in context and (value := getattr(socket, name, None)) is not None}
-    if own:
-        context = {**context, **own}
+    # a context key of the same name wins. One copy at most (the user's dict stays as is).
+    copied = False
+    for name in ("flash", "streams"):
+        if name not in context and (value := getattr(socket, name, None)) is not None:
+            if not copied:
+                context, copied = dict(context), True
+            context[name] = value
     if extra is not None:
-        context = {**context, **extra}
+        if copied:
+            context.update(extra)
+        else:
+            context = {**context, **extra}
     try:
         rendered = view.render(context)
     except SynchronousOnlyOperation:

@@ -34,7 +34,7 @@ from django.template.base import (
     VariableNode,
     render_value_in_context,
 )
-from django.template.context import Context, ContextDict
+from django.template.context import Context, ContextDict, RenderContext
 from django.template.defaulttags import (
     AutoEscapeControlNode,
     CommentNode,
@@ -89,12 +89,32 @@ def render_template_tree(template: Template, context: Context, previous: Any = N
     With a `scope`, a tracked render: dynamics reading only names the scope knows unchanged
     keep their value from `previous` (this template's tree in the last render)."""
     plan = plan_for(template.nodelist)
-    with context.render_context.push_state(template):
-        if context.template is None:
-            with context.bind_template(template):
-                context.template_name = template.name
-                return _run(plan, context, previous, scope)
-        return _run(plan, context, previous, scope)
+    render_context = context.render_context
+    if type(context) is not Context or type(render_context) is not RenderContext:
+        # A RequestContext's bind_template runs the context processors.
+        with render_context.push_state(template):
+            if context.template is None:
+                with context.bind_template(template):
+                    context.template_name = template.name
+                    return _run(plan, context, previous, scope)
+            return _run(plan, context, previous, scope)
+    # What `push_state` and `bind_template` do, without two generator-based context
+    # managers per render (every click renders).
+    initial = render_context.template
+    render_context.template = template
+    render_context.push()
+    try:
+        if context.template is not None:
+            return _run(plan, context, previous, scope)
+        context.template = template
+        try:
+            context.template_name = template.name
+            return _run(plan, context, previous, scope)
+        finally:
+            context.template = None
+    finally:
+        render_context.template = initial
+        render_context.pop()
 
 
 def _run(plan: Plan, context: Context, previous: Any, scope: Scope | None) -> dict[str, Any]:

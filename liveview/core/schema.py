@@ -52,32 +52,45 @@ def check(frame: p.Frame) -> None:
     Frames of events without a schema pass: the handler of their topic refuses them.
     """
     if frame.topic.startswith(p.LV_TOPIC_PREFIX):
-        schema = LV_SCHEMAS.get(frame.event)
+        fields = _LV_FIELDS.get(frame.event)
     elif frame.topic.startswith(p.UPLOAD_TOPIC_PREFIX):
         if frame.event == p.CHUNK:
             if not isinstance(frame.payload, bytes):
                 raise ProtocolError("invalid chunk: a chunk is a binary frame")
             return
-        schema = LVU_SCHEMAS.get(frame.event)
+        fields = _LVU_FIELDS.get(frame.event)
     else:
         return
-    if schema is None:
+    if fields is None:
         return
     payload = frame.payload
     if not isinstance(payload, dict):
         raise ProtocolError(f"invalid {frame.event}: the payload must be an object")
-    for field, (types, required) in schema.items():
+    for field, types, required, bool_ok in fields:
         value = payload.get(field, _MISSING)
         if value is _MISSING or (value is None and not required):  # null: as if absent
             if required:
                 raise ProtocolError(f"invalid {frame.event}: {field} missing")
             continue
-        if isinstance(value, bool) and bool not in types:  # JSON true is not a number
-            raise ProtocolError(f"invalid {frame.event}: {field} must be {_names(types)}")
-        if not isinstance(value, types):
+        # JSON true is not a number (bool is an int to isinstance).
+        if (value.__class__ is bool and not bool_ok) or not isinstance(value, types):
             raise ProtocolError(f"invalid {frame.event}: {field} must be {_names(types)}")
     if frame.event in (p.CIDS_WILL_DESTROY, p.CIDS_DESTROYED):
         _check_cids(frame.event, payload["cids"])
+
+
+Fields = tuple[tuple[str, tuple[type, ...], bool, bool], ...]
+
+
+def _fields(schema: Schema) -> Fields:
+    """`schema` as (field, types, required, bool accepted) tuples: every event frame is
+    checked, so the table is walked in its cheapest form."""
+    return tuple((field, types, required, bool in types)
+                 for field, (types, required) in schema.items())
+
+
+_LV_FIELDS = {event: _fields(schema) for event, schema in LV_SCHEMAS.items()}
+_LVU_FIELDS = {event: _fields(schema) for event, schema in LVU_SCHEMAS.items()}
 
 
 def _check_cids(event: str, cids: list[Any]) -> None:

@@ -5,16 +5,18 @@ hop (close_old_connections) before every frame, which costs as much as a whole r
 event (docs/internals.md, "Database connections"). Frames are checked and decoded here and
 handed to the `TopicRouter`.
 
-Memory per socket is bounded: outbound frames wait in one buffer, written by one task, so a
-view never blocks on a slow client; a client whose buffer passes `OUTBOUND_BUFFER_LIMIT` is
-dropped (its browser reconnects and rejoins, as Phoenix drops an overloaded process). A client
-sending more than `MAX_FRAMES_PER_SECOND` is dropped too.
+Memory per socket is bounded: a frame is written at once, in the caller's task, when nothing
+is ahead of it and the server's `send` does not wait; otherwise it waits in one buffer, written
+in order by one task, so a view never blocks on a slow client. A client whose buffer passes
+`OUTBOUND_BUFFER_LIMIT` is dropped (its browser reconnects and rejoins, as Phoenix drops an
+overloaded process). A client sending more than `MAX_FRAMES_PER_SECOND` is dropped too.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any
 
 from ..conf import liveview_settings
@@ -73,7 +75,9 @@ class LiveViewConsumer:
         self._outbox: Mailbox[str] = Mailbox()
         self._outbox_chars = 0
         self._writer: asyncio.Task | None = None
-        self._sending = False  # the writer is handing a frame to the server
+        # A direct send the server made wait, finished by a task of its own (see _send_now).
+        self._finishing: asyncio.Task | None = None
+        self._sending = False  # the writer or a finishing send holds the wire
         self._backlog = _transport_backlog(send)
         self._autobahn = daphne.autobahn_protocol(send)
         self._frames = RateLimit(liveview_settings.MAX_FRAMES_PER_SECOND)
@@ -139,49 +143,131 @@ class LiveViewConsumer:
         await asyncio.shield(task)
 
     async def send_text(self, text: str) -> None:
-        """Queue one frame; frames for a closed (or dropped) socket are discarded.
+        """Send or queue one frame; frames for a closed (or dropped) socket are discarded.
 
-        Never waits for the client: the writer task (made at the socket's first frame) sends
-        in order. A client that lets more than OUTBOUND_BUFFER_LIMIT characters pile up is
-        dropped.
+        Never waits for the client. With nothing queued or being sent, the frame is written
+        now, in the caller's task (`_send_now`): no task switch per frame, and in a broadcast
+        each view's frame leaves right after its render. Otherwise it waits for the writer
+        task (made at the first frame that has to wait), which sends in order. A client that
+        lets more than OUTBOUND_BUFFER_LIMIT characters pile up is dropped.
         """
         if not self._open or self._dropping:
             return
-        self._outbox.put(text)
-        self._outbox_chars += len(text)
-        if self._writer is None:
-            self._writer = asyncio.get_running_loop().create_task(
-                self._write(), name=f"liveview writer {self._client()}")
+        queued = self._sending or bool(self._outbox)
+        if queued:
+            self._outbox.put(text)
+            self._outbox_chars += len(text)
+            if self._writer is None:
+                self._writer = asyncio.get_running_loop().create_task(
+                    self._write(), name=f"liveview writer {self._client()}")
+        # The limit counts a frame sent now as if it waited: the same frames pass it either way.
         limit = liveview_settings.OUTBOUND_BUFFER_LIMIT
-        if limit and self._outbox_chars + (self._backlog() if self._backlog else 0) > limit:
+        if limit and self._outbox_chars + (0 if queued else len(text)) + \
+                (self._backlog() if self._backlog else 0) > limit:
             self._drop(CLOSE_TRY_AGAIN_LATER,
                        f"it is not reading: over {limit} characters waiting to be sent")
+        elif not queued:
+            self._send_now(text)
+
+    def _send_now(self, text: str) -> None:
+        """Run the server's `send` up to its first wait, here and now.
+
+        Servers' `send` writes to the transport without waiting unless the client is slow
+        (uvicorn waits while its transport is paused; daphne never waits). If it does wait,
+        a task finishes it (`_finish_send`) and later frames queue behind it, so the caller
+        still never waits for the client and frames keep their order.
+        """
+        sending = self._send({"type": "websocket.send", "text": text})
+        if not isinstance(sending, CoroutineType):  # an awaitable of the server's (granian)
+            self._hand_over(self._await_send(sending))
+            return
+        try:
+            if self._autobahn is None:
+                waiting_on = sending.send(None)
+            else:  # daphne hands the frame to autobahn before any wait
+                with daphne.unlimited_send(self._autobahn, text):
+                    waiting_on = sending.send(None)
+        except StopIteration:
+            return
+        except Exception as exc:
+            self._send_failed(exc)
+            return
+        self._hand_over(self._finish_send(sending, waiting_on))
+
+    def _hand_over(self, finishing: Any) -> None:
+        self._sending = True
+        self._finishing = asyncio.get_running_loop().create_task(
+            finishing, name=f"liveview send {self._client()}")
+
+    async def _finish_send(self, sending: Any, waiting_on: Any) -> None:
+        """Drive a `send` coroutine that waited in `_send_now` to its end, as a task would."""
+        try:
+            while True:
+                try:
+                    if waiting_on is None:  # a bare yield (asyncio.sleep(0))
+                        await asyncio.sleep(0)
+                    else:
+                        # What a task does with a future its coroutine yields: clear the
+                        # flag the yield set, then wait for it here.
+                        waiting_on._asyncio_future_blocking = False
+                        await waiting_on
+                except asyncio.CancelledError:
+                    sending.close()
+                    raise
+                except BaseException:
+                    pass  # the send coroutine reads its future's outcome itself
+                try:
+                    waiting_on = sending.send(None)
+                except StopIteration:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._send_failed(exc)
+        finally:
+            self._sending = False
+            self._finishing = None
+
+    async def _await_send(self, sending: Any) -> None:
+        try:
+            await sending
+        except Exception as exc:
+            self._send_failed(exc)
+        finally:
+            self._sending = False
+            self._finishing = None
+
+    def _send_failed(self, exc: BaseException) -> None:
+        # The client is gone; its views stop now rather than at the disconnect.
+        self._open = False
+        self._drop(CLOSE_TRY_AGAIN_LATER, f"sending failed ({type(exc).__name__}: {exc})")
 
     def _stop_writing(self, but: asyncio.Task | None = None) -> None:
-        if self._writer is not None and self._writer is not but:
-            self._writer.cancel()
+        for task in (self._writer, self._finishing):
+            if task is not None and task is not but:
+                task.cancel()
 
     async def _write(self) -> None:
         while True:
             await self._outbox.wait()
-            while self._outbox:
-                text = self._outbox.popleft()
-                self._outbox_chars -= len(text)
-                self._sending = True
-                try:
-                    if self._autobahn is None:
-                        await self._send({"type": "websocket.send", "text": text})
-                    else:
-                        with daphne.unlimited_send(self._autobahn, text):
+            if self._finishing is not None:
+                await asyncio.wait([self._finishing])  # frames queued behind a direct send
+            self._sending = True
+            try:
+                while self._outbox:
+                    text = self._outbox.popleft()
+                    self._outbox_chars -= len(text)
+                    try:
+                        if self._autobahn is None:
                             await self._send({"type": "websocket.send", "text": text})
-                except Exception as exc:
-                    # The client is gone; its views stop now rather than at the disconnect.
-                    self._open = False
-                    self._drop(CLOSE_TRY_AGAIN_LATER,
-                               f"sending failed ({type(exc).__name__}: {exc})")
-                    return
-                finally:
-                    self._sending = False
+                        else:
+                            with daphne.unlimited_send(self._autobahn, text):
+                                await self._send({"type": "websocket.send", "text": text})
+                    except Exception as exc:
+                        self._send_failed(exc)
+                        return
+            finally:
+                self._sending = False
 
     def _drop(self, code: int, why: str) -> None:
         """Close the websocket and stop its views; the browser reconnects and rejoins."""
@@ -225,8 +311,7 @@ class LiveViewConsumer:
         if not self._open or self._dropping:
             return
         self._dropping = True  # nothing more goes out; frames still coming in are ignored
-        if self._writer is not None:
-            self._writer.cancel()
+        self._stop_writing()
         logger.info("closing %s: the process is shutting down (close code %d)",
                     self._client(), CLOSE_SERVICE_RESTART)
         await self._send_close(CLOSE_SERVICE_RESTART)

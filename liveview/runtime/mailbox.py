@@ -53,6 +53,11 @@ class Mailbox(Generic[T]):
                 if self._waiter is waiter:  # cancelled while waiting
                     self._waiter = None
 
+    @property
+    def reader_waiting(self) -> bool:
+        """Whether the reader is parked in `get`/`wait` (the mailbox is then empty)."""
+        return self._waiter is not None
+
     def popleft(self) -> T:
         """The oldest item (IndexError when empty)."""
         return self._items.pop(0)

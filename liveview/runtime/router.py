@@ -22,6 +22,15 @@ from .view_channel import ViewChannel
 logger = logging.getLogger(__name__)
 
 
+def _schema_error(frame: p.Frame) -> str | None:
+    """Why `frame` breaks its message schema (the refusal's reason), or None."""
+    try:
+        schema.check(frame)
+    except p.ProtocolError as exc:
+        return str(exc)
+    return None
+
+
 class TopicRouter:
     """The topics joined on one websocket and what runs each of them."""
 
@@ -101,8 +110,12 @@ class TopicRouter:
             logger.warning("%s: binary %r frame refused (only upload topics take binary)",
                            frame.topic, frame.event)
             await view.out.refuse(frame.ref, "binary frames are only for upload topics")
-        elif await self._valid(frame):
-            view.post(frame)
+        else:
+            reason = _schema_error(frame)  # (no coroutine per click for the common case)
+            if reason is None:
+                view.post(frame)
+            else:
+                await self._invalid(frame, reason)
 
     def _join_refusal(self, *, replacing: bool) -> str | None:
         """Why this socket may not join one more view now (per-socket limits), or None."""
@@ -168,10 +181,9 @@ class TopicRouter:
     async def _valid(self, frame: p.Frame) -> bool:
         """True when `frame` fits its message schema; else it is refused before any handler
         sees it (an error reply with the reason)."""
-        try:
-            schema.check(frame)
-        except p.ProtocolError as exc:
-            await self._invalid(frame, str(exc))
+        reason = _schema_error(frame)
+        if reason is not None:
+            await self._invalid(frame, reason)
             return False
         return True
 

@@ -2,16 +2,21 @@
 
 Client frames, pub/sub messages, timer ticks and upload failures for one view go through one
 queue and are handled one at a time, in arrival order, while the consumer keeps reading (and
-answering heartbeats). Handlers record effects on the socket; after each one,
+answering heartbeats). A client frame for an idle view skips the queue: its handling begins
+at once, as the view's task (`ViewChannel._handle_now`), and whatever of it waits is finished
+by that task. Handlers record effects on the socket; after each one,
 `_render_result` applies them (navigation, closed uploads), renders, and hands the diff to
 `Outbound.render_result`, the one rule for what goes out.
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
+
+from asyncio.tasks import _enter_task, _leave_task
 
 from django.conf import settings
 
@@ -26,7 +31,7 @@ from ..core.wire import REPLY
 from ..events import InfoEvent
 from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
-from ..lifecycle import run_hooks, run_on_mount
+from ..lifecycle import hooked, run_hooks, run_on_mount
 from ..navigation import Navigation
 from ..nested import NestedHost, nested_session
 from ..routing import dotted_path, resolve_live, route_params
@@ -49,6 +54,8 @@ MAX_PATCHES = 10
 #: A child's join when its parent does not render it (not `stale`/`unauthorized`, which would
 #: reload the page: the client retries a child's join a few times, then gives up).
 REASON_NOT_RENDERED = "not rendered by its parent"
+#: `ViewChannel._deadline` of a handler the watchdog cancelled.
+_EXPIRED = -1.0
 
 
 def _traceback(exc: BaseException) -> BaseException | None:
@@ -66,6 +73,56 @@ def _cids(frame: p.Frame) -> list[Any]:
 
 class _Closed(Exception):
     """The view navigated away or left; the actor ends."""
+
+
+class _Started:
+    """A frame whose handling began in `ViewChannel.post` and must end in the view's task:
+    its coroutine suspended at `waiting_on`, or the exception it raised."""
+
+    __slots__ = ("frame", "coroutine", "waiting_on", "raised")
+
+    def __init__(self, frame: p.Frame, coroutine: Any, waiting_on: Any,
+                 raised: BaseException | None) -> None:
+        self.frame, self.coroutine = frame, coroutine
+        self.waiting_on, self.raised = waiting_on, raised
+
+    async def finish(self) -> None:
+        """Drive the coroutine to its end as its task would have (asyncio's Task.__step)."""
+        coroutine, waiting_on, raised = self.coroutine, self.waiting_on, self.raised
+        self.coroutine = self.waiting_on = self.raised = None
+        if raised is not None:
+            raise raised
+        while True:
+            thrown: BaseException | None = None
+            try:
+                if waiting_on is None:  # a bare yield (asyncio.sleep(0))
+                    await asyncio.sleep(0)
+                else:
+                    # What a task does with a future its coroutine yields: clear the flag the
+                    # yield set, then wait for it.
+                    waiting_on._asyncio_future_blocking = False
+                    await waiting_on
+            except asyncio.CancelledError as exc:
+                # The task was cancelled: a cancelled future is read by the coroutine itself;
+                # one that could not be cancelled (already done) gets the error thrown in.
+                if waiting_on is None or not waiting_on.cancelled():
+                    thrown = exc
+            except BaseException:
+                pass  # the coroutine reads its future's outcome itself
+            try:
+                waiting_on = coroutine.send(None) if thrown is None else coroutine.throw(thrown)
+            except StopIteration:
+                return
+
+    def abandon(self) -> None:
+        """The view stopped before its task took this over: cancel the handler there."""
+        coroutine, self.coroutine = self.coroutine, None
+        if coroutine is not None:
+            try:
+                coroutine.throw(asyncio.CancelledError())
+            except BaseException:
+                pass
+            coroutine.close()
 
 
 class InternalMessage(Protocol):
@@ -87,7 +144,7 @@ class ViewChannel:
                  "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
                  "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
                  "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
-                 "_stop_child", "__weakref__")
+                 "_stop_child", "_deadline", "_watch", "_context", "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], Awaitable[None]],
@@ -126,12 +183,90 @@ class ViewChannel:
         #: The client request being handled (answered if the view stops before it is).
         self._handling: Any = None
         self._working = False
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic)
+        #: When the running handler is past HANDLER_TIMEOUT (0: none runs; EXPIRED: it was
+        #: cancelled for it), and the one timer watching it (see `_watchdog`).
+        self._deadline = 0.0
+        self._watch: asyncio.TimerHandle | None = None
+        #: The actor's contextvars: a handler run at once in `post` runs in them too.
+        self._context = contextvars.copy_context()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic,
+                                                             context=self._context)
 
     # Mailbox -------------------------------------------------------------------------------
     def post(self, frame: p.Frame) -> None:
-        """Queue a client frame for this view."""
-        self._put(frame)
+        """A client frame for this view: handled at once when the view is idle (see
+        `_handle_now`), else queued behind what it is doing."""
+        if self._queue.reader_waiting and not self._working and self.view is not None \
+                and not self.closed and not self._overloaded:
+            self._handle_now(frame)
+        else:
+            self._put(frame)
+
+    def _handle_now(self, frame: p.Frame) -> None:
+        """Start handling `frame` here, in the caller's (the socket's) task, as the view's task.
+
+        The view's task is parked on its empty mailbox; waking it for the frame would cost a
+        task switch per click. Instead the handler's coroutine takes its first step now, with
+        the view's task as the current task and in its contextvars, exactly what that task
+        would do when it woke. A click usually runs to its end in that step (reply sent). If
+        it waits for something (the ORM's thread, I/O) or raises, it is handed to the view's
+        task (`_Started` in the mailbox) which finishes it as if it had run it all along:
+        later frames queue behind it, HANDLER_TIMEOUT cancels that task, crashes are its.
+        """
+        loop = asyncio.get_running_loop()
+        caller = asyncio.current_task(loop)
+        if caller is None:
+            self._put(frame)
+            return
+        self._working = True
+        self._handling = frame
+        self._deadline = loop.time() + liveview_settings.HANDLER_TIMEOUT
+        if self._watch is None:
+            self._watch = loop.call_at(self._deadline, self._watchdog)
+        handling = self._handle(frame)
+        _leave_task(loop, caller)
+        _enter_task(loop, self._task)
+        try:
+            waiting_on = self._context.run(handling.send, None)
+        except StopIteration:
+            self._handling = None
+            self._deadline = 0.0
+            self._working = False
+            db.schedule_connection_cleanup()
+            return
+        except Exception as exc:  # the view ends: left, navigated away or crashed
+            self._end_now(frame, exc)
+        except BaseException as exc:  # (KeyboardInterrupt...) raised in the view's task
+            self._queue.put(_Started(frame, None, None, exc))
+        else:
+            self._queue.put(_Started(frame, handling, waiting_on, None))
+        finally:
+            _leave_task(loop, self._task)
+            _enter_task(loop, caller)
+
+    def _end_now(self, frame: p.Frame, exc: Exception) -> None:
+        """The handler begun in `_handle_now` ended the view: it stops now, as the view's task
+        would have right after the handler (the last frames it sent are not answered by the
+        client before the view left its pub/sub groups). If stopping waits, the view's task
+        finishes it; if not, that task, parked on its mailbox, is ended."""
+        ending = self._end(frame, exc)
+        try:
+            waiting_on = self._context.run(ending.send, None)
+        except StopIteration:
+            self._deadline = 0.0
+            self._working = False
+            self._task.cancel()
+        except BaseException as raised:
+            self._queue.put(_Started(frame, None, None, raised))
+        else:
+            self._queue.put(_Started(frame, ending, waiting_on, None))
+
+    async def _end(self, frame: p.Frame, exc: Exception) -> None:
+        """What `_serve` does when a handler raises, then the stop `_run` does after it."""
+        self._handling = None
+        if not isinstance(exc, _Closed):
+            await self._crash(frame, exc)
+        await self.stop()
 
     def post_info(self, event: Any) -> None:
         """Queue a pub/sub message or timer tick for `handle_info`."""
@@ -183,6 +318,9 @@ class ViewChannel:
         if self.closed:
             return
         self.closed = True
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         self.timers.cancel_all()
         self.async_work.cancel_all()  # their results, if any still arrive, are dropped
         if asyncio.current_task() is not self._task:
@@ -212,7 +350,14 @@ class ViewChannel:
         reloads the page. Nothing is sent if the socket is gone."""
         pending = [self._handling] if self._handling is not None else []
         self._handling = None
-        pending.extend(self._queue.take_all())
+        for item in self._queue.take_all():
+            if type(item) is _Started:  # begun in `post`, its frame is `_handling`
+                try:  # its cleanup code runs in the view's contextvars, as it began
+                    self._context.run(item.abandon)
+                except RuntimeError:  # (already entered: we are the view's task)
+                    item.abandon()
+            else:
+                pending.append(item)
         for item in pending:
             if isinstance(item, p.Frame) and item.ref is not None:
                 if item.event == p.LEAVE:
@@ -231,13 +376,27 @@ class ViewChannel:
 
     async def _serve(self) -> None:
         timeout = liveview_settings.HANDLER_TIMEOUT
+        loop = asyncio.get_running_loop()
         while not self.closed:
             item = await self._queue.get()
-            self._working = True
-            self._handling = item if isinstance(item, p.Frame) else None
+            if type(item) is _Started:  # begun in `post`: working, deadline set
+                running = item.finish()
+                item = item.frame
+            else:
+                self._working = True
+                self._handling = item if isinstance(item, p.Frame) else None
+                self._deadline = loop.time() + timeout
+                if self._watch is None:
+                    self._watch = loop.call_at(self._deadline, self._watchdog)
+                running = self._handle(item)
             try:
-                async with asyncio.timeout(timeout):
-                    await self._handle(item)
+                try:
+                    await running
+                except asyncio.CancelledError:
+                    if not self._timed_out():
+                        raise
+                    raise TimeoutError from None
+                self._timed_out()  # it ignored the cancellation, but it is done
                 self._handling = None
             except _Closed:
                 self._handling = None
@@ -252,11 +411,41 @@ class ViewChannel:
                 await self._crash(item, exc)
                 break
             finally:
+                self._deadline = 0.0
                 self._working = False
                 db.schedule_connection_cleanup()
                 # An idle view waits for its next message without holding on to the last
                 # one (the join frame alone holds about a kilobyte of tokens).
                 item = None
+                del running
+
+    def _watchdog(self) -> None:
+        """HANDLER_TIMEOUT, watched by one timer per view rather than one per handler.
+
+        `asyncio.timeout` around each handler made and cancelled a timer per click. Instead
+        each handler stamps its deadline; the timer, armed at a handler's start when none is,
+        looks at the deadline when it fires: past it, the view's task is cancelled (the
+        handler ends in `TimeoutError`, a crash); a later handler's deadline re-arms it; an
+        idle view's timer is gone.
+        """
+        self._watch = None
+        deadline = self._deadline
+        if deadline <= 0.0 or self.closed:
+            return
+        loop = asyncio.get_running_loop()
+        # Timers may fire up to a millisecond early (uvloop rounds to milliseconds).
+        if loop.time() >= deadline - 0.001:
+            self._deadline = _EXPIRED
+            self._task.cancel()
+        else:
+            self._watch = loop.call_at(deadline, self._watchdog)
+
+    def _timed_out(self) -> bool:
+        """Whether the watchdog cancelled the handler that just ended (and only it: another
+        cancellation of the task, e.g. `stop`, still stands)."""
+        if self._deadline != _EXPIRED:
+            return False
+        return self._task.uncancel() == 0
 
     async def _tell_client(self, sending: Awaitable[None]) -> None:
         """A last frame of an ending view; if even that cannot be sent, the view still ends."""
@@ -421,7 +610,8 @@ class ViewChannel:
             view, socket = self._view, self._socket
             with telemetry.span(signals.event_handled, type(view), self.view_id, True,
                                 (view, socket, event, value)):
-                halted = await run_hooks(socket, "handle_event", event, value, socket)
+                halted = await run_hooks(socket, "handle_event", event, value, socket) \
+                    if hooked(socket, "handle_event") else None
                 result = halted.reply if halted is not None else \
                     await call_user(view.handle_event, event, value, socket)
         hook_reply = result if payload.get("type") == "hook" else None
@@ -511,11 +701,14 @@ class ViewChannel:
         `ref` is the client request the handler answers (None for pub/sub, timers and upload
         failures): it always gets a reply. A navigation away answers it and ends the view.
         """
-        await self._close_released_uploads()
-        patch = await self._follow_patches()
-        nav = self._socket.navigation
+        socket = self._socket
+        # (Each step is awaited only when it has something to do: every click pays the checks.)
+        if socket.upload_manager.released:
+            await self._close_released_uploads()
+        patch = await self._follow_patches() if socket.navigation is not None else None
+        nav = socket.navigation
         if nav is not None:
-            self._socket.navigation = None
+            socket.navigation = None
             nav = self._live_or_full(nav)
             event = p.REDIRECT if nav.kind == "redirect" else p.LIVE_REDIRECT
             if self.nested:
@@ -530,17 +723,19 @@ class ViewChannel:
                 raise _Closed
         if patch is not None:
             await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
-        self._socket.flash_new = {}
+        socket.flash_new = {}
         with self._render_span() as measure:
-            tree = await self.render_state.render(self._view, self._socket)
+            tree = await self.render_state.render(self._view, socket)
             measure.rendered()
-            diff = self.render_state.diff(tree, self._socket)
+            diff = self.render_state.diff(tree, socket)
             if hook_reply is not None:
                 diff[REPLY] = hook_reply
             measure.diffed(diff)
-        await run_hooks(self._socket, "after_render", self._socket)
+        if hooked(socket, "after_render"):
+            await run_hooks(socket, "after_render", socket)
         await self.out.render_result(ref, diff, response)
-        await self._stop_dropped_children()
+        if self.render_state.dropped_children:
+            await self._stop_dropped_children()
 
     def _render_span(self) -> telemetry.Span | telemetry.Off:
         view = self.view  # the attributes, not the asserting properties: every click pays

@@ -164,6 +164,47 @@ async def test_handlers_never_interleave_and_heartbeats_are_answered_meanwhile(c
     assert order == ["hb", slow, fast]
 
 
+async def test_a_handler_runs_as_its_views_task_in_the_views_contextvars(client):
+    """An idle view's event is handled at once in the socket's task, but as the view's task:
+    the contextvars mount set are there, a value set by one handler is seen by the next, even
+    across a handler that waits, and asyncio.timeout cancels the handler, not the socket."""
+    await joined(client, "/t/task/")
+    await client.click("read")
+    assert "<p id='seen'>mounted</p>" in client.html
+    await client.click("write", value="clicked")
+    await client.click("wait-then-read")  # finished by the view's task after its wait
+    assert "<p id='seen'>clicked</p>" in client.html
+    assert (await client.click("timeout"))["status"] == "ok"
+    assert "<p id='seen'>timed out</p>" in client.html
+    await client.click("read")  # the socket and the view go on
+    assert "<p id='seen'>clicked</p>" in client.html
+
+
+async def test_a_rejoin_cancels_a_handler_begun_at_once_in_its_views_context(client):
+    """A handler started in the socket's task and waiting is the view's: a rejoin that stops
+    the view cancels it there (not dropped or closed unseen), in the view's contextvars."""
+    from tests.runtime import views
+
+    await joined(client, "/t/task/")
+    views.cancelled_in.clear()
+    await client.send([client.join_ref, client.next_ref(), client.topic, "event",
+                       {"type": "click", "event": "hang", "value": {}}])
+    assert (await client.join())["status"] == "ok"  # right behind it: replaces the view
+    assert views.cancelled_in == ["mounted"]
+
+
+async def test_frames_queued_behind_a_waiting_handler_keep_their_order(client):
+    await joined(client)
+    refs = [client.next_ref() for _ in range(4)]
+    events = ["slow", "inc", "slow", "inc"]
+    for ref, event in zip(refs, events):
+        await client.send([client.join_ref, ref, client.topic, "event",
+                           {"type": "click", "event": event, "value": {"seconds": "0.05"}}])
+    frames = [await client.receive(timeout=3) for _ in refs]
+    assert [frame[1] for frame in frames] == refs
+    assert frames[-1][4]["response"]["diff"] == {"0": "2"}
+
+
 async def test_several_views_on_one_socket_are_kept_apart(make_client):
     first, second = make_client(), make_client()
     await joined(first)

@@ -63,6 +63,28 @@ async def test_handler_timeout_is_a_crash(client, settings):
     assert (await client.receive())[3] == "phx_error"
 
 
+async def test_the_handler_timeout_counts_from_each_handlers_start(client, settings, caplog):
+    """One timer watches a view's handlers: when it fires for an earlier handler's deadline
+    while a later one runs, that one is not cut short; past its own deadline it is."""
+    import asyncio
+
+    settings.LIVEVIEW = {"HANDLER_TIMEOUT": 1.0}
+    await joined(client)
+    await client.click("inc")  # arms the timer: it fires 1 s from now
+    await asyncio.sleep(0.6)
+    # Runs from 0.6 s to 1.2 s, its deadline at 1.6 s: the timer fires meanwhile, re-arms.
+    assert (await client.click("slow", seconds="0.6"))["status"] == "ok"
+    await asyncio.sleep(0.5)  # the re-armed timer finds the view idle: it is gone
+    await client.click("inc")  # a new timer, 1 s from now
+    await asyncio.sleep(0.6)
+    # Still running when that timer fires: it re-arms for this handler's own deadline.
+    ref = client.next_ref()
+    await client.send([client.join_ref, ref, client.topic, "event",
+                       {"type": "click", "event": "slow", "value": {"seconds": "5"}}])
+    assert (await client.receive())[3] == "phx_error"
+    assert "'slow' handler still running after 1.0s; restarting the view" in caplog.text
+
+
 async def test_mount_exception_is_a_join_error(client, monkeypatch):
     from tests.runtime.views import EchoView
 

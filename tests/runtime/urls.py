@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("t/echo/", views.EchoView.as_view(), name="echo"),
+    path("t/task/", views.TaskView.as_view(), name="task"),
     path("t/slow-goodbye/", views.SlowGoodbyeView.as_view()),
     path("t/other/<int:pk>/", views.OtherView.as_view(), name="other"),
     path("t/isolated/", views.IsolatedView.as_view(), name="isolated"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from dataclasses import dataclass, field
 
 from django import forms
@@ -227,3 +228,40 @@ class SlowGoodbyeView(StringTemplateView):
 
     async def disconnect(self, socket):
         await asyncio.sleep(0.5)
+
+
+#: Set by TaskView's mount and handlers: each view's contextvars are its own.
+view_var: contextvars.ContextVar[str] = contextvars.ContextVar("view_var", default="unset")
+#: What `view_var` was where TaskView's `hang` handler was cancelled.
+cancelled_in: list[str] = []
+
+
+class TaskView(StringTemplateView):
+    """What a handler sees of asyncio: its task, its contextvars, a timeout of its own."""
+
+    source = "<p id='seen'>{{ seen }}</p>"
+
+    async def mount(self, socket, session):
+        view_var.set("mounted")
+        socket.context = {"seen": ""}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "read":
+            socket.context["seen"] = view_var.get()
+        elif event == "write":
+            view_var.set(payload["value"])
+        elif event == "timeout":  # asyncio.timeout cancels the current task when it expires
+            try:
+                async with asyncio.timeout(0.05):
+                    await asyncio.sleep(5)
+            except TimeoutError:
+                socket.context["seen"] = "timed out"
+        elif event == "hang":
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                cancelled_in.append(view_var.get())
+                raise
+        elif event == "wait-then-read":
+            await asyncio.sleep(0.05)
+            socket.context["seen"] = view_var.get()
