@@ -16,7 +16,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from asyncio.tasks import _enter_task, _leave_task
 
 from django.conf import settings
 
@@ -46,6 +45,12 @@ from .outbound import Outbound, Send
 from .render_state import RenderState
 
 logger = logging.getLogger(__name__)
+
+try:  # what asyncio's own eager tasks use to run a coroutine's step as a task (`_handle_now`)
+    from asyncio.tasks import _enter_task, _leave_task
+    HANDLE_AT_ONCE = True
+except ImportError:  # an asyncio without them: every frame goes through the view's task
+    HANDLE_AT_ONCE = False
 
 # A view's disconnect() may broadcast; it must not hold up the socket's shutdown for long.
 DISCONNECT_TIMEOUT = 5.0
@@ -196,8 +201,8 @@ class ViewChannel:
     def post(self, frame: p.Frame) -> None:
         """A client frame for this view: handled at once when the view is idle (see
         `_handle_now`), else queued behind what it is doing."""
-        if self._queue.reader_waiting and not self._working and self.view is not None \
-                and not self.closed and not self._overloaded:
+        if HANDLE_AT_ONCE and self._queue.reader_waiting and not self._working \
+                and self.view is not None and not self.closed and not self._overloaded:
             self._handle_now(frame)
         else:
             self._put(frame)

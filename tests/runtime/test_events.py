@@ -258,3 +258,13 @@ async def test_events_before_a_slow_event_do_not_wait_on_other_sockets(make_clie
     assert asyncio.get_running_loop().time() - started < 0.5
     await a.close()
     await b.close()
+
+
+@pytest.mark.parametrize("at_once", [True, False])
+async def test_handlers_behave_the_same_through_the_views_task(client, monkeypatch, at_once):
+    """Without asyncio's task-swapping helpers every frame goes through the view's task; the
+    contextvars, the waits and the timeout behave the same either way."""
+    from liveview.runtime import view_channel
+
+    monkeypatch.setattr(view_channel, "HANDLE_AT_ONCE", at_once)
+    await test_a_handler_runs_as_its_views_task_in_the_views_contextvars(client)
