@@ -1,29 +1,43 @@
 """Many connected views in one server process: memory per view, join rate, one broadcast to all.
 
 For each app (`--apps echo,fanout[,before]`) a fresh server process (`--server`, uvicorn by
-default; DEBUG off) is started and `--views` websockets (20,000 by default) are opened and
-joined by `--workers` client processes, each from its own source address (127.0.0.2, .3, …:
-one address has about 28,000 ephemeral ports), at `--join-rate` joins per second in total.
+default; DEBUG off) is started and `--views` views (20,000 by default) are joined by
+`--workers` client processes, each from its own source address (127.0.0.2, .3, …: one address
+has about 28,000 ephemeral ports). `--views-per-socket 2` joins two views on each websocket
+(a page with a nested child), as the Phoenix client multiplexes a page's views: 20,000 views
+in 10,000 sockets.
+
+Joins are paced: at most `--in-flight` sockets opening or joining at once (and at most
+`--join-rate` a second), so the bench offers what the server takes. Opened open loop, faster
+than the server joins, sockets piled up in the server's listen queue until the kernel turned
+connections away and clients saw them closed before the HTTP response (bench/README.md).
 
 - `fanout`: the `/fanout/` view of `bench/fanout_app` (subscribed to one topic, renders one
-  text value); every socket joins it with the tokens of one page load (one session).
+  text value), or `/fanout-nested/` (the same with one subscribed child); every socket joins
+  with the tokens of one page load (one session).
 - `echo`: `bench/echo_app.py`, the raw ASGI websocket with the join answered: what the
-  server itself costs per socket. "beyond echo" is fanout's memory per view minus that.
-- `before`: `fanout` served from another checkout (`--before-repo`, e.g. the branch point).
+  server itself costs per socket, for as many sockets. "beyond echo" is fanout's memory
+  growth minus echo's per socket times the sockets, per view.
+- `before`: `fanout` served from another checkout (`--before-repo`, e.g. the branch point;
+  `--views-per-socket 1` unless that checkout has `/fanout-nested/`).
 
-Printed per app: the server's RSS growth per socket (VmRSS with every socket joined, after a
-settling pause, minus VmRSS before the first socket, over the sockets), the join rate achieved
-and the join latency p50/p99, the server's CPU per join, then (fanout only) `--rounds`
-broadcasts: one unsubscribed view's `fire` event broadcasts a stamped message, and each client
-process records when each of its views got the diff. "last view" is the broadcast() call to
-the last view's diff; CPU/diff is the server's CPU over the round / views.
+Printed per app: sockets and views joined, failed joins, the machine's listen-queue overflows
+during the joins (must be 0), the server's RSS growth per socket (VmRSS with every socket
+joined, after a settling pause, minus VmRSS before the first socket), the views joined per
+second, the join latency p50/p99 (a socket's handshake and its joins), the server's CPU per
+view, then (fanout only) `--rounds` broadcasts: one unsubscribed view's `fire` event
+broadcasts a stamped message, and each client process records when each of its views got
+the diff ("first"/"last view": the broadcast() call to that diff); CPU/diff is the server's
+CPU over the round / views.
 
-    .venv/bin/python bench/idle.py                                  # 20,000 views, uvicorn
+    .venv/bin/python bench/idle.py                                  # 19,700 views, uvicorn
+    .venv/bin/python bench/idle.py --views 20000 --views-per-socket 2 --server daphne
     .venv/bin/python bench/idle.py --views 10000 --apps fanout --rounds 5
     .venv/bin/python bench/idle.py --apps echo,fanout,before --before-repo /tmp/lv-before
 
-The fd limit is raised for the bench and its server (it runs as a user allowed to). Prints
-figures only; nothing here is a pass/fail test.
+Sockets are file descriptors: the bench raises its soft fd limit (inherited by the server) to
+the sockets plus 300, and with a hard limit below that measures as many views as fit.
+Prints figures only; nothing here is a pass/fail test.
 """
 from __future__ import annotations
 
