@@ -34,6 +34,7 @@ CPU over the round / views.
     .venv/bin/python bench/idle.py --views 20000 --views-per-socket 2 --server daphne
     .venv/bin/python bench/idle.py --views 10000 --apps fanout --rounds 5
     .venv/bin/python bench/idle.py --apps echo,fanout,before --before-repo /tmp/lv-before
+    .venv/bin/python bench/idle.py --views 2000 --apps fanout --rounds 0 --tracemalloc  # what holds
 
 Sockets are file descriptors: the bench raises its soft fd limit (inherited by the server) to
 the sockets plus 300, and with a hard limit below that measures as many views as fit.
@@ -49,6 +50,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -218,6 +220,66 @@ async def _fire(port: int, page: dict, rounds: int, workers: list) -> list[dict]
 
 _SERVER_PID = [0]
 
+# Runs a server module with tracemalloc started at SIGUSR1 (before the first socket: what the
+# process allocated before is left out) and a snapshot written at SIGUSR2 (every socket joined).
+# argv: <snapshot file> -m <module> <module args...>
+_TRACED_LAUNCHER = """
+import gc, runpy, signal, sys, tracemalloc
+out, module = sys.argv[1], sys.argv[3]
+def dump(*_):
+    gc.collect()
+    tracemalloc.take_snapshot().dump(out)
+    open(out + ".done", "w").close()
+signal.signal(signal.SIGUSR1, lambda *_: tracemalloc.start(40))
+signal.signal(signal.SIGUSR2, dump)
+sys.argv = [module, *sys.argv[4:]]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+_OURS = ("/liveview/", "/channels/", "/django/", "/bench/")
+
+
+class TracedServer(ServerProcess):
+    """A server whose allocations between SIGUSR1 and SIGUSR2 tracemalloc records."""
+
+    def __init__(self, *args, snapshot: Path, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.snapshot = snapshot
+
+    def command(self) -> list[str]:
+        python, *rest = super().command()
+        return [python, "-c", _TRACED_LAUNCHER, str(self.snapshot), *rest]
+
+    def take_snapshot(self) -> None:
+        os.kill(self.proc.pid, signal.SIGUSR2)
+        done = Path(f"{self.snapshot}.done")
+        while not done.exists():
+            time.sleep(0.2)
+
+
+def print_allocations(snapshot: Path, sockets: int, top: int = 40) -> None:
+    """What the joined sockets still hold, per socket, by the innermost frame of our code,
+    Channels or Django ("server:" and the innermost frame when none is on the stack)."""
+    import linecache
+    import tracemalloc
+    from collections import Counter
+
+    sizes: Counter[str] = Counter()
+    for stat in tracemalloc.Snapshot.load(str(snapshot)).statistics("traceback"):
+        frames = list(stat.traceback)  # oldest call first
+        ours = [f for f in frames if any(part in f.filename for part in _OURS)]
+        frame = ours[-1] if ours else frames[-1]
+        name = frame.filename.split("site-packages/")[-1].split(str(REPO_ROOT) + "/")[-1]
+        line = linecache.getline(frame.filename, frame.lineno).strip()[:70]
+        sizes[f"{'' if ours else 'server: '}{name}:{frame.lineno}  {line}"] += stat.size
+    server = sum(size for key, size in sizes.items() if key.startswith("server: "))
+    total = sum(sizes.values())
+    print(f"\ntracemalloc, allocations still held with {sockets} sockets joined: "
+          f"{total / 1024 / sockets:.2f} KiB per socket, of which the server's own "
+          f"{server / 1024 / sockets:.2f} and ours (liveview, channels, django) "
+          f"{(total - server) / 1024 / sockets:.2f}", file=sys.stderr)
+    for key, size in sizes.most_common(top):
+        print(f"{size / sockets:8.0f} B/socket  {key}", file=sys.stderr)
+
 
 def run_app(app: str, args: argparse.Namespace, tmp: Path, template_db: Path) -> dict:
     db = tmp / f"{app}.sqlite3"
@@ -230,8 +292,9 @@ def run_app(app: str, args: argparse.Namespace, tmp: Path, template_db: Path) ->
         options["cwd"] = args.before_repo
         env["PYTHONPATH"] = str(args.before_repo)
     logs = args.log_dir or tmp
-    server = ServerProcess(args.server, free_port(), env, logs / f"{args.server}-{app}.log",
-                           **options)
+    where = (args.server, free_port(), env, logs / f"{args.server}-{app}.log")
+    server = (TracedServer(*where, snapshot=tmp / f"{app}.snapshot", **options)
+              if args.tracemalloc else ServerProcess(*where, **options))
     server.start(60)
     _SERVER_PID[0] = server.proc.pid
     ctx = multiprocessing.get_context("spawn")
@@ -243,6 +306,9 @@ def run_app(app: str, args: argparse.Namespace, tmp: Path, template_db: Path) ->
             raise RuntimeError(f"{path} has {len(page['children'])} children")
         fire_page = None if app == "echo" else asyncio.run(_page(server.port, "/fanout/?fire=1"))
         time.sleep(1.0)
+        if isinstance(server, TracedServer):
+            os.kill(server.proc.pid, signal.SIGUSR1)
+            time.sleep(0.5)
         rss0, cpu0 = rss_kb(server.proc.pid), cpu_seconds(server.proc.pid)
         overflows0 = listen_overflows()
         sockets = args.views // args.views_per_socket
@@ -267,6 +333,10 @@ def run_app(app: str, args: argparse.Namespace, tmp: Path, template_db: Path) ->
         overflows = listen_overflows() - overflows0
         time.sleep(args.settle)
         rss1 = rss_kb(server.proc.pid)
+        if isinstance(server, TracedServer):
+            server.take_snapshot()
+            print(f"{args.server} {app}:", file=sys.stderr)
+            print_allocations(server.snapshot, len(joins))
         joined = len(joins)
         views = joined * (1 if app == "echo" else args.views_per_socket)
         for failure in sorted(set(failures))[:5]:
@@ -312,6 +382,10 @@ def main() -> None:
                         help="seconds between the last join and the RSS reading")
     parser.add_argument("--before-repo", type=Path)
     parser.add_argument("--log-dir", type=Path, help="keep the servers' logs there")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="record the server's allocations during the joins and print what "
+                             "the sockets still hold, by our innermost frame (slow: the RSS, "
+                             "rates and CPU printed are then tracemalloc's too)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     # the server's own files, sockets, pipes and threads
