@@ -1,13 +1,19 @@
-"""liveview.asgi.liveview_application: static files under DEBUG (as runserver serves them) and
-the websocket Origin check reading ALLOWED_HOSTS when a socket connects, not at import."""
+"""liveview.asgi.liveview_application: static files under DEBUG (as runserver serves them), the
+websocket Origin check reading ALLOWED_HOSTS when a socket connects, not at import, and the
+cookies, session and user in a websocket's scope."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
 from django.core.asgi import get_asgi_application
+from django.test import AsyncClient
+from django.urls import path
 
 import liveview
 from liveview.asgi import liveview_application
@@ -97,3 +103,47 @@ async def test_debug_without_allowed_hosts_allows_local_origins_only(settings):
     assert not await connects(application, b"http://evil.example")
     settings.DEBUG = False
     assert not await connects(application, b"http://127.0.0.1:8000")
+
+
+async def _scope_probe(scope, receive, send):
+    """A websocket route of the project's own: reports what the middleware put in its scope."""
+    await receive()
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.send", "text": json.dumps({
+        "cookies": scope["cookies"], "session": await scope["session"].aget("flavour"),
+        "user": scope["user"].get_username(),
+        "authenticated": scope["user"].is_authenticated})})
+    await receive()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket_routes_get_the_cookies_session_and_user(settings):
+    """What Channels' CookieMiddleware, SessionMiddleware and AuthMiddleware put in the scope
+    (a project's own websocket routes read them), resolved when the socket opens."""
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client = AsyncClient()
+    await sync_to_async(User.objects.create_user)("ada", password="pw")
+    assert await client.alogin(username="ada", password="pw")
+    session = await client.asession()
+    await session.aset("flavour", "mint")
+    await session.asave()
+    application = liveview_application(get_asgi_application(),
+                                       [path("probe/", _scope_probe)])
+
+    async def probe(cookie: str) -> dict:
+        communicator = WebsocketCommunicator(application, "/probe/", headers=[
+            (b"origin", b"http://testserver"), (b"host", b"testserver"),
+            (b"cookie", cookie.encode())])
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        seen = json.loads(await communicator.receive_from(timeout=5))
+        await communicator.disconnect()
+        return seen
+
+    key = session.session_key
+    assert await probe(f"sessionid={key}; theme=dark") == {
+        "cookies": {"sessionid": key, "theme": "dark"}, "session": "mint", "user": "ada",
+        "authenticated": True}
+    assert await probe("theme=light") == {
+        "cookies": {"theme": "light"}, "session": None, "user": "", "authenticated": False}
