@@ -10,7 +10,11 @@ runtime adds (`flash`, the component host):
 - `one row`: the same page, each click also renames one row in place (a different row each
   time; issue 15: at most 6 ms);
 - `counter+tuples`: `counter+table` with the rows as one tuple of tuples, which tracking
-  proves unchanged by identity instead of by content.
+  proves unchanged by identity instead of by content;
+- `component`: the markup of `counter+table` as a live component's (its own state: the count
+  and the rows) in a view; a click is the component's event, then the view's render pass (the
+  component rendered again) and the component table of the diff, through the runtime's
+  component registry (issue 15: components are tracked like views).
 
 Off and on are measured in alternating batches in one process, so machine load hits both
 alike; figures are CPU time (`time.process_time`), median and best of the batches. Every
@@ -21,6 +25,7 @@ tracked tree is first checked equal to the full render of the same state.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import sys
@@ -38,6 +43,8 @@ django.setup()
 from django.template import Template, loader  # noqa: E402
 
 from bench.tracking_app.views import TEMPLATE, make_rows  # noqa: E402
+from liveview import LiveComponent  # noqa: E402
+from liveview.components import ComponentRegistry  # noqa: E402
 from liveview.core.components import HOST_KEY  # noqa: E402
 from liveview.core.diff import diff_tree  # noqa: E402
 from liveview.core.render import render_tree  # noqa: E402
@@ -86,6 +93,58 @@ def tuple_rows() -> tuple[tuple[Any, ...], ...]:
     return tuple((row["id"], row["name"], row["active"]) for row in make_rows())
 
 
+BOX_TEMPLATE = Template('<div id="box">' + TEMPLATE.template.source + "</div>",
+                        engine=TEMPLATE.template.engine)
+BOX_PAGE = Template('{% load liveview %}<main>{% live_component box id="table" %}</main>',
+                    engine=TEMPLATE.template.engine)
+
+
+class TableBox(LiveComponent):
+    """The counter beside the table, as a component holding both."""
+
+    def mount(self, socket: Any) -> None:
+        socket.context.update(count=0, rows=make_rows())
+
+    async def handle_event(self, event: str, payload: Any, socket: Any) -> None:
+        socket.context["count"] += 1
+
+    def render(self, context: dict[str, Any]) -> dict[str, Any]:
+        return render_tree(BOX_TEMPLATE, context)
+
+
+class BoxPage:
+    """A view holding one TableBox, with the runtime's registry; `one_click` is an event of
+    the component, the render pass and the component table (its diff)."""
+
+    class Socket:
+        def __init__(self) -> None:
+            self.context: dict[str, Any] = {"box": TableBox}
+
+        def render(self, context: dict[str, Any]) -> dict[str, Any]:
+            return render_tree(BOX_PAGE, context)
+
+    def __init__(self, tracking: bool) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.registry = ComponentRegistry(tracking=tracking)
+        self.socket = self.view = self.Socket()
+        self.loop.run_until_complete(self.registry.render(self.view, self.socket))
+        self.registry.table()
+        self.held = self.box_tree()
+
+    def box_tree(self) -> dict[str, Any]:
+        return self.registry._by_cid[1].tree  # type: ignore[return-value]
+
+    async def _click(self) -> dict[str, Any]:
+        await self.registry.handle_event(1, "increment", {})
+        await self.registry.render(self.view, self.socket)
+        return self.registry.table()
+
+    def one_click(self) -> dict[str, Any]:
+        diff = self.loop.run_until_complete(self._click())
+        self.held = self.box_tree()
+        return diff
+
+
 SCENARIOS: dict[str, tuple[Callable[[], Any], Callable[[], dict[str, Any]], Callable]] = {
     "counter": (lambda: loader.get_template("demos/counter.html"), lambda: {"count": 0},
                 increment),
@@ -96,11 +155,20 @@ SCENARIOS: dict[str, tuple[Callable[[], Any], Callable[[], dict[str, Any]], Call
 }
 
 
+#: Cases measured through the component registry instead of a view's render.
+COMPONENT_CASES = {"component": BoxPage}
+
+
+def make_view(name: str, tracking: bool) -> Any:
+    if name in COMPONENT_CASES:
+        return COMPONENT_CASES[name](tracking)
+    template, make_context, click = SCENARIOS[name]
+    return View(template(), make_context(), click, tracking)
+
+
 def check(name: str) -> None:
     """The tracked view renders what the untracked one renders, click after click."""
-    template, make_context, click = SCENARIOS[name]
-    tracked = View(template(), make_context(), click, True)
-    full = View(template(), make_context(), click, False)
+    tracked, full = make_view(name, True), make_view(name, False)
     for _ in range(5):
         assert tracked.one_click() == full.one_click(), name
         assert tracked.held == full.held, name
@@ -120,10 +188,9 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     results: dict[tuple[str, bool], list[float]] = {}
-    for name, (template, make_context, click) in SCENARIOS.items():
+    for name in [*SCENARIOS, *COMPONENT_CASES]:
         check(name)
-        views = {tracking: View(template(), make_context(), click, tracking)
-                 for tracking in (False, True)}
+        views = {tracking: make_view(name, tracking) for tracking in (False, True)}
         clicks = args.clicks if name == "counter" else max(5, args.clicks // 4)
         for view in views.values():
             per_click_ms(view, clicks)  # warm up
@@ -135,7 +202,7 @@ def main() -> None:
     print(f"render + diff per click, CPU ms (median / best of {args.batches} batches); "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print(f"{'view':<15}{'tracking off':>16}{'tracking on':>16}")
-    for name in SCENARIOS:
+    for name in [*SCENARIOS, *COMPONENT_CASES]:
         cells = []
         for tracking in (False, True):
             times = results[(name, tracking)]
@@ -148,6 +215,9 @@ def main() -> None:
     print(f"one-row change, tracked: {statistics.median(results[('one row', True)]):.3f} ms "
           f"(target: at most 6 ms of server CPU, socket included: see socket_load.py "
           f"--page /table-row/)")
+    component = statistics.median(results[("component", True)])
+    print(f"component holding the counter and the table, tracked: {component:.3f} ms per click "
+          f"({statistics.median(results[('component', False)]):.3f} ms untracked)")
 
 
 if __name__ == "__main__":

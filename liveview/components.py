@@ -29,6 +29,7 @@ from django.utils.module_loading import import_string
 
 from . import pubsub, signals, telemetry
 from .callbacks import call_user
+from .core.tracking import TRACK_KEY, Tracker
 from .core.components import (
     HOST_KEY,
     UNCOMPARABLE,
@@ -174,6 +175,9 @@ class _Component:
     assigns: Any = None
     #: The tree the client holds (None: it holds nothing yet).
     tree: dict[str, Any] | None = None
+    #: What its last render read (change tracking; None: rendered whole every time). Goes
+    #: with the entry: a removed component's state, tracker included, is never reused.
+    tracker: Tracker | None = None
     marked: bool = False
     dirty: bool = False
     mounted: bool = False
@@ -216,7 +220,9 @@ class _Attempt:
 class ComponentRegistry:
     """The components of one view (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tracking: bool = False) -> None:
+        #: Whether components render change-tracked (the connected view's registry).
+        self._tracking = tracking
         self._next_cid = 1
         self._by_key: dict[tuple[type, Any], _Component] = {}
         self._by_cid: dict[int, _Component] = {}
@@ -266,7 +272,8 @@ class ComponentRegistry:
         current.placed[key] = (current.renderer, current.serial)
         entry = self._by_key.get(key)
         if entry is None:
-            entry = _Component(self._next_cid, cls, key[1])
+            entry = _Component(self._next_cid, cls, key[1],
+                               tracker=Tracker() if self._tracking else None)
             self._next_cid += 1
             self._by_key[key] = entry
             self._by_cid[entry.cid] = entry
@@ -382,7 +389,10 @@ class ComponentRegistry:
 
     async def _render_component(self, entry: _Component) -> None:
         current = self._pass
-        extra = {"myself": entry.cid, HOST_KEY: self}
+        extra: dict[str, Any] = {"myself": entry.cid, HOST_KEY: self}
+        if entry.tracker is not None:
+            # Tracked as a view's render: slots reading only unchanged names are kept.
+            extra[TRACK_KEY] = entry.tracker
         current.rendered[entry.cid] = await self._render_one(entry.instance, entry.socket,
                                                              entry.cid, extra)
         entry.dirty = False

@@ -26,11 +26,6 @@ from .tracking import TRACK_KEY, Tracker, record_writes
 SMALL_TEMPLATE = 8
 
 
-def _small(template: Template) -> bool:
-    size = plan_for(template.nodelist).size
-    return size is not None and size <= SMALL_TEMPLATE
-
-
 def render_tree(
     template: Any, context: Mapping[str, Any], request: HttpRequest | None = None
 ) -> dict[str, Any]:
@@ -47,10 +42,13 @@ def render_tree(
     tracker = values.pop(TRACK_KEY, None)
     ctx = make_context(values, request, autoescape=base.engine.autoescape)
     try:
-        if not isinstance(tracker, Tracker) or _small(base):
+        if not isinstance(tracker, Tracker):
+            return render_template_tree(base, ctx)
+        plan = plan_for(base.nodelist)
+        if plan.size is not None and plan.size <= SMALL_TEMPLATE:
             return render_template_tree(base, ctx)
         # Tracked: dynamics whose names are unchanged keep their value from the last tree.
-        render = tracker.begin(values)
+        render = tracker.begin(values, plan.reads)
         record_writes(ctx, render.scope.written)
         tree = render_template_tree(base, ctx, render.previous, render.scope)
         render.commit(tree)

@@ -22,7 +22,9 @@ The rule (documented for users in docs/templates.md, "Change tracking"):
   snapshot (the cheap case for large data that never changes in place);
 - a change of the active language or time zone counts as a change of every name.
 
-Names the template reads that are not in the context (context processors, variables set by
+Only the names the template's dynamics read are snapshotted, when the compiler knows them all
+(`Plan.reads`); the others are never asked about. Names the template reads that are not in the
+context (context processors, variables set by
 tags with `as`, `forloop`) are never stable. Names written into the Context during a render
 by a tag (through `context[name] = ...`, `set_upward`, `update`, `push`) stop being stable
 from that point of the render (`RecordingContext`).
@@ -164,12 +166,18 @@ class Tracker:
         #: The tree of the last successful tracked render (None: none yet).
         self.tree: dict[str, Any] | None = None
 
-    def begin(self, context: Mapping[str, Any]) -> Render:
-        """Compare `context` with the last render's: the stable names, and what to commit."""
+    def begin(self, context: Mapping[str, Any], reads: frozenset[str] | None = None) -> Render:
+        """Compare `context` with the last render's: the stable names, and what to commit.
+
+        `reads`: every name the template's dynamics read, when known; the others are not
+        snapshotted (no dynamic asks about them: a large value only handlers use costs
+        nothing here)."""
         snapshots: dict[str, Any] = {}
         frozen: dict[str, Any] = {}
         old_frozen, old_snapshots = self._frozen, self._snapshots
         for name, value in context.items():
+            if reads is not None and name not in reads:
+                continue
             if old_frozen and old_frozen.get(name, _MISSING) is value:
                 snapshots[name] = old_snapshots[name]
                 frozen[name] = value

@@ -27,12 +27,13 @@ class RenderState:
         #: The title the client shows (None: never sent).
         self.title: str | None = None
         #: The view's live components.
-        self.components = ComponentRegistry()
+        self.components = ComponentRegistry(tracking=liveview_settings.CHANGE_TRACKING)
         #: The child LiveViews it renders (`{% live_render %}`), set up at the join.
         self.children: NestedHost | None = None
         #: Children the last render dropped: their views must stop.
         self.dropped_children: list[str] = []
-        #: What the view's last render read (change tracking), None when turned off.
+        #: What the view's last render read (change tracking), None when turned off (each
+        #: component has its own, in `components`).
         self.tracker = Tracker() if liveview_settings.CHANGE_TRACKING else None
 
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:

@@ -331,7 +331,7 @@ def test_small_templates_render_whole(track_small_templates: Any) -> None:
 
 def test_the_same_immutable_tuple_is_not_snapshotted_again(monkeypatch: Any) -> None:
     template = make_engine({"t": PAGE.replace("row.id", "row.0").replace(
-        "row.name", "row.1").replace("row.active", "row.2")}).get_template("t")
+        "row.name", "row.1").replace("row.active", "row.2") + "{{ other }}"}).get_template("t")
     rows = tuple((i, f"row {i}", i % 2 == 0) for i in range(5))
     mutable = tuple([i] for i in range(3))  # a tuple holding lists can change
     state, tracker = {"count": 0, "rows": rows, "other": mutable}, Tracker()
@@ -346,6 +346,25 @@ def test_the_same_immutable_tuple_is_not_snapshotted_again(monkeypatch: Any) -> 
     state["rows"] = rows[:2] + ((9, "new", True),) + rows[3:]  # another tuple: compared
     third = _render_checked(template, state, tracker)
     assert third["2"]["k"]["2"]["1"] == "New" and third["2"]["k"]["1"] is first["2"]["k"]["1"]
+
+
+def test_names_the_template_does_not_read_are_not_snapshotted(monkeypatch: Any) -> None:
+    template = make_engine({"t": PAGE}).get_template("t")
+    handler_only = [{"id": i} for i in range(100)]  # e.g. kept for the handlers only
+    state, tracker = {"count": 0, "rows": _rows(), "cache": handler_only}, Tracker()
+    _render_checked(template, state, tracker)
+    taken: list[Any] = []
+    monkeypatch.setattr("liveview.core.tracking.snapshot",
+                        lambda value: taken.append(value) or snapshot(value))
+    state["count"] += 1
+    handler_only.append({"id": 100})
+    _render_checked(template, state, tracker)
+    assert state["rows"] in taken and handler_only not in taken
+    # A template whose reads are unknown (an include) has every name snapshotted.
+    included = make_engine({"t": PAGE + '{% include "i" %}', "i": "{{ count }}"}).get_template("t")
+    tracker, taken[:] = Tracker(), []
+    _render_checked(included, state, tracker)
+    assert handler_only in taken
 
 
 def test_a_tuple_holding_a_list_is_compared_every_time() -> None:
