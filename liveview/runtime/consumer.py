@@ -27,6 +27,7 @@ from .mailbox import Mailbox
 from .native_memory import pin_mmap_threshold
 from .router import TopicRouter
 from .server_tuning import quiet_autobahn_log_arguments
+from .stepping import wait_for_yield
 
 logger = logging.getLogger(__name__)
 
@@ -204,13 +205,7 @@ class LiveViewConsumer:
         try:
             while True:
                 try:
-                    if waiting_on is None:  # a bare yield (asyncio.sleep(0))
-                        await asyncio.sleep(0)
-                    else:
-                        # What a task does with a future its coroutine yields: clear the
-                        # flag the yield set, then wait for it here.
-                        waiting_on._asyncio_future_blocking = False
-                        await waiting_on
+                    await wait_for_yield(waiting_on)
                 except asyncio.CancelledError:
                     sending.close()
                     raise

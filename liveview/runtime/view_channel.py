@@ -42,6 +42,7 @@ from .hosted import HostedSocket, HostedView
 from .join import verify_join
 from .mailbox import Mailbox
 from .outbound import Outbound, Send
+from .stepping import wait_for_yield
 from .render_state import RenderState
 
 logger = logging.getLogger(__name__)
@@ -100,13 +101,7 @@ class _Started:
         while True:
             thrown: BaseException | None = None
             try:
-                if waiting_on is None:  # a bare yield (asyncio.sleep(0))
-                    await asyncio.sleep(0)
-                else:
-                    # What a task does with a future its coroutine yields: clear the flag the
-                    # yield set, then wait for it.
-                    waiting_on._asyncio_future_blocking = False
-                    await waiting_on
+                await wait_for_yield(waiting_on)
             except asyncio.CancelledError as exc:
                 # The task was cancelled: a cancelled future is read by the coroutine itself;
                 # one that could not be cancelled (already done) gets the error thrown in.
