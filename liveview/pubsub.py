@@ -348,10 +348,6 @@ class Hub:
         subscribers = self.subscribers.get(topic)
         if not subscribers:
             return
-        if len(subscribers) <= DELIVERY_BATCH:
-            for subscriber in tuple(subscribers):
-                subscriber.post_info(InfoEvent(topic, unpack(packed)))
-            return
         everyone = tuple(subscribers)
         for start in range(0, len(everyone), DELIVERY_BATCH):
             if start:

@@ -16,7 +16,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-
 from django.conf import settings
 
 from .. import db, presence, pubsub, signals, telemetry
@@ -42,8 +41,8 @@ from .hosted import HostedSocket, HostedView
 from .join import verify_join
 from .mailbox import Mailbox
 from .outbound import Outbound, Send
-from .stepping import wait_for_yield
 from .render_state import RenderState
+from .stepping import wait_for_yield
 
 logger = logging.getLogger(__name__)
 
