@@ -44,24 +44,26 @@ class TopicRouter:
         self.refusing: str | None = None
         #: Children being stopped because their parent stopped (kept until done).
         self._stopping: set[asyncio.Task[None]] = set()
-        self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None]]], ...] = (
+        self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None] | None]], ...] = (
             (p.LV_TOPIC_PREFIX, self._route_view),
             (p.UPLOAD_TOPIC_PREFIX, self._route_upload),
         )
 
-    async def route(self, frame: p.Frame) -> None:
-        """Send `frame` to where its topic lives (or refuse it)."""
+    def route(self, frame: p.Frame) -> Awaitable[None] | None:
+        """Send `frame` to where its topic lives (or refuse it).
+
+        Done here and now when nothing needs waiting for (an event for a joined view goes to
+        its mailbox, which never waits: no coroutine per click); otherwise what remains is
+        returned, for the caller to await before it routes the next frame.
+        """
         if frame.topic == p.PHOENIX_TOPIC:
             if frame.event == p.HEARTBEAT:
-                await self._send(p.reply(None, frame.ref, frame.topic))
-            else:
-                await self._unmatched(frame)
-            return
+                return self._send(p.reply(None, frame.ref, frame.topic))
+            return self._unmatched(frame)
         for prefix, route in self._routes:
             if frame.topic.startswith(prefix):
-                await route(frame)
-                return
-        await self._unmatched(frame)
+                return route(frame)
+        return self._unmatched(frame)
 
     def busy(self) -> bool:
         """Whether a view is handling something or has messages waiting."""
@@ -82,40 +84,43 @@ class TopicRouter:
             await asyncio.gather(*self._stopping, return_exceptions=True)
 
     # lv: ------------------------------------------------------------------------------------
-    async def _route_view(self, frame: p.Frame) -> None:
+    def _route_view(self, frame: p.Frame) -> Awaitable[None] | None:
         view = self.views.get(frame.topic)
         if frame.event == p.JOIN:
-            if not await self._valid(frame):
-                return
-            refusal = self._join_refusal(replacing=view is not None)
-            if refusal is not None:
-                logger.warning("join of %s refused: %s", frame.topic, refusal)
-                await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
-                                         {"reason": refusal}, ok=False))
-                return
-            if view is not None:
-                # A rejoin or live navigation reuses the topic: the old view ends first.
-                await view.stop()
-                await view.out.close()
-            self.views[frame.topic] = ViewChannel(
-                frame, send=self._send, scope=self.scope, close_upload=self.close_upload,
-                on_stop=self._view_stopped, find_view=self.views.get,
-                stop_child=self._stop_child)
-        elif view is None or view.closed or \
+            return self._join_view(frame, view)
+        if view is None or view.closed or \
                 (frame.join_ref is not None and frame.join_ref != view.join_ref):
             # (A view stopping still sits in the table until it is done: its mailbox takes
             # nothing any more, so the frame is answered here.)
-            await self._stale(frame)
-        elif isinstance(frame.payload, bytes):
+            return self._stale(frame)
+        if isinstance(frame.payload, bytes):
             logger.warning("%s: binary %r frame refused (only upload topics take binary)",
                            frame.topic, frame.event)
-            await view.out.refuse(frame.ref, "binary frames are only for upload topics")
-        else:
-            reason = _schema_error(frame)  # (no coroutine per click for the common case)
-            if reason is None:
-                view.post(frame)
-            else:
-                await self._invalid(frame, reason)
+            return view.out.refuse(frame.ref, "binary frames are only for upload topics")
+        reason = _schema_error(frame)
+        if reason is not None:
+            return self._invalid(frame, reason)
+        view.post(frame)
+        return None
+
+    async def _join_view(self, frame: p.Frame, view: ViewChannel | None) -> None:
+        """Join `frame.topic`, replacing `view` (the one joined there before), if allowed."""
+        if not await self._valid(frame):
+            return
+        refusal = self._join_refusal(replacing=view is not None)
+        if refusal is not None:
+            logger.warning("join of %s refused: %s", frame.topic, refusal)
+            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                                     {"reason": refusal}, ok=False))
+            return
+        if view is not None:
+            # A rejoin or live navigation reuses the topic: the old view ends first.
+            await view.stop()
+            await view.out.close()
+        self.views[frame.topic] = ViewChannel(
+            frame, send=self._send, scope=self.scope, close_upload=self.close_upload,
+            on_stop=self._view_stopped, find_view=self.views.get,
+            stop_child=self._stop_child)
 
     def _join_refusal(self, *, replacing: bool) -> str | None:
         """Why this socket may not join one more view now (per-socket limits), or None."""
