@@ -145,7 +145,7 @@ class LiveViewConsumer:
         task.add_done_callback(_background_shutdowns.discard)
         await asyncio.shield(task)
 
-    async def send_text(self, text: str) -> None:
+    def send_text(self, text: str) -> None:
         """Send or queue one frame; frames for a closed (or dropped) socket are discarded.
 
         Never waits for the client. With nothing queued or being sent, the frame is written
@@ -316,8 +316,8 @@ class LiveViewConsumer:
     # Incoming frames ------------------------------------------------------------------------
     # A frame is handled by plain calls down to the view's mailbox: the common one (an event
     # for a joined view) needs no waiting, and a coroutine per layer would cost more than the
-    # layer's work. A frame that must wait (a join, a refusal, an upload chunk) comes back
-    # as the awaitable of what remains, awaited before the next frame is read.
+    # layer's work. A frame that must wait (a view's join) comes back as the awaitable of
+    # what remains, awaited before the next frame is read.
     def on_receive(self, message: dict[str, Any]) -> Awaitable[None] | None:
         """One websocket message; nothing a client sends may end the socket for its views."""
         try:
@@ -350,7 +350,8 @@ class LiveViewConsumer:
         limit = liveview_settings.MAX_FRAME_BYTES
         # A character is 1 to 4 bytes of UTF-8: only frames near the limit are encoded.
         if len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
-            return self._refuse_oversized(text)
+            self._refuse_oversized(text)
+            return None
         try:
             frame = p.decode_text(text)
         except p.ProtocolError as exc:
@@ -358,28 +359,26 @@ class LiveViewConsumer:
             return None
         return self.router.route(frame)
 
-    async def on_bytes(self, data: bytes) -> None:
+    def on_bytes(self, data: bytes) -> Awaitable[None] | None:
         if len(data) > liveview_settings.MAX_FRAME_BYTES:
             logger.warning("binary frame of %d bytes from %s refused (MAX_FRAME_BYTES=%d)",
                            len(data), self._client(), liveview_settings.MAX_FRAME_BYTES)
-            return
+            return None
         try:
             frame = p.decode_binary(data)
         except p.ProtocolError as exc:
             logger.warning("malformed binary frame from %s dropped: %s", self._client(), exc)
-            return
-        waiting = self.router.route(frame)
-        if waiting is not None:
-            await waiting
+            return None
+        return self.router.route(frame)
 
-    async def _refuse_oversized(self, text: str) -> None:
+    def _refuse_oversized(self, text: str) -> None:
         logger.warning("frame of %d characters from %s refused (over MAX_FRAME_BYTES=%d bytes)",
                        len(text), self._client(), liveview_settings.MAX_FRAME_BYTES)
         head = p.peek_head(text)
         if head is not None and head[1] is not None:
             join_ref, ref, topic = head
-            await self.send_text(p.reply(join_ref, ref, topic, {"reason": "frame too large"},
-                                         ok=False))
+            self.send_text(p.reply(join_ref, ref, topic, {"reason": "frame too large"},
+                                   ok=False))
 
     def _client(self) -> str:
         client = self.scope.get("client")

@@ -73,7 +73,7 @@ class _SessionConsumer(LiveViewConsumer):
         super().__init__(scope, None, None)
         self._deliver = deliver
 
-    async def send_text(self, text: str) -> None:
+    def send_text(self, text: str) -> None:
         self._deliver(text)
 
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def router():
     sent = []
 
-    async def send(text):
+    def send(text):
         sent.append(json.loads(text))
 
     return TopicRouter(send, {"client": ("127.0.0.1", 5000)}), sent
