@@ -265,7 +265,7 @@ class UploadChannel:
                            self.out.topic, entry.name, entry.received + len(data) - limit, limit)
             entry.discard_data("error")
             self.out.reply(frame.ref, {"reason": FILE_SIZE_LIMIT_EXCEEDED, "limit": limit},
-                                 ok=False)
+                           ok=False)
             self.close()
             self.host.post_internal(UploadFailed(self.config.ref, entry.ref, rules.TOO_LARGE,
                                                  entry.received + len(data)))
