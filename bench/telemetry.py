@@ -95,11 +95,11 @@ def worker(variant: str, clicks: int, warmup: int) -> dict:
         loop = asyncio.get_running_loop()
         waiting: list[asyncio.Future] = []
 
-        async def send(text: str) -> None:
+        def send(text: str) -> None:
             if waiting and not waiting[0].done():
                 waiting[0].set_result(text)
 
-        async def close_upload(ref: str) -> None:
+        def close_upload(ref: str) -> None:
             pass
 
         async def request(frame: p.Frame) -> str:

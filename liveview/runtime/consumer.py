@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import CoroutineType
 from typing import Any
 
@@ -121,7 +121,9 @@ class LiveViewConsumer:
                 kind = message["type"]
                 if kind == "websocket.receive":
                     if not self._dropping:
-                        await self.on_receive(message)
+                        waiting = self.on_receive(message)
+                        if waiting is not None:
+                            await waiting
                 elif kind == "websocket.disconnect":
                     break
         finally:
@@ -143,7 +145,7 @@ class LiveViewConsumer:
         task.add_done_callback(_background_shutdowns.discard)
         await asyncio.shield(task)
 
-    async def send_text(self, text: str) -> None:
+    def send_text(self, text: str) -> None:
         """Send or queue one frame; frames for a closed (or dropped) socket are discarded.
 
         Never waits for the client. With nothing queued or being sent, the frame is written
@@ -312,56 +314,71 @@ class LiveViewConsumer:
         await self._send_close(CLOSE_SERVICE_RESTART)
 
     # Incoming frames ------------------------------------------------------------------------
-    async def on_receive(self, message: dict[str, Any]) -> None:
+    # A frame is handled by plain calls down to the view's mailbox: the common one (an event
+    # for a joined view) needs no waiting, and a coroutine per layer would cost more than the
+    # layer's work. A frame that must wait (a view's join) comes back as the awaitable of
+    # what remains, awaited before the next frame is read.
+    def on_receive(self, message: dict[str, Any]) -> Awaitable[None] | None:
         """One websocket message; nothing a client sends may end the socket for its views."""
         try:
             text = message.get("text")
-            if text is not None:
-                if not self._frames.allow():
-                    self._drop(CLOSE_POLICY_VIOLATION,
-                               f"more than {liveview_settings.MAX_FRAMES_PER_SECOND} frames "
-                               f"a second (MAX_FRAMES_PER_SECOND)")
-                    return
-                await self.on_text(text)
-            else:
+            if text is None:
                 # Upload chunks are paced by their replies (one in flight per entry).
-                await self.on_bytes(message.get("bytes") or b"")
+                waiting: Awaitable[None] | None = self.on_bytes(message.get("bytes") or b"")
+            elif self._frames.allow():
+                waiting = self.on_text(text)
+            else:
+                self._drop(CLOSE_POLICY_VIOLATION,
+                           f"more than {liveview_settings.MAX_FRAMES_PER_SECOND} frames "
+                           f"a second (MAX_FRAMES_PER_SECOND)")
+                return None
         except Exception:
-            logger.exception("frame from %s could not be handled", self._client())
+            self._log_frame_failure()
+            return None
+        return None if waiting is None else self._finish_frame(waiting)
 
-    async def on_text(self, text: str) -> None:
+    async def _finish_frame(self, waiting: Awaitable[None]) -> None:
+        try:
+            await waiting
+        except Exception:
+            self._log_frame_failure()
+
+    def _log_frame_failure(self) -> None:
+        logger.exception("frame from %s could not be handled", self._client())
+
+    def on_text(self, text: str) -> Awaitable[None] | None:
         limit = liveview_settings.MAX_FRAME_BYTES
         # A character is 1 to 4 bytes of UTF-8: only frames near the limit are encoded.
         if len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
-            await self._refuse_oversized(text)
-            return
+            self._refuse_oversized(text)
+            return None
         try:
             frame = p.decode_text(text)
         except p.ProtocolError as exc:
             logger.warning("malformed frame from %s dropped: %s", self._client(), exc)
-            return
-        await self.router.route(frame)
+            return None
+        return self.router.route(frame)
 
-    async def on_bytes(self, data: bytes) -> None:
+    def on_bytes(self, data: bytes) -> Awaitable[None] | None:
         if len(data) > liveview_settings.MAX_FRAME_BYTES:
             logger.warning("binary frame of %d bytes from %s refused (MAX_FRAME_BYTES=%d)",
                            len(data), self._client(), liveview_settings.MAX_FRAME_BYTES)
-            return
+            return None
         try:
             frame = p.decode_binary(data)
         except p.ProtocolError as exc:
             logger.warning("malformed binary frame from %s dropped: %s", self._client(), exc)
-            return
-        await self.router.route(frame)
+            return None
+        return self.router.route(frame)
 
-    async def _refuse_oversized(self, text: str) -> None:
+    def _refuse_oversized(self, text: str) -> None:
         logger.warning("frame of %d characters from %s refused (over MAX_FRAME_BYTES=%d bytes)",
                        len(text), self._client(), liveview_settings.MAX_FRAME_BYTES)
         head = p.peek_head(text)
         if head is not None and head[1] is not None:
             join_ref, ref, topic = head
-            await self.send_text(p.reply(join_ref, ref, topic, {"reason": "frame too large"},
-                                         ok=False))
+            self.send_text(p.reply(join_ref, ref, topic, {"reason": "frame too large"},
+                                   ok=False))
 
     def _client(self) -> str:
         client = self.scope.get("client")

@@ -73,7 +73,7 @@ class _SessionConsumer(LiveViewConsumer):
         super().__init__(scope, None, None)
         self._deliver = deliver
 
-    async def send_text(self, text: str) -> None:
+    def send_text(self, text: str) -> None:
         self._deliver(text)
 
 
@@ -143,16 +143,19 @@ class LongPollSession:
         for line in lines:
             if self.closed:
                 return False
+            message: dict[str, Any] = {"type": "websocket.receive"}
             if line.startswith("["):
-                await self.consumer.on_receive({"type": "websocket.receive", "text": line})
-                continue
-            try:
-                data = base64.b64decode(line, validate=True)
-            except (binascii.Error, ValueError):
-                logger.warning("long-poll session %s: a line that is neither a JSON frame nor "
-                               "base64 was dropped", self.id)
-                continue
-            await self.consumer.on_receive({"type": "websocket.receive", "bytes": data})
+                message["text"] = line
+            else:
+                try:
+                    message["bytes"] = base64.b64decode(line, validate=True)
+                except (binascii.Error, ValueError):
+                    logger.warning("long-poll session %s: a line that is neither a JSON frame "
+                                   "nor base64 was dropped", self.id)
+                    continue
+            waiting = self.consumer.on_receive(message)
+            if waiting is not None:
+                await waiting
         return not self.closed
 
     def _arm_idle(self, delay: float | None = None) -> None:

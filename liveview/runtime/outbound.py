@@ -8,12 +8,13 @@ the client then rejoins, and a reply would make it act on a request of the dead 
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from ..core import protocol as p
 
-Send = Callable[[str], Awaitable[None]]
+#: Sends one frame's text; never waits for the client (`LiveViewConsumer.send_text`).
+Send = Callable[[str], None]
 
 
 class Outbound:
@@ -24,46 +25,46 @@ class Outbound:
         self.topic = topic
         self.join_ref = join_ref
 
-    async def render_result(self, ref: str | None, diff: dict[str, Any],
-                            response: dict[str, Any] | None = None) -> None:
+    def render_result(self, ref: str | None, diff: dict[str, Any],
+                      response: dict[str, Any] | None = None) -> None:
         """Reply to request `ref` (with the diff if any), else push a non-empty diff."""
         if ref is not None:
             body = dict(response) if response else {}
             if diff:
                 body["diff"] = diff
-            await self.reply(ref, body)
+            self.reply(ref, body)
         elif diff:
-            await self.push(p.DIFF, diff)
+            self.push(p.DIFF, diff)
 
-    async def navigate_away(self, event: str, payload: dict[str, Any], ref: str | None) -> None:
+    def navigate_away(self, event: str, payload: dict[str, Any], ref: str | None) -> None:
         """`redirect` / `live_redirect`, then `phx_close`: this view is done.
 
         As Phoenix does, a request gets its answer in the reply (a hook's pushEvent resolves
         and the client navigates from it); otherwise the navigation is pushed.
         """
         if ref is None:
-            await self.push(event, payload)
+            self.push(event, payload)
         else:
-            await self.reply(ref, {event: payload})
-        await self.close()
+            self.reply(ref, {event: payload})
+        self.close()
 
-    async def reply(self, ref: str | None, response: dict[str, Any] | None = None, *,
-                    ok: bool = True) -> None:
+    def reply(self, ref: str | None, response: dict[str, Any] | None = None, *,
+              ok: bool = True) -> None:
         """A `phx_reply` to request `ref`."""
-        await self._send(p.reply(self.join_ref, ref, self.topic, response, ok=ok))
+        self._send(p.reply(self.join_ref, ref, self.topic, response, ok=ok))
 
-    async def refuse(self, ref: str | None, reason: str) -> None:
+    def refuse(self, ref: str | None, reason: str) -> None:
         """An error reply: the request was refused, the view goes on."""
-        await self.reply(ref, {"reason": reason}, ok=False)
+        self.reply(ref, {"reason": reason}, ok=False)
 
-    async def push(self, event: str, payload: dict[str, Any]) -> None:
+    def push(self, event: str, payload: dict[str, Any]) -> None:
         """A server push on this topic."""
-        await self._send(p.push(self.join_ref, self.topic, event, payload))
+        self._send(p.push(self.join_ref, self.topic, event, payload))
 
-    async def error(self) -> None:
+    def error(self) -> None:
         """`phx_error`: the view crashed; the client shows the error state and rejoins."""
-        await self._send(p.channel_error(self.join_ref, self.topic))
+        self._send(p.channel_error(self.join_ref, self.topic))
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """`phx_close`: the view ended cleanly; the client does not rejoin this topic."""
-        await self._send(p.channel_close(self.join_ref, self.topic))
+        self._send(p.channel_close(self.join_ref, self.topic))

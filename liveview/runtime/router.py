@@ -44,24 +44,30 @@ class TopicRouter:
         self.refusing: str | None = None
         #: Children being stopped because their parent stopped (kept until done).
         self._stopping: set[asyncio.Task[None]] = set()
-        self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None]]], ...] = (
+        self._routes: tuple[tuple[str, Callable[[p.Frame], Awaitable[None] | None]], ...] = (
             (p.LV_TOPIC_PREFIX, self._route_view),
             (p.UPLOAD_TOPIC_PREFIX, self._route_upload),
         )
 
-    async def route(self, frame: p.Frame) -> None:
-        """Send `frame` to where its topic lives (or refuse it)."""
+    def route(self, frame: p.Frame) -> Awaitable[None] | None:
+        """Send `frame` to where its topic lives (or refuse it).
+
+        Done here and now (an event goes to its view's mailbox, a refusal is sent: neither
+        waits, and a coroutine per click would cost more than routing it) unless it is a
+        view's join, which waits for the view it replaces to stop: that is returned, for the
+        caller to await before it routes the next frame.
+        """
         if frame.topic == p.PHOENIX_TOPIC:
             if frame.event == p.HEARTBEAT:
-                await self._send(p.reply(None, frame.ref, frame.topic))
+                self._send(p.reply(None, frame.ref, frame.topic))
             else:
-                await self._unmatched(frame)
-            return
+                self._unmatched(frame)
+            return None
         for prefix, route in self._routes:
             if frame.topic.startswith(prefix):
-                await route(frame)
-                return
-        await self._unmatched(frame)
+                return route(frame)
+        self._unmatched(frame)
+        return None
 
     def busy(self) -> bool:
         """Whether a view is handling something or has messages waiting."""
@@ -82,40 +88,45 @@ class TopicRouter:
             await asyncio.gather(*self._stopping, return_exceptions=True)
 
     # lv: ------------------------------------------------------------------------------------
-    async def _route_view(self, frame: p.Frame) -> None:
+    def _route_view(self, frame: p.Frame) -> Awaitable[None] | None:
         view = self.views.get(frame.topic)
         if frame.event == p.JOIN:
-            if not await self._valid(frame):
-                return
-            refusal = self._join_refusal(replacing=view is not None)
-            if refusal is not None:
-                logger.warning("join of %s refused: %s", frame.topic, refusal)
-                await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
-                                         {"reason": refusal}, ok=False))
-                return
-            if view is not None:
-                # A rejoin or live navigation reuses the topic: the old view ends first.
-                await view.stop()
-                await view.out.close()
-            self.views[frame.topic] = ViewChannel(
-                frame, send=self._send, scope=self.scope, close_upload=self.close_upload,
-                on_stop=self._view_stopped, find_view=self.views.get,
-                stop_child=self._stop_child)
-        elif view is None or view.closed or \
+            return self._join_view(frame, view)
+        if view is None or view.closed or \
                 (frame.join_ref is not None and frame.join_ref != view.join_ref):
             # (A view stopping still sits in the table until it is done: its mailbox takes
             # nothing any more, so the frame is answered here.)
-            await self._stale(frame)
+            self._stale(frame)
         elif isinstance(frame.payload, bytes):
             logger.warning("%s: binary %r frame refused (only upload topics take binary)",
                            frame.topic, frame.event)
-            await view.out.refuse(frame.ref, "binary frames are only for upload topics")
+            view.out.refuse(frame.ref, "binary frames are only for upload topics")
         else:
-            reason = _schema_error(frame)  # (no coroutine per click for the common case)
+            reason = _schema_error(frame)
             if reason is None:
                 view.post(frame)
             else:
-                await self._invalid(frame, reason)
+                self._invalid(frame, reason)
+        return None
+
+    async def _join_view(self, frame: p.Frame, view: ViewChannel | None) -> None:
+        """Join `frame.topic`, replacing `view` (the one joined there before), if allowed."""
+        if not self._valid(frame):
+            return
+        refusal = self._join_refusal(replacing=view is not None)
+        if refusal is not None:
+            logger.warning("join of %s refused: %s", frame.topic, refusal)
+            self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                               {"reason": refusal}, ok=False))
+            return
+        if view is not None:
+            # A rejoin or live navigation reuses the topic: the old view ends first.
+            await view.stop()
+            view.out.close()
+        self.views[frame.topic] = ViewChannel(
+            frame, send=self._send, scope=self.scope, close_upload=self.close_upload,
+            on_stop=self._view_stopped, find_view=self.views.get,
+            stop_child=self._stop_child)
 
     def _join_refusal(self, *, replacing: bool) -> str | None:
         """Why this socket may not join one more view now (per-socket limits), or None."""
@@ -145,60 +156,60 @@ class TopicRouter:
             await child.stop()
 
     # lvu: -----------------------------------------------------------------------------------
-    async def _route_upload(self, frame: p.Frame) -> None:
+    def _route_upload(self, frame: p.Frame) -> None:
         upload = self.uploads.get(frame.topic)
         if frame.event == p.JOIN:
-            if not await self._valid(frame):
+            if not self._valid(frame):
                 return
             if upload is not None:
-                await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
-                                         {"reason": "already_registered"}, ok=False))
+                self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                                   {"reason": "already_registered"}, ok=False))
                 return
-            upload = await open_upload_channel(frame, self._send, self.views.get)
+            upload = open_upload_channel(frame, self._send, self.views.get)
             if upload is not None:
                 self.uploads[frame.topic] = upload
         elif upload is None or frame.join_ref != upload.out.join_ref:
-            await self._stale(frame)
-        elif await self._valid(frame):
-            await upload.handle(frame)
+            self._stale(frame)
+        elif self._valid(frame):
+            upload.handle(frame)
             if upload.closed:
                 self.uploads.pop(frame.topic, None)
 
-    async def close_upload(self, entry_ref: str) -> None:
+    def close_upload(self, entry_ref: str) -> None:
         """Close the upload channel of an entry the view removed, if it is open."""
         upload = self.uploads.pop(p.UPLOAD_TOPIC_PREFIX + entry_ref, None)
         if upload is not None:
-            await upload.close()
+            upload.close()
 
     # Frames for no joined topic -----------------------------------------------------------------
-    async def _stale(self, frame: p.Frame) -> None:
+    def _stale(self, frame: p.Frame) -> None:
         if frame.event == p.LEAVE:
             # The client leaves after server-side closes too; always fine.
-            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic))
+            self._send(p.reply(frame.join_ref, frame.ref, frame.topic))
         else:
-            await self._unmatched(frame)
+            self._unmatched(frame)
 
-    async def _valid(self, frame: p.Frame) -> bool:
+    def _valid(self, frame: p.Frame) -> bool:
         """True when `frame` fits its message schema; else it is refused before any handler
         sees it (an error reply with the reason)."""
         reason = _schema_error(frame)
         if reason is not None:
-            await self._invalid(frame, reason)
+            self._invalid(frame, reason)
             return False
         return True
 
-    async def _invalid(self, frame: p.Frame, reason: str) -> None:
+    def _invalid(self, frame: p.Frame, reason: str) -> None:
         client = self.scope.get("client")
         logger.warning("%s %s from %s refused: %s", frame.topic, frame.event,
                        f"{client[0]}:{client[1]}" if client else "unknown client", reason)
         if frame.ref is not None:
-            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
-                                     {"reason": reason}, ok=False))
+            self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                               {"reason": reason}, ok=False))
 
-    async def _unmatched(self, frame: p.Frame) -> None:
+    def _unmatched(self, frame: p.Frame) -> None:
         client = self.scope.get("client")
         logger.info("%s on unmatched topic %r from %s", frame.event, frame.topic,
                     f"{client[0]}:{client[1]}" if client else "unknown client")
         if frame.ref is not None:
-            await self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
-                                     {"reason": p.REASON_UNMATCHED_TOPIC}, ok=False))
+            self._send(p.reply(frame.join_ref, frame.ref, frame.topic,
+                               {"reason": p.REASON_UNMATCHED_TOPIC}, ok=False))

@@ -239,34 +239,34 @@ class UploadChannel:
         self.entry = entry
         self.closed = False
 
-    async def handle(self, frame: p.Frame) -> None:
+    def handle(self, frame: p.Frame) -> None:
         """A frame for this topic after the join."""
         if frame.event == p.LEAVE:
             # The client leaves after an error; the view itself is not affected.
-            await self.out.reply(frame.ref)
+            self.out.reply(frame.ref)
             if self.entry.state is EntryState.UPLOADING:
                 self.entry.abort()
-            await self.close()
+            self.close()
         elif frame.event == p.CHUNK and isinstance(frame.payload, bytes):
-            await self._chunk(frame)
+            self._chunk(frame)
         else:
             logger.warning("%s: %r refused (only binary chunks and phx_leave)", self.out.topic,
                            frame.event)
-            await self.out.refuse(frame.ref, f"unknown event {frame.event!r}")
+            self.out.refuse(frame.ref, f"unknown event {frame.event!r}")
 
-    async def _chunk(self, frame: p.Frame) -> None:
+    def _chunk(self, frame: p.Frame) -> None:
         entry, data = self.entry, frame.payload
         if not entry.receiving:
-            await self.out.refuse(frame.ref, DISALLOWED)
+            self.out.refuse(frame.ref, DISALLOWED)
             return
         limit = min(entry.size, self.config.max_file_size)
         if entry.received + len(data) > limit:
             logger.warning("%s: %s sent %d bytes past its limit of %d bytes; upload cut off",
                            self.out.topic, entry.name, entry.received + len(data) - limit, limit)
             entry.discard_data("error")
-            await self.out.reply(frame.ref, {"reason": FILE_SIZE_LIMIT_EXCEEDED, "limit": limit},
-                                 ok=False)
-            await self.close()
+            self.out.reply(frame.ref, {"reason": FILE_SIZE_LIMIT_EXCEEDED, "limit": limit},
+                           ok=False)
+            self.close()
             self.host.post_internal(UploadFailed(self.config.ref, entry.ref, rules.TOO_LARGE,
                                                  entry.received + len(data)))
             return
@@ -277,66 +277,66 @@ class UploadChannel:
             # entry fails (the client stops without reporting: writer_error is final).
             logger.exception("%s: writing %s failed", self.out.topic, entry.name)
             entry.discard_data("error")
-            await self.out.refuse(frame.ref, WRITER_ERROR)
-            await self.close()
+            self.out.refuse(frame.ref, WRITER_ERROR)
+            self.close()
             self.host.post_internal(UploadFailed(self.config.ref, entry.ref, WRITER_ERROR,
                                                  entry.received))
             return
-        await self.out.reply(frame.ref)
+        self.out.reply(frame.ref)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """`phx_close`: the client stops pushing chunks and does not rejoin; frames for this
         topic are no longer routed here."""
         if not self.closed:
             self.closed = True
-            await self.out.close()
+            self.out.close()
 
 
-async def open_upload_channel(frame: p.Frame, send: Send,
-                              find_view: Callable[[str], UploadHost | None]
-                              ) -> UploadChannel | None:
+def open_upload_channel(frame: p.Frame, send: Send,
+                        find_view: Callable[[str], UploadHost | None]
+                        ) -> UploadChannel | None:
     """Answer the join of an `lvu:` topic: its channel, or None after an error reply."""
     out = Outbound(send, frame.topic, frame.join_ref)
 
-    async def refuse(reason: str, why: str) -> None:
+    def refuse(reason: str, why: str) -> None:
         logger.warning("join of %s refused (%s): %s", frame.topic, reason, why)
-        await out.refuse(frame.ref, reason)
+        out.refuse(frame.ref, reason)
 
     payload = frame.payload if isinstance(frame.payload, dict) else {}
     try:
         claims = verify_upload_token(payload.get("token"))
     except UploadTokenError as exc:
-        await refuse(INVALID_TOKEN, str(exc))
+        refuse(INVALID_TOKEN, str(exc))
         return None
     entry_ref = frame.topic[len(p.UPLOAD_TOPIC_PREFIX):]
     if claims["e"] != entry_ref:
-        await refuse(INVALID_TOKEN, f"token is for entry {claims['e']!r}, not {entry_ref!r}")
+        refuse(INVALID_TOKEN, f"token is for entry {claims['e']!r}, not {entry_ref!r}")
         return None
     view = find_view(p.LV_TOPIC_PREFIX + claims["v"])
     manager = view.upload_manager if view is not None and not view.closed else None
     if view is None or manager is None or view.join_ref != claims["j"]:
-        await refuse(INVALID_TOKEN, "token is not for a view joined on this websocket")
+        refuse(INVALID_TOKEN, "token is not for a view joined on this websocket")
         return None
     config = manager.by_ref(claims["u"])
     entry = config.get_entry(entry_ref) if config is not None else None
     if config is None or entry is None:
-        await refuse(DISALLOWED, "entry unknown (cancelled or consumed)")
+        refuse(DISALLOWED, "entry unknown (cancelled or consumed)")
         return None
     if entry.state is EntryState.UPLOADING:
-        await refuse(ALREADY_REGISTERED, "this entry is already uploading")
+        refuse(ALREADY_REGISTERED, "this entry is already uploading")
         return None
     if not entry.can(EntryEvent.START):
-        await refuse(DISALLOWED, f"entry is {entry.state.value}, not preflighted")
+        refuse(DISALLOWED, f"entry is {entry.state.value}, not preflighted")
         return None
     if entry.external:
-        await refuse(DISALLOWED, "an external upload has no upload channel")
+        refuse(DISALLOWED, "an external upload has no upload channel")
         return None
     try:
         entry.start()
     except Exception as exc:
         logger.exception("%s: cannot open the destination of %s", frame.topic, entry.name)
-        await refuse(WRITER_ERROR, f"cannot open the destination: {exc}")
+        refuse(WRITER_ERROR, f"cannot open the destination: {exc}")
         view.post_internal(UploadFailed(config.ref, entry.ref, WRITER_ERROR, 0))
         return None
-    await out.reply(frame.ref)
+    out.reply(frame.ref)
     return UploadChannel(out, view, config, entry)

@@ -11,9 +11,10 @@ by that task. Handlers record effects on the socket; after each one,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -146,7 +147,7 @@ class ViewChannel:
                  "_stop_child", "_deadline", "_watch", "_context", "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
-                 close_upload: Callable[[str], Awaitable[None]],
+                 close_upload: Callable[[str], None],
                  on_stop: Callable[[ViewChannel], None],
                  find_view: Callable[[str], ViewChannel | None] = lambda topic: None,
                  stop_child: Callable[[ViewChannel, str], Awaitable[None]] | None = None):
@@ -264,7 +265,7 @@ class ViewChannel:
         """What `_serve` does when a handler raises, then the stop `_run` does after it."""
         self._handling = None
         if not isinstance(exc, _Closed):
-            await self._crash(frame, exc)
+            self._crash(frame, exc)
         await self.stop()
 
     def post_info(self, event: Any) -> None:
@@ -296,7 +297,8 @@ class ViewChannel:
 
     async def _restart_overloaded(self) -> None:
         await self.stop()
-        await self._tell_client(self.out.error())
+        with self._last_frame():
+            self.out.error()
 
     @property
     def busy(self) -> bool:
@@ -330,7 +332,7 @@ class ViewChannel:
                 pass
         # Also when the view stops itself (a refused or crashed join, a crash): requests the
         # router queued behind the one that ended it are waiting in the mailbox.
-        await self._answer_pending()
+        self._answer_pending()
         await self._disconnect_view()
         await presence.forget(self)  # its entries leave everywhere now, not at expiry
         try:
@@ -340,10 +342,10 @@ class ViewChannel:
         manager = self.upload_manager
         if manager is not None:
             manager.shutdown()  # temp files go with the view
-            await self._close_released_uploads()
+            self._close_released_uploads()
         self._on_stop(self)
 
-    async def _answer_pending(self) -> None:
+    def _answer_pending(self) -> None:
         """Every client request gets an answer, even when its view stops before handling it
         (a rejoin replaced it, the socket closed): the client waits 30 s for each, then
         reloads the page. Nothing is sent if the socket is gone."""
@@ -359,10 +361,11 @@ class ViewChannel:
                 pending.append(item)
         for item in pending:
             if isinstance(item, p.Frame) and item.ref is not None:
-                if item.event == p.LEAVE:
-                    await self._tell_client(self.out.reply(item.ref))
-                else:
-                    await self._tell_client(self.out.refuse(item.ref, "view stopped"))
+                with self._last_frame():
+                    if item.event == p.LEAVE:
+                        self.out.reply(item.ref)
+                    else:
+                        self.out.refuse(item.ref, "view stopped")
 
     async def _run(self) -> None:
         try:
@@ -403,11 +406,12 @@ class ViewChannel:
             except JoinRefused as refused:
                 self._handling = None
                 logger.info("join of %s refused: %s", self.topic, refused)
-                await self._tell_client(self.out.reply(item.ref, refused.response, ok=False))
+                with self._last_frame():
+                    self.out.reply(item.ref, refused.response, ok=False)
                 break
             except Exception as exc:
                 self._handling = None
-                await self._crash(item, exc)
+                self._crash(item, exc)
                 break
             finally:
                 self._deadline = 0.0
@@ -446,15 +450,17 @@ class ViewChannel:
             return False
         return self._task.uncancel() == 0
 
-    async def _tell_client(self, sending: Awaitable[None]) -> None:
-        """A last frame of an ending view; if even that cannot be sent, the view still ends."""
+    @contextlib.contextmanager
+    def _last_frame(self) -> Iterator[None]:
+        """Around a last frame of an ending view: if even that cannot be sent, the view still
+        ends."""
         try:
-            await sending
+            yield
         except Exception as exc:
             logger.warning("%s: the last frame could not be sent (%s: %s)", self.topic,
                            type(exc).__name__, exc)
 
-    async def _crash(self, item: Any, exc: BaseException) -> None:
+    def _crash(self, item: Any, exc: BaseException) -> None:
         if isinstance(item, p.Frame):
             name = item.payload.get("event") if isinstance(item.payload, dict) else None
             what = f"{item.event} {name!r}" if isinstance(name, str) else item.event
@@ -469,10 +475,12 @@ class ViewChannel:
                          exc_info=_traceback(exc))
         if isinstance(item, p.Frame) and item.event == p.JOIN:
             # As a Phoenix channel whose join crashed: the join gets an error reply.
-            await self._tell_client(self.out.refuse(item.ref, "join crashed"))
+            with self._last_frame():
+                self.out.refuse(item.ref, "join crashed")
         else:
             # phx_error only: the client shows the error state, rejoins, mounts afresh.
-            await self._tell_client(self.out.error())
+            with self._last_frame():
+                self.out.error()
 
     # Dispatch ------------------------------------------------------------------------------
     async def _handle(self, item: Any) -> None:
@@ -482,13 +490,13 @@ class ViewChannel:
             handler = self._handlers.get(item.event)
             if handler is None:
                 logger.warning("%s: unknown event %r refused", self.topic, item.event)
-                await self.out.refuse(item.ref, f"unknown event {item.event!r}")
+                self.out.refuse(item.ref, f"unknown event {item.event!r}")
                 return
             try:
                 await handler(self, item)
             except ProtocolError as exc:  # a malformed request: refused, the view goes on
                 logger.warning("%s: %s refused: %s", self.topic, item.event, exc)
-                await self.out.refuse(item.ref, str(exc))
+                self.out.refuse(item.ref, str(exc))
         elif await item.apply(self._view, self._socket):
             self.render_state.components.touch_uploading()
             await self._render_result()
@@ -543,7 +551,7 @@ class ViewChannel:
         await run_hooks(socket, "after_render", socket)
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
-        await self.out.reply(frame.ref, response)
+        self.out.reply(frame.ref, response)
         await self._stop_dropped_children()
 
     def _check_parent(self, parent_id: str) -> ViewChannel:
@@ -628,24 +636,24 @@ class ViewChannel:
         route = resolve_live(url) if isinstance(url, str) else None
         if route is None or route.view_class is not type(self._view):
             # Another view (or none): the client live-redirects, or loads the page in full.
-            await self.out.reply(frame.ref, {"link_redirect": True})
+            self.out.reply(frame.ref, {"link_redirect": True})
             return
         await self._handle_params(route.url, route_params(route.url.query, route.kwargs))
         await self._render_result(frame.ref)
 
     async def _leave(self, frame: p.Frame) -> None:
-        await self.out.reply(frame.ref)
-        await self.out.close()
+        self.out.reply(frame.ref)
+        self.out.close()
         raise _Closed
 
     async def _cids_will_destroy(self, frame: p.Frame) -> None:
         self.render_state.components.mark(_cids(frame))
-        await self.out.reply(frame.ref)
+        self.out.reply(frame.ref)
 
     async def _cids_destroyed(self, frame: p.Frame) -> None:
         # Only what is still marked: a component rendered again since stays.
         deleted = self.render_state.components.destroy(_cids(frame))
-        await self.out.reply(frame.ref, {"cids": deleted})
+        self.out.reply(frame.ref, {"cids": deleted})
 
     async def _allow_upload(self, frame: p.Frame) -> None:
         response = await uploads.preflight(self._socket.upload_manager, frame.payload,
@@ -703,7 +711,7 @@ class ViewChannel:
         socket = self._socket
         # (Each step is awaited only when it has something to do: every click pays the checks.)
         if socket.upload_manager.released:
-            await self._close_released_uploads()
+            self._close_released_uploads()
         patch = await self._follow_patches() if socket.navigation is not None else None
         nav = socket.navigation
         if nav is not None:
@@ -716,12 +724,12 @@ class ViewChannel:
                 # a child stops with its parent).
                 response = {**(response or {}), event: self._nav_payload(nav)}
                 if ref is None:
-                    await self.out.push(event, response.pop(event))
+                    self.out.push(event, response.pop(event))
             else:
-                await self.out.navigate_away(event, self._nav_payload(nav), ref)
+                self.out.navigate_away(event, self._nav_payload(nav), ref)
                 raise _Closed
         if patch is not None:
-            await self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
+            self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         socket.flash_new = {}
         with self._render_span() as measure:
             tree = await self.render_state.render(self._view, socket)
@@ -732,7 +740,7 @@ class ViewChannel:
             measure.diffed(diff)
         if hooked(socket, "after_render"):
             await run_hooks(socket, "after_render", socket)
-        await self.out.render_result(ref, diff, response)
+        self.out.render_result(ref, diff, response)
         if self.render_state.dropped_children:
             await self._stop_dropped_children()
 
@@ -741,9 +749,9 @@ class ViewChannel:
         return telemetry.span(signals.view_rendered, type(view), self.view_id, True,
                               (view, self.socket))
 
-    async def _close_released_uploads(self) -> None:
+    def _close_released_uploads(self) -> None:
         for entry_ref in self._socket.upload_manager.take_released():
-            await self._close_upload(entry_ref)
+            self._close_upload(entry_ref)
 
     async def _follow_patches(self) -> Navigation | None:
         """Run handle_params for push_patch requests; the last patch is where the URL ends."""

@@ -135,7 +135,7 @@ async def test_a_view_whose_crash_cannot_be_reported_still_stops(room, monkeypat
 
     client = await room("crash-unreported")
 
-    async def failing_error(self):
+    def failing_error(self):
         raise OSError("cannot send phx_error")
 
     monkeypatch.setattr(Outbound, "error", failing_error)

@@ -215,7 +215,7 @@ async def test_frames_of_a_client_that_left_mid_poll_wait_for_the_next_poll(lp):
     await asyncio.sleep(0.05)
     # The client goes away just as a frame arrives: the frame is not handed to the dead poll.
     gone.set_result(None)
-    await session.consumer.send_text('[null,"x","phoenix","phx_reply",{}]')
+    session.consumer.send_text('[null,"x","phoenix","phx_reply",{}]')
     assert await waiting == []
     answer = await lp.request("GET")
     assert answer["status"] == 200 and json.loads(answer["messages"][0])[1] == "x"

@@ -7,17 +7,17 @@ from liveview.runtime.outbound import Outbound
 def outbound():
     sent = []
 
-    async def send(text):
+    def send(text):
         sent.append(json.loads(text))
 
     return Outbound(send, "lv:v", "4"), sent
 
 
-async def test_a_request_is_always_answered_with_the_diff_when_there_is_one():
+def test_a_request_is_always_answered_with_the_diff_when_there_is_one():
     out, sent = outbound()
-    await out.render_result("7", {"0": "1"})
-    await out.render_result("8", {})
-    await out.render_result("9", {"0": "2"}, {"ref": "u"})
+    out.render_result("7", {"0": "1"})
+    out.render_result("8", {})
+    out.render_result("9", {"0": "2"}, {"ref": "u"})
     assert sent == [
         ["4", "7", "lv:v", "phx_reply", {"status": "ok", "response": {"diff": {"0": "1"}}}],
         ["4", "8", "lv:v", "phx_reply", {"status": "ok", "response": {}}],
@@ -26,18 +26,18 @@ async def test_a_request_is_always_answered_with_the_diff_when_there_is_one():
     ]
 
 
-async def test_without_a_request_a_diff_is_pushed_and_no_change_sends_nothing():
+def test_without_a_request_a_diff_is_pushed_and_no_change_sends_nothing():
     out, sent = outbound()
-    await out.render_result(None, {})
+    out.render_result(None, {})
     assert sent == []
-    await out.render_result(None, {"0": "1"})
+    out.render_result(None, {"0": "1"})
     assert sent == [["4", None, "lv:v", "diff", {"0": "1"}]]
 
 
-async def test_navigating_away_answers_the_request_or_pushes_then_closes():
+def test_navigating_away_answers_the_request_or_pushes_then_closes():
     out, sent = outbound()
-    await out.navigate_away("live_redirect", {"to": "/b", "kind": "push"}, "7")
-    await out.navigate_away("redirect", {"to": "/c"}, None)
+    out.navigate_away("live_redirect", {"to": "/b", "kind": "push"}, "7")
+    out.navigate_away("redirect", {"to": "/c"}, None)
     assert sent == [
         ["4", "7", "lv:v", "phx_reply",
          {"status": "ok", "response": {"live_redirect": {"to": "/b", "kind": "push"}}}],
@@ -47,10 +47,10 @@ async def test_navigating_away_answers_the_request_or_pushes_then_closes():
     ]
 
 
-async def test_a_crash_sends_phx_error_only_and_refusals_are_error_replies():
+def test_a_crash_sends_phx_error_only_and_refusals_are_error_replies():
     out, sent = outbound()
-    await out.error()
-    await out.refuse("5", "nope")
+    out.error()
+    out.refuse("5", "nope")
     assert sent == [["4", "4", "lv:v", "phx_error", {}],
                     ["4", "5", "lv:v", "phx_reply",
                      {"status": "error", "response": {"reason": "nope"}}]]

@@ -12,16 +12,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def router():
     sent = []
 
-    async def send(text):
+    def send(text):
         sent.append(json.loads(text))
 
     return TopicRouter(send, {"client": ("127.0.0.1", 5000)}), sent
 
 
+async def route(r, frame):
+    """Route `frame` as the socket does: what must wait is awaited before the next frame."""
+    waiting = r.route(frame)
+    if waiting is not None:
+        await waiting
+
+
 async def test_heartbeats_are_answered_and_other_phoenix_events_refused():
     r, sent = router()
-    await r.route(Frame(None, "1", "phoenix", "heartbeat", {}))
-    await r.route(Frame(None, "2", "phoenix", "other", {}))
+    await route(r, Frame(None, "1", "phoenix", "heartbeat", {}))
+    await route(r, Frame(None, "2", "phoenix", "other", {}))
     assert sent == [[None, "1", "phoenix", "phx_reply", {"status": "ok", "response": {}}],
                     [None, "2", "phoenix", "phx_reply",
                      {"status": "error", "response": {"reason": "unmatched topic"}}]]
@@ -30,9 +37,9 @@ async def test_heartbeats_are_answered_and_other_phoenix_events_refused():
 @pytest.mark.parametrize("topic", ["lv:phx-none", "lvu:0", "elsewhere"])
 async def test_frames_for_topics_never_joined_are_unmatched(topic):
     r, sent = router()
-    await r.route(Frame("1", "2", topic, "event", {}))
-    await r.route(Frame("1", None, topic, "event", {}))  # no ref: nothing to answer
-    await r.route(Frame("1", "3", topic, "phx_leave", {}))
+    await route(r, Frame("1", "2", topic, "event", {}))
+    await route(r, Frame("1", None, topic, "event", {}))  # no ref: nothing to answer
+    await route(r, Frame("1", "3", topic, "phx_leave", {}))
     assert sent == [["1", "2", topic, "phx_reply",
                      {"status": "error", "response": {"reason": "unmatched topic"}}],
                     ["1", "3", topic, "phx_reply", {"status": "ok", "response": {}}]
@@ -43,7 +50,7 @@ async def test_frames_for_topics_never_joined_are_unmatched(topic):
 
 async def test_an_upload_join_with_a_bad_token_is_refused():
     r, sent = router()
-    await r.route(Frame("9", "9", "lvu:0", "phx_join", {"token": "forged"}))
+    await route(r, Frame("9", "9", "lvu:0", "phx_join", {"token": "forged"}))
     assert sent == [["9", "9", "lvu:0", "phx_reply",
                      {"status": "error", "response": {"reason": "invalid_token"}}]]
     assert r.uploads == {}
