@@ -194,10 +194,16 @@ class _Pass:
     renderer: int = 0
     serial: int = 0
 
+    def used(self) -> bool:
+        """Whether a render placed or rendered anything in it (else it is as good as new)."""
+        return bool(self.placed or self.pending or self.rendered or self.whole)
+
 
 class _Attempt:
     """One render of a view or component, which `render_now` may start over (in the ORM's
     thread, after SynchronousOnlyOperation): what a failed attempt placed is forgotten."""
+
+    __slots__ = ("current", "renderable", "renderer", "start", "serial")
 
     def __init__(self, current: _Pass, renderable: Any, renderer: int) -> None:
         self.current, self.renderable, self.renderer = current, renderable, renderer
@@ -256,7 +262,8 @@ class ComponentRegistry:
         """`render`, without a coroutine when nothing has to be awaited (every click of a view
         without components): the tree, or an awaitable of it."""
         self._socket = socket
-        self._pass = _Pass()
+        if self._pass.used():  # (a view without components renders in the same pass again)
+            self._pass = _Pass()
         tree = render_now(_Attempt(self._pass, view, 0),
                           view_context(socket, {**(extra or {}), HOST_KEY: self}))
         if isinstance(tree, dict) and self._settled(socket):
