@@ -21,7 +21,7 @@ still marked (a marked component rendered again in between is unmarked and sent 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,7 +39,7 @@ from .core.components import (
     snapshot,
 )
 from .events import InfoEvent
-from .rendering import render_view
+from .rendering import render_now, tree_of, view_context
 
 logger = logging.getLogger(__name__)
 
@@ -194,10 +194,16 @@ class _Pass:
     renderer: int = 0
     serial: int = 0
 
+    def used(self) -> bool:
+        """Whether a render placed or rendered anything in it (else it is as good as new)."""
+        return bool(self.placed or self.pending or self.rendered or self.whole)
+
 
 class _Attempt:
-    """One render of a view or component, which `render_view` may start over (in the ORM's
+    """One render of a view or component, which `render_now` may start over (in the ORM's
     thread, after SynchronousOnlyOperation): what a failed attempt placed is forgotten."""
+
+    __slots__ = ("current", "renderable", "renderer", "start", "serial")
 
     def __init__(self, current: _Pass, renderable: Any, renderer: int) -> None:
         self.current, self.renderable, self.renderer = current, renderable, renderer
@@ -248,11 +254,32 @@ class ComponentRegistry:
         """The view's tree; every component it (or a component) places is brought up to date.
         `extra`: more template variables for the view's own render, not its components' (its
         change tracker, its nested-view host)."""
+        tree = self.render_now(view, socket, extra)
+        return tree if isinstance(tree, dict) else await tree
+
+    def render_now(self, view: Any, socket: Any, extra: dict[str, Any] | None = None
+                   ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+        """`render`, without a coroutine when nothing has to be awaited (every click of a view
+        without components): the tree, or an awaitable of it."""
         self._socket = socket
-        self._pass = _Pass()
-        tree = await self._render_one(view, socket, 0, {**(extra or {}), HOST_KEY: self})
-        await self._settle(socket, tree)
-        return tree
+        if self._pass.used():  # (a view without components renders in the same pass again)
+            self._pass = _Pass()
+        tree = render_now(_Attempt(self._pass, view, 0),
+                          view_context(socket, {**(extra or {}), HOST_KEY: self}))
+        if isinstance(tree, dict) and self._settled(socket):
+            return tree
+        return self._settle_after(tree, socket)
+
+    def _settled(self, socket: Any) -> bool:
+        """Whether the pass surely has nothing left to do (else `_settle` looks closer)."""
+        return not (self._pass.pending or self._by_cid or
+                    getattr(socket, "component_updates", None))
+
+    async def _settle_after(self, tree: dict[str, Any] | Awaitable[dict[str, Any]],
+                            socket: Any) -> dict[str, Any]:
+        root = await tree_of(tree)
+        await self._settle(socket, root)
+        return root
 
     def component(self, spec: Any, assigns: dict[str, Any]) -> int:
         """`ComponentHost.component`: the cid of this occurrence (its lifecycle runs later)."""
@@ -400,8 +427,8 @@ class ComponentRegistry:
     async def _render_one(self, renderable: Any, socket: Any, renderer: int,
                           extra: dict[str, Any]) -> dict[str, Any]:
         try:
-            return await render_view(_Attempt(self._pass, renderable, renderer), socket,
-                                     extra=extra)
+            return await tree_of(render_now(_Attempt(self._pass, renderable, renderer),
+                                            view_context(socket, extra)))
         finally:
             self._pass.renderer = 0
 

@@ -195,12 +195,14 @@ class NestedHost:
     def finish(self) -> list[str]:
         """End the render: the ids of the (non-sticky) children it no longer renders.
         Their views must stop: the client leaves them too when their container goes."""
+        # (Each step only when it has something to do: every click of every view finishes.)
         gone = [child_id for child_id, child in self.children.items()
-                if child_id not in self._placed and not child.sticky]
+                if child_id not in self._placed and not child.sticky] if self.children else []
         self.children = self._placed
-        for child_id in list(self._markup):
-            if child_id not in self.children:
-                del self._markup[child_id]
+        if self._markup:
+            for child_id in list(self._markup):
+                if child_id not in self.children:
+                    del self._markup[child_id]
         return gone
 
     def renders(self, child_id: str) -> bool:
@@ -228,6 +230,8 @@ class InlineHost(NestedHost):
 class Placing:
     """A view rendered with a host: every render attempt (`render_view` may start one over in
     the ORM's thread) begins the host's pass again, so a retry does not see duplicates."""
+
+    __slots__ = ("view", "host")
 
     def __init__(self, view: Any, host: NestedHost) -> None:
         self.view, self.host = view, host

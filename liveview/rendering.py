@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
@@ -28,35 +29,55 @@ def as_tree(rendered: Any) -> dict[str, Any]:
                     f"got {type(rendered).__name__}")
 
 
-async def render_view(view: Renderable, socket: Any,
-                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The view's current tree (`extra`: more template variables, e.g. for components).
-
-    Rendering runs on the event loop (no thread hop per event). A context holding lazy
-    querysets cannot be evaluated there; Django says so with SynchronousOnlyOperation and
-    the render is redone in the ORM's worker thread.
-    """
+def view_context(socket: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The variables the view's template renders with (`extra`: more of them, e.g. for
+    components): a dict of its own as soon as anything is added (the user's stays as is)."""
     context = template_context(socket.context)
+    if extra is not None:
+        context = {**context, **extra}
     # `flash` and `streams` in every view template, as Phoenix's @flash and @streams;
-    # a context key of the same name wins. One copy at most (the user's dict stays as is).
-    copied = False
+    # a context key of the same name wins (and `extra`'s, as it is applied last).
+    copied = extra is not None
     for name in ("flash", "streams"):
         if name not in context and (value := getattr(socket, name, None)) is not None:
             if not copied:
                 context, copied = dict(context), True
             context[name] = value
-    if extra is not None:
-        if copied:
-            context.update(extra)
-        else:
-            context = {**context, **extra}
+    return context
+
+
+def render_now(view: Renderable, context: dict[str, Any]
+               ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+    """The view's tree, rendered on the event loop (no thread hop per event); an awaitable
+    of it when the render must go on elsewhere: it returned an awaitable, or the context
+    holds lazy querysets, which cannot be evaluated on the loop (Django says so with
+    SynchronousOnlyOperation), and it is redone in the ORM's worker thread."""
     try:
         rendered = view.render(context)
     except SynchronousOnlyOperation:
-        rendered = await database_sync_to_async(view.render)(context)
+        return _in_orm_thread(view, context)
+    return _tree_or_awaitable(rendered)
+
+
+def _tree_or_awaitable(rendered: Any) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+    if type(rendered) is dict:  # the common case, without asking about awaitables
+        return rendered
     if inspect.isawaitable(rendered):
-        rendered = await rendered
+        return _awaited(rendered)
     return as_tree(rendered)
+
+
+async def _awaited(rendered: Awaitable[Any]) -> dict[str, Any]:
+    return as_tree(await rendered)
+
+
+async def _in_orm_thread(view: Renderable, context: dict[str, Any]) -> dict[str, Any]:
+    return await tree_of(_tree_or_awaitable(await database_sync_to_async(view.render)(context)))
+
+
+async def tree_of(rendered: dict[str, Any] | Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """The tree `render_now` gave, or awaited."""
+    return rendered if isinstance(rendered, dict) else await rendered
 
 
 class TemplateRenderer:

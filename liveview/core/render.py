@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.template import TemplateDoesNotExist
 from django.template.backends.django import reraise
 from django.template.base import Template
-from django.template.context import make_context
+from django.template.context import Context, RenderContext, make_context
 
 from .compiler import plan_for, render_template_tree
 from .tracking import TRACK_KEY, Tracker, record_writes
@@ -24,6 +24,24 @@ from .tracking import TRACK_KEY, Tracker, record_writes
 #: A template evaluating at most this many dynamics, with no loop, include, block or opaque
 #: tag, is rendered whole: tracking would cost more than it saves.
 SMALL_TEMPLATE = 8
+
+
+def new_context(values: dict[str, Any], autoescape: bool) -> Context:
+    """`Context(values, autoescape=autoescape)`, as `make_context` gives it without a request,
+    set up without its chain of constructors (Context, BaseContext, RenderContext, each
+    resetting its dicts): every click renders. Holds what Django's holds (tested)."""
+    render_context = RenderContext.__new__(RenderContext)
+    builtins: dict[Any, Any] = {"True": True, "False": False, "None": None}
+    render_context.dicts = [builtins]
+    context = Context.__new__(Context)
+    context.autoescape = autoescape
+    context.use_l10n = None
+    context.use_tz = None
+    context.template_name = "unknown"
+    context.render_context = render_context
+    context.template = None
+    context.dicts = [{"True": True, "False": False, "None": None}, values]
+    return context
 
 
 def render_tree(
@@ -40,7 +58,9 @@ def render_tree(
     # A copy, so assignments made by tags at top level never leak into the caller's dict.
     values = dict(context)
     tracker = values.pop(TRACK_KEY, None)
-    ctx = make_context(values, request, autoescape=base.engine.autoescape)
+    autoescape = base.engine.autoescape
+    ctx = make_context(values, request, autoescape=autoescape) if request is not None \
+        else new_context(values, autoescape)
     try:
         if not isinstance(tracker, Tracker):
             return render_template_tree(base, ctx)

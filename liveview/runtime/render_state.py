@@ -6,6 +6,7 @@ the client holds, marks) are in `components`, next to the tree they are diffed w
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from ..components import ComponentRegistry
@@ -39,14 +40,29 @@ class RenderState:
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
         """The view's tree, its components brought up to date (their table goes out with
         the next `full` or `diff`). Rendered tracked: only what changed is evaluated."""
+        tree = self.render_now(view, socket)
+        return tree if isinstance(tree, dict) else await tree
+
+    def render_now(self, view: HostedView, socket: HostedSocket
+                   ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+        """`render`, without a coroutine when nothing has to be awaited: the tree, or an
+        awaitable of it."""
         extra: dict[str, Any] = {} if self.tracker is None else {TRACK_KEY: self.tracker}
         host = self.children
         if host is None:
-            return await self.components.render(view, socket, extra or None)
+            return self.components.render_now(view, socket, extra or None)
         extra[NESTED_KEY] = host
-        tree = await self.components.render(Placing(view, host), socket, extra)
+        tree = self.components.render_now(Placing(view, host), socket, extra)
+        if not isinstance(tree, dict):
+            return self._finish_after(tree, host)
         self.dropped_children = host.finish()
         return tree
+
+    async def _finish_after(self, tree: Awaitable[dict[str, Any]], host: NestedHost
+                            ) -> dict[str, Any]:
+        rendered = await tree
+        self.dropped_children = host.finish()
+        return rendered
 
     def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """The join's `rendered`: the whole tree, with title and pushed events."""

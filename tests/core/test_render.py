@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils.safestring import mark_safe
 
 from liveview.core import compiler
-from liveview.core.render import render_tree
+from liveview.core.render import new_context, render_tree
 from liveview.core.tree import tree_to_html
 from tests.core.corpus import CORPUS
 from tests.core.treekit import check_wire, django_render, make_engine, unmask_csrf
@@ -434,3 +434,21 @@ def test_corpus_renders_exactly_as_django(corpus_backend: None, request_obj: Any
     check_wire(tree)
     expected = template.render(dict(context), request_obj)
     assert unmask_csrf(tree_to_html(tree)) == unmask_csrf(expected)
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_new_context_holds_what_djangos_context_holds(autoescape: bool) -> None:
+    # render_tree builds its Context without Django's constructors: the same attributes,
+    # values and dicts, so tags cannot tell (a Django upgrade adding one fails here).
+    values = {"a": 1}
+    fast = new_context(values, autoescape)
+    django = Context(values, autoescape=autoescape)
+    assert type(fast) is Context and type(fast.render_context) is type(django.render_context)
+    assert vars(fast).keys() == vars(django).keys()
+    for name, value in vars(django).items():
+        if name not in ("render_context", "dicts"):
+            assert getattr(fast, name) == value, name
+    assert fast.dicts == django.dicts and fast.dicts[-1] is values
+    assert vars(fast.render_context) == vars(django.render_context)
+    # Fresh per render: a tag writing into the builtins cannot reach the next render.
+    assert new_context(values, autoescape).dicts[0] is not fast.dicts[0]
