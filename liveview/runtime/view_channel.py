@@ -544,7 +544,9 @@ class ViewChannel:
                 response["live_patch"] = {"kind": patch.history, "to": patch.to}
         self._refuse_if_navigating()
         with self._render_span() as measure:
-            tree = await self.render_state.render(view, socket)
+            tree = self.render_state.render_now(view, socket)
+            if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
+                tree = await tree
             measure.rendered()
             rendered = self.render_state.full(tree, socket)
             measure.diffed(rendered)
@@ -732,7 +734,9 @@ class ViewChannel:
             self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         socket.flash_new = {}
         with self._render_span() as measure:
-            tree = await self.render_state.render(self._view, socket)
+            tree = self.render_state.render_now(self._view, socket)
+            if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
+                tree = await tree
             measure.rendered()
             diff = self.render_state.diff(tree, socket)
             if hook_reply is not None:
