@@ -58,7 +58,7 @@ class View:
                  tracking: bool) -> None:
         self.template, self.context, self.click = template, context, click
         self.tracker = Tracker() if tracking else None
-        # What render_view adds to every render.
+        # What rendering.view_context adds to every render.
         self.extra: dict[str, Any] = {"flash": {}, HOST_KEY: object()}
         self.held = self.render()
 

@@ -228,8 +228,9 @@ class InlineHost(NestedHost):
 
 
 class Placing:
-    """A view rendered with a host: every render attempt (`render_view` may start one over in
-    the ORM's thread) begins the host's pass again, so a retry does not see duplicates."""
+    """A view rendered with a host: every render attempt (`rendering.render_now` may start
+    one over in the ORM's thread) begins the host's pass again, so a retry does not see
+    duplicates."""
 
     __slots__ = ("view", "host")
 
