@@ -254,8 +254,7 @@ class ComponentRegistry:
         """The view's tree; every component it (or a component) places is brought up to date.
         `extra`: more template variables for the view's own render, not its components' (its
         change tracker, its nested-view host)."""
-        tree = self.render_now(view, socket, extra)
-        return tree if isinstance(tree, dict) else await tree
+        return await tree_of(self.render_now(view, socket, extra))
 
     def render_now(self, view: Any, socket: Any, extra: dict[str, Any] | None = None
                    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:

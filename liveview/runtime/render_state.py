@@ -16,6 +16,7 @@ from ..core.streams import forget_stream_items
 from ..core.tracking import TRACK_KEY, Tracker
 from ..core.wire import COMPONENTS, EVENTS, TITLE
 from ..nested import NESTED_KEY, NestedHost, Placing
+from ..rendering import tree_of
 from .hosted import HostedSocket, HostedView
 
 
@@ -40,8 +41,7 @@ class RenderState:
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
         """The view's tree, its components brought up to date (their table goes out with
         the next `full` or `diff`). Rendered tracked: only what changed is evaluated."""
-        tree = self.render_now(view, socket)
-        return tree if isinstance(tree, dict) else await tree
+        return await tree_of(self.render_now(view, socket))
 
     def render_now(self, view: HostedView, socket: HostedSocket
                    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
