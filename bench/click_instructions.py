@@ -15,6 +15,12 @@ small (the default stays under MAX_FRAMES_PER_SECOND's 200 a second).
     .venv/bin/python bench/click_instructions.py                       # echo and liveview
     .venv/bin/python bench/click_instructions.py --apps echo,liveview,before,pyview \
         --before-repo /tmp/lv-before --pyview-python /tmp/pyview-venv/bin/python
+    .venv/bin/python bench/click_instructions.py --pages /counter/,/counter-by-hand/
+
+`--pages` clicks other pages of the liveview apps: `/counter-by-hand/` is the same counter
+with a `render()` that builds its tree without a template (bench/tracking_app), so the
+difference from `/counter/` is what the template render costs, and its distance from echo
+what the rest of the framework costs.
 
 The apps are socket_load.py's (`echo`: the raw ASGI websocket floor; `before`: another
 checkout; `pyview`: the same counter on pyview). Each server takes a minute or two under
@@ -56,8 +62,8 @@ class CountedServer(ServerProcess):
         return int(found.group(1))
 
 
-async def click(server: ServerProcess, app: str, clicks: int, gap: float) -> None:
-    client = Client(server.port, None if app == "echo" else "/counter/")
+async def click(server: ServerProcess, app: str, page: str, clicks: int, gap: float) -> None:
+    client = Client(server.port, None if app == "echo" else page)
     await client.load_page()
     await client.join(None)
     for _ in range(clicks):
@@ -69,12 +75,14 @@ async def click(server: ServerProcess, app: str, clicks: int, gap: float) -> Non
 
 
 def run(app: str, clicks: int, args: argparse.Namespace, tmp: Path, template_db: Path) -> int:
-    """The server's instructions, start to exit, with `clicks` clicks."""
+    """The server's instructions, start to exit, with `clicks` clicks on `args.page`."""
+    name = f"{app}-{args.page.strip('/')}-{clicks}"
     server = CountedServer(app_server(args.server, app, clicks, args, tmp, template_db),
-                           tmp / f"{app}-{clicks}.callgrind")
+                           tmp / f"{name}.callgrind")
+    server.log_path = tmp / f"{name}.log"  # (app_server's is per app: pages would share it)
     server.start(timeout=600)
     try:
-        asyncio_run(click(server, app, clicks, args.gap))
+        asyncio_run(click(server, app, args.page, clicks, args.gap))
     finally:
         server.stop(timeout=120)  # callgrind writes its output as the process ends
     return server.instructions()
@@ -85,6 +93,10 @@ def main() -> None:
     parser.add_argument("--apps", default="echo,liveview",
                         help="comma-separated: echo, liveview, before, pyview")
     parser.add_argument("--server", default="uvicorn", help="uvicorn, daphne, granian, hypercorn")
+    parser.add_argument("--pages", default="/counter/",
+                        help="comma-separated pages clicked (not echo's): /counter/ (the demo), "
+                             "/counter-by-hand/ (its tree built without a template), "
+                             "/counter-table/, /table-row/ (bench/tracking_app)")
     parser.add_argument("--clicks", type=int, default=200)
     parser.add_argument("--gap", type=float, default=0.006,
                         help="seconds between clicks (at least 1/MAX_FRAMES_PER_SECOND)")
@@ -94,17 +106,20 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         raise SystemExit("this bench needs valgrind (apt-get install valgrind)")
     # What app_server reads of socket_load's options.
-    args.page, args.settings, args.profile = "/counter/", "demo_project.settings", None
+    args.settings, args.profile = "demo_project.settings", None
 
     tmp = Path(tempfile.mkdtemp(prefix="liveview-click-instructions-"))
     figures: dict[str, float] = {}
     try:
         template_db = migrate_template_db(tmp / "template.sqlite3")
         for app in args.apps.split(","):
-            print(f"{app} ...", file=sys.stderr, flush=True)
-            few = run(app, args.clicks, args, tmp, template_db)
-            many = run(app, 6 * args.clicks, args, tmp, template_db)
-            figures[app] = (many - few) / (5 * args.clicks)
+            for page in ["/counter/"] if app in ("echo", "pyview") else args.pages.split(","):
+                args.page = page
+                name = app if page == "/counter/" else f"{app} {page}"
+                print(f"{name} ...", file=sys.stderr, flush=True)
+                few = run(app, args.clicks, args, tmp, template_db)
+                many = run(app, 6 * args.clicks, args, tmp, template_db)
+                figures[name] = (many - few) / (5 * args.clicks)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n{args.server}: server instructions per click (user space), "
@@ -112,7 +127,7 @@ def main() -> None:
     floor = figures.get("echo")
     for app, count in figures.items():
         ratio = f"  ({count / floor:.2f}x echo)" if floor and app != "echo" else ""
-        print(f"  {app:>10}  {count:>10,.0f}{ratio}")
+        print(f"  {app:>28}  {count:>10,.0f}{ratio}")
 
 
 if __name__ == "__main__":

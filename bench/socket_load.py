@@ -57,7 +57,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The pages of bench/tracking_app (a counter beside a 1000-row table; one row renamed per click).
-TRACKING_PAGES = ("/counter-table/", "/table-row/")
+TRACKING_PAGES = ("/counter-table/", "/table-row/", "/counter-by-hand/")
 sys.path.insert(0, str(REPO_ROOT))
 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402

@@ -1,8 +1,11 @@
-"""Two pages with the demo counter's markup beside the 1000-row table of bench/render.py.
+"""Pages for the benchmarks beside the demo's /counter/.
 
-`/counter-table/`: `increment` changes the count only; the table stays as it is.
-`/table-row/`: `increment` changes the count and renames one row in place (a different row
-each time), the "one-row change in a 1000-row table" of issue 15.
+`/counter-table/`: the demo counter's markup beside the 1000-row table of bench/render.py;
+`increment` changes the count only; the table stays as it is.
+`/table-row/`: the same, and `increment` renames one row in place (a different row each time),
+the "one-row change in a 1000-row table" of issue 15.
+`/counter-by-hand/`: the demo counter with a `render()` that builds its tree by hand, no
+template: what a click costs in everything but the template render.
 """
 from __future__ import annotations
 
@@ -60,3 +63,30 @@ class TableRowView(CounterTableView):
         if event == "increment":
             count = socket.context["count"] = socket.context["count"] + 1
             socket.context["rows"][count % ROWS]["name"] = f"renamed {count}"
+
+
+# demos/counter.html's markup, split where its two dynamics go.
+_COUNTER_STATICS = [
+    '<section class="counter">\n  <h1>Counter</h1>\n  <p>Count: <span id="count">',
+    '</span></p>\n  <button id="decrement" phx-click="decrement">-</button>\n'
+    '  <button id="increment" phx-click="increment">+</button>\n  ',
+    "\n</section>\n",
+]
+_NEGATIVE = {"s": ['<p id="negative">Below zero.</p>']}
+
+
+class CounterByHandView(LiveView):
+    """The demo counter, its tree built by hand: the framework's share of a click."""
+
+    async def mount(self, socket, session):
+        socket.context = {"count": 0}
+
+    async def handle_event(self, event, payload, socket):
+        if event == "increment":
+            socket.context["count"] += 1
+        elif event == "decrement":
+            socket.context["count"] -= 1
+
+    def render(self, context):
+        count = context["count"]
+        return {"0": str(count), "1": _NEGATIVE if count < 0 else "", "s": _COUNTER_STATICS}
