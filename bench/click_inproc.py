@@ -6,7 +6,10 @@ session/auth/origin middleware's wrapper, the consumer, the router, the view's m
 handler, the render and diff, and the outbound buffer and writer, as over a real socket. The
 clicks go back to back (warm caches: the low end of what a click costs, see README).
 
-    .venv/bin/python bench/click_inproc.py [--clicks 20000] [--repo OTHER_CHECKOUT]
+    .venv/bin/python bench/click_inproc.py [--clicks 20000] [--repo OTHER_CHECKOUT] [--page PAGE]
+
+`--page /counter-by-hand/` clicks the same counter with its tree built without a template
+(bench/tracking_app): the difference is what the template render costs.
 
 `--repo` runs the same measurement on another checkout (e.g. the branch point) in a
 subprocess, so both figures come from one run, alternating `--rounds` times.
@@ -25,7 +28,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-async def measure(clicks: int) -> float:
+async def measure(clicks: int, page: str = "/counter/") -> float:
     """CPU seconds per click (process_time over `clicks` back-to-back clicks)."""
     from django.conf import settings
     from django.test import AsyncClient
@@ -35,7 +38,7 @@ async def measure(clicks: int) -> float:
 
     application = import_string(settings.ASGI_APPLICATION)
     http = AsyncClient()
-    response = await http.get("/counter/")
+    response = await http.get(page)
     tokens = page_tokens(response.content.decode())
     cookies = "; ".join(f"{k}={m.value}" for k, m in http.cookies.items())
     inbox: asyncio.Queue = asyncio.Queue()
@@ -54,7 +57,7 @@ async def measure(clicks: int) -> float:
     server = asyncio.get_running_loop().create_task(application(scope, inbox.get, send))
     inbox.put_nowait({"type": "websocket.connect"})
     topic = f"lv:{tokens.view_id}"
-    join = {"url": "http://testserver/counter/", "session": tokens.session,
+    join = {"url": f"http://testserver{page}", "session": tokens.session,
             "static": tokens.static, "params": {"_csrf_token": tokens.csrf_token, "_mounts": 0}}
     inbox.put_nowait({"type": "websocket.receive",
                       "text": json.dumps(["1", "1", topic, "phx_join", join])})
@@ -78,9 +81,10 @@ async def measure(clicks: int) -> float:
     return cpu / clicks
 
 
-def child(clicks: int) -> None:
+def child(clicks: int, page: str) -> None:
     sys.path.insert(0, os.getcwd())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_project.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_project.settings" if page == "/counter/"
+                          else "bench.tracking_app.settings")
     os.environ["DJANGO_DEBUG"] = "0"
     import django
 
@@ -92,9 +96,9 @@ def child(clicks: int) -> None:
     settings.LIVEVIEW = {**(getattr(settings, "LIVEVIEW", None) or {}), "MAX_FRAMES_PER_SECOND": 0}
     try:
         import uvloop
-        result = uvloop.run(measure(clicks))
+        result = uvloop.run(measure(clicks, page))
     except ImportError:
-        result = asyncio.run(measure(clicks))
+        result = asyncio.run(measure(clicks, page))
     print(f"{1000 * result:.4f}")
 
 
@@ -103,10 +107,12 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20000)
     parser.add_argument("--repo", type=Path, help="another checkout to measure beside this one")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--page", default="/counter/",
+                        help="/counter/ (the demo) or /counter-by-hand/ (no template)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.clicks)
+        child(args.clicks, args.page)
         return
     repos = {"this": REPO_ROOT, **({"other": args.repo} if args.repo else {})}
     figures: dict[str, list[float]] = {name: [] for name in repos}
@@ -115,7 +121,8 @@ def main() -> None:
         for name, repo in repos.items():
             env = {**os.environ, "PYTHONPATH": str(repo), "DEMO_DB_PATH": str(repo / "db.sqlite3")}
             out = subprocess.run([sys.executable, str(REPO_ROOT / "bench/click_inproc.py"),
-                                  "--child", "--clicks", str(args.clicks)], cwd=repo, env=env,
+                                  "--child", "--clicks", str(args.clicks), "--page", args.page],
+                                 cwd=repo, env=env,
                                  capture_output=True, text=True)
             if out.returncode:
                 raise SystemExit(out.stderr)
