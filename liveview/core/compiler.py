@@ -88,7 +88,12 @@ def render_template_tree(template: Template, context: Context, previous: Any = N
 
     With a `scope`, a tracked render: dynamics reading only names the scope knows unchanged
     keep their value from `previous` (this template's tree in the last render)."""
-    plan = plan_for(template.nodelist)
+    return render_plan(template, plan_for(template.nodelist), context, previous, scope)
+
+
+def render_plan(template: Template, plan: Plan, context: Context, previous: Any = None,
+                scope: Scope | None = None) -> dict[str, Any]:
+    """`render_template_tree`, given the template's plan (`plan_for(template.nodelist)`)."""
     render_context = context.render_context
     if type(context) is not Context or type(render_context) is not RenderContext:
         # A RequestContext's bind_template runs the context processors.
@@ -99,22 +104,28 @@ def render_template_tree(template: Template, context: Context, previous: Any = N
                     return _run(plan, context, previous, scope)
             return _run(plan, context, previous, scope)
     # What `push_state` and `bind_template` do, without two generator-based context
-    # managers per render (every click renders).
+    # managers per render (every click renders). The render context's fresh layer only
+    # matters to nodes keeping state there (cycle, include's cache, blocks, opaque tags):
+    # a plan without any never looks at it.
     initial = render_context.template
     render_context.template = template
-    render_context.push()
-    try:
-        if context.template is not None:
-            return _run(plan, context, previous, scope)
+    isolated = plan.uses_render_context
+    if isolated:
+        render_context.push()
+    bound = context.template is None
+    if bound:
         context.template = template
-        try:
-            context.template_name = template.name
-            return _run(plan, context, previous, scope)
-        finally:
-            context.template = None
+        context.template_name = template.name
+    try:
+        if scope is None:
+            return plan.render(context)
+        return plan.render_tracked(context, previous, scope)
     finally:
+        if bound:
+            context.template = None
         render_context.template = initial
-        render_context.pop()
+        if isolated:
+            render_context.pop()
 
 
 def _run(plan: Plan, context: Context, previous: Any, scope: Scope | None) -> dict[str, Any]:
@@ -256,7 +267,7 @@ def _variable(node: VariableNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    return Dynamic(slot, _expression_reads(node.filter_expression), None, 1)
+    return Dynamic(slot, _expression_reads(node.filter_expression), None, 1, False)
 
 
 def _if(node: IfNode) -> Dynamic:
@@ -293,7 +304,8 @@ def _if(node: IfNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    return Dynamic(slot, reads, tracked, total(1, *(plan.size for _, plan in branches)))
+    return Dynamic(slot, reads, tracked, total(1, *(plan.size for _, plan in branches)),
+                   any(plan.uses_render_context for _, plan in branches))
 
 
 def _for(node: ForNode) -> Dynamic:
@@ -408,7 +420,8 @@ def _for(node: ForNode) -> Dynamic:
     def slot(context: Context) -> Any:
         return render(context, None, None)
 
-    return Dynamic(slot, reads, render)
+    return Dynamic(slot, reads, render, None, key_node is not None or body.uses_render_context
+                   or (empty is not None and empty.uses_render_context))
 
 
 def _outer_loop_reads(reads: frozenset[str] | None) -> frozenset[str] | None:
@@ -472,7 +485,7 @@ def _with(node: WithNode) -> Dynamic:
     def slot(context: Context) -> Any:
         return render(context, None, None)
 
-    return Dynamic(slot, reads, render, total(1, plan.size))
+    return Dynamic(slot, reads, render, total(1, plan.size), plan.uses_render_context)
 
 
 def _autoescape(node: AutoEscapeControlNode) -> Dynamic:
@@ -496,7 +509,7 @@ def _autoescape(node: AutoEscapeControlNode) -> Dynamic:
     def slot(context: Context) -> Any:
         return render(context, None, None)
 
-    return Dynamic(slot, plan.reads, render, total(1, plan.size))
+    return Dynamic(slot, plan.reads, render, total(1, plan.size), plan.uses_render_context)
 
 
 def _include(node: IncludeNode) -> Dynamic:

@@ -17,7 +17,7 @@ from django.template.backends.django import reraise
 from django.template.base import Template
 from django.template.context import Context, RenderContext, make_context
 
-from .compiler import plan_for, render_template_tree
+from .compiler import plan_for, render_plan
 from .tracking import TRACK_KEY, Tracker, record_writes
 
 
@@ -62,15 +62,14 @@ def render_tree(
     ctx = make_context(values, request, autoescape=autoescape) if request is not None \
         else new_context(values, autoescape)
     try:
-        if not isinstance(tracker, Tracker):
-            return render_template_tree(base, ctx)
         plan = plan_for(base.nodelist)
-        if plan.size is not None and plan.size <= SMALL_TEMPLATE:
-            return render_template_tree(base, ctx)
+        if not isinstance(tracker, Tracker) or (
+                plan.size is not None and plan.size <= SMALL_TEMPLATE):
+            return render_plan(base, plan, ctx)
         # Tracked: dynamics whose names are unchanged keep their value from the last tree.
         render = tracker.begin(values, plan.reads)
         record_writes(ctx, render.scope.written)
-        tree = render_template_tree(base, ctx, render.previous, render.scope)
+        tree = render_plan(base, plan, ctx, render.previous, render.scope)
         render.commit(tree)
         return tree
     except TemplateDoesNotExist as exc:
