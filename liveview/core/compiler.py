@@ -20,6 +20,8 @@ Context (`_bind`), and the body's scope says which of them are stable.
 """
 from __future__ import annotations
 
+import operator
+from functools import partial
 from typing import Any, Callable
 
 from django.conf import settings
@@ -34,7 +36,7 @@ from django.template.base import (
     VariableNode,
     render_value_in_context,
 )
-from django.template.context import Context, ContextDict, RenderContext
+from django.template.context import BaseContext, Context, ContextDict, RenderContext
 from django.template.defaulttags import (
     AutoEscapeControlNode,
     CommentNode,
@@ -44,6 +46,7 @@ from django.template.defaulttags import (
     TemplateLiteral,
     WithNode,
 )
+from django.template.smartif import OPERATORS
 from django.template.loader_tags import (
     BLOCK_CONTEXT_KEY,
     BlockContext,
@@ -244,8 +247,161 @@ def _opaque(node: Node) -> Dynamic:
     return Dynamic(slot)
 
 
+# Resolving expressions: Django's FilterExpression.resolve and smartif's eval, shortened -----
+
+_CONTEXT_GETITEM = BaseContext.__getitem__
+
+
+def _plain_name(expression: FilterExpression) -> str | None:
+    """The name a bare `{{ name }}` looks up (no filter, one lookup, no translation);
+    None for any other expression."""
+    if type(expression) is not FilterExpression or expression.filters:
+        return None
+    var = expression.var
+    if type(var) is not Variable or var.lookups is None or len(var.lookups) != 1 \
+            or var.translate:
+        return None
+    return var.lookups[0]
+
+
+_NOT_CONSTANT: Any = object()
+
+
+def _constant(expression: FilterExpression) -> Any:
+    """What a literal without filters (`0`, `"text"`) always resolves to; _NOT_CONSTANT for
+    anything else (a translated literal is translated at each render)."""
+    if type(expression) is not FilterExpression or expression.filters:
+        return _NOT_CONSTANT
+    var = expression.var
+    if not expression.is_var:
+        return var  # a quoted string, resolved when the template was parsed
+    if type(var) is Variable and var.lookups is None and not var.translate:
+        return var.literal  # a number
+    return _NOT_CONSTANT
+
+
+def _resolver(expression: FilterExpression, ignore_failures: bool = False
+              ) -> Callable[[Context], Any]:
+    """`expression.resolve(context, ignore_failures)`, as a function of the context.
+
+    Django's Variable looks a name up with `context[name]` first: a value found there that
+    is not callable is its answer, here without its three calls deep. Anything else (a
+    missing name, which attribute lookups and string_if_invalid decide; a callable, which
+    Django calls; a Context subclass with its own `__getitem__`; a mapping that raises) is
+    left to Django's own resolve."""
+    resolve = expression.resolve
+    constant = _constant(expression)
+    if constant is not _NOT_CONSTANT:
+        return lambda context: constant
+    name = _plain_name(expression)
+    if name is None:
+        return partial(resolve, ignore_failures=ignore_failures) if ignore_failures \
+            else resolve
+
+    def lookup(context: Context) -> Any:
+        if type(context).__getitem__ is _CONTEXT_GETITEM:
+            try:
+                for values in reversed(context.dicts):  # as BaseContext.__getitem__
+                    if name in values:
+                        value = values[name]
+                        if not callable(value):
+                            return value
+                        break
+            except Exception:
+                pass  # Django's lookup meets it again, and knows what to make of it
+        return resolve(context, ignore_failures)
+
+    return lookup
+
+
+#: smartif's comparison operators, by id: `x.eval(context) <op> y.eval(context)`.
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+    "<=": operator.le, ">=": operator.ge, "is": operator.is_, "is not": operator.is_not,
+    "in": lambda x, y: x in y, "not in": lambda x, y: x not in y,
+}
+
+Condition = Callable[[Context], Any]
+
+
+def _condition(condition: Any) -> Condition:
+    """`condition.eval` (an `{% if %}` condition: a smartif tree), as a function of the
+    context. Each operator keeps smartif's rule: any exception inside it makes it False.
+    A node of a kind not known here keeps its own eval."""
+    if type(condition) is TemplateLiteral:
+        return _resolver(condition.value, ignore_failures=True)
+    op = getattr(condition, "id", None)
+    if op not in OPERATORS or type(condition) is not OPERATORS[op]:
+        return condition.eval
+    first = _condition(condition.first)
+    if op == "not":
+        return _negation(first)
+    second = _condition(condition.second)
+    if op == "or":
+        return _disjunction(first, second)
+    if op == "and":
+        return _conjunction(first, second)
+    compare = _COMPARISONS[op]
+    constant = _constant(condition.second.value) if type(
+        condition.second) is TemplateLiteral else _NOT_CONSTANT
+    if constant is not _NOT_CONSTANT:
+        return _comparison_with(compare, first, constant)
+    return _comparison(compare, first, second)
+
+
+def _negation(first: Condition) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return not first(context)
+        except Exception:
+            return False
+    return evaluate
+
+
+def _disjunction(first: Condition, second: Condition) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return first(context) or second(context)
+        except Exception:
+            return False
+    return evaluate
+
+
+def _conjunction(first: Condition, second: Condition) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return first(context) and second(context)
+        except Exception:
+            return False
+    return evaluate
+
+
+def _comparison(compare: Callable[[Any, Any], Any], first: Condition, second: Condition
+                ) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return compare(first(context), second(context))
+        except Exception:
+            return False
+    return evaluate
+
+
+def _comparison_with(compare: Callable[[Any, Any], Any], first: Condition, constant: Any
+                     ) -> Condition:
+    """`_comparison` with a literal second operand (`count < 0`), without a call for it."""
+    def evaluate(context: Context) -> Any:
+        try:
+            return compare(first(context), constant)
+        except Exception:
+            return False
+    return evaluate
+
+
+# Builders: one per structural node type --------------------------------------------------
+
+
 def _variable(node: VariableNode) -> Dynamic:
-    resolve = node.filter_expression.resolve
+    resolve = _resolver(node.filter_expression)
 
     def slot(context: Context) -> str:
         # VariableNode.render, with shortcuts for the two commonest values. Django's
@@ -271,15 +427,17 @@ def _variable(node: VariableNode) -> Dynamic:
 
 
 def _if(node: IfNode) -> Dynamic:
-    branches = tuple((cond, plan_for(nodelist)) for cond, nodelist in node.conditions_nodelists)
-    reads = union(*(_condition_reads(cond) for cond, _ in branches),
+    conditions = tuple(cond for cond, _ in node.conditions_nodelists)
+    branches = tuple((None if cond is None else _condition(cond), plan_for(nodelist))
+                     for cond, nodelist in node.conditions_nodelists)
+    reads = union(*(_condition_reads(cond) for cond in conditions),
                   *(plan.reads for _, plan in branches))
 
     def branch(context: Context) -> Plan | None:
         for condition, plan in branches:
             if condition is not None:
                 try:
-                    match = condition.eval(context)
+                    match = condition(context)
                 except VariableDoesNotExist:
                     match = None
             else:
