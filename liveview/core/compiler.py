@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any, Callable
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template.base import (
     FilterExpression,
     Node,
@@ -400,6 +401,28 @@ def _comparison_with(compare: Callable[[Any, Any], Any], first: Condition, const
 # Builders: one per structural node type --------------------------------------------------
 
 
+#: settings.USE_THOUSAND_SEPARATOR, read at the first int rendered (None: not yet). Django's
+#: LazySettings costs a Python call per read, and every rendered int asks.
+_use_thousand_separator: bool | None = None
+
+
+def _thousand_separator() -> bool:
+    global _use_thousand_separator
+    if _use_thousand_separator is None:
+        _use_thousand_separator = bool(settings.USE_THOUSAND_SEPARATOR)
+    return _use_thousand_separator
+
+
+def _forget_thousand_separator(*, setting: str, **kwargs: Any) -> None:
+    # Sent by override_settings (and pytest-django's `settings` fixture).
+    global _use_thousand_separator
+    if setting == "USE_THOUSAND_SEPARATOR":
+        _use_thousand_separator = None
+
+
+setting_changed.connect(_forget_thousand_separator)
+
+
 def _variable(node: VariableNode) -> Dynamic:
     resolve = _resolver(node.filter_expression)
 
@@ -414,7 +437,7 @@ def _variable(node: VariableNode) -> Dynamic:
             except UnicodeDecodeError:
                 return ""
             kind = type(value)
-            if kind is int and not settings.USE_THOUSAND_SEPARATOR:
+            if kind is int and not _thousand_separator():
                 return str(value)
             if kind is str:
                 return escape(value) if context.autoescape else value

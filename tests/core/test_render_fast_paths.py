@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.template import Context, Variable
+from django.test import override_settings
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
@@ -124,6 +125,14 @@ def test_a_translated_variable_literal_is_not_a_constant() -> None:
         assert resolve(Context()) == "Ja"
     with translation.override("en"):
         assert resolve(Context()) == "Yes"
+
+
+def test_ints_follow_the_thousand_separator_setting_as_it_changes() -> None:
+    template = make_engine({"main.html": "{{ n }}"}).get_template("main.html")
+    assert tree_to_html(render_tree(template, {"n": 10 ** 6})) == "1000000"
+    with override_settings(USE_THOUSAND_SEPARATOR=True):
+        assert tree_to_html(render_tree(template, {"n": 10 ** 6})) == "1,000,000"
+    assert tree_to_html(render_tree(template, {"n": 10 ** 6})) == "1000000"
 
 
 # --- {% if %} conditions -------------------------------------------------------------------
