@@ -76,7 +76,10 @@ class Plan:
 
     def render(self, context: Context) -> dict[str, Any]:
         """A rendered node: the statics and every dynamic, evaluated in document order."""
-        node = {key: slot(context) for key, slot in self.slots}
+        # A loop, not a comprehension: in Python 3.11 that is one call frame less per node.
+        node = {}
+        for key, slot in self.slots:
+            node[key] = slot(context)
         node[STATIC] = self.statics
         return node
 

@@ -80,6 +80,50 @@ def test_the_innermost_binding_of_a_name_wins() -> None:
     assert tree_to_html(tree) == "outerinnerrowinnerouterShadowedy".replace("S", "s")
 
 
+class Counting:
+    """Answers `[key]` with KeyError (counting the calls) and has the attribute `x`."""
+
+    x = "attr"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getitem__(self, key: str) -> Any:
+        self.calls += 1
+        raise KeyError(key)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("{{ d.k }}", "v"),
+    ("{{ d.nested.k }}", "deep"),
+    ("{{ d.f }}", "&lt;called&gt;"),           # a callable found in a dict is called
+    ("{{ d.keep }}", "&lt;not called&gt;"),
+    ("{{ d.items }}", "dict_items"),           # a missing key: Django tries attributes next
+    ("{{ d.1 }}", "one"),                      # ... and then list-style indexes
+    ("{{ d.missing }}", "INVALID"),
+    ("{{ d.k.upper }}", "V"),                  # a str is not a dict: Django's own lookup
+    ("{{ call.k }}", "from call"),             # a callable is called before its key
+    ("{{ forloop.counter }}", "INVALID"),
+    ("{% for x in d.list %}{{ forloop.counter }}{{ x.k }}{% endfor %}", "1a2b"),
+    ("{% if d.k == 'v' and d.nested.k %}yes{% endif %}", "yes"),
+    ("{% if d.missing == None %}none{% endif %}", "none"),
+])
+def test_dotted_names_through_dicts_resolve_as_django(source: str, expected: str) -> None:
+    context = {"d": {"k": "v", "nested": {"k": "deep"}, "f": Called(), "keep": NotCalled(),
+                     1: "one", "list": [{"k": "a"}, {"k": "b"}]},
+               "call": lambda: {"k": "from call"}}
+    html = tree_to_html(render_both(source, context, string_if_invalid="INVALID"))
+    assert html.startswith(expected)
+
+
+def test_a_key_lookup_that_fails_is_tried_once_as_in_django() -> None:
+    # Only plain dicts are looked into: anything else may count, or cost, each try.
+    counting = Counting()
+    tree = render_both("{{ c.x }}", {"c": counting})
+    assert tree["0"] == "attr"
+    assert counting.calls == 2  # once by Django's render in render_both, once by the tree's
+
+
 class Shouting(Context):
     """A Context of its own making: Django asks it, not its dicts."""
 
