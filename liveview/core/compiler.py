@@ -20,9 +20,12 @@ Context (`_bind`), and the body's scope says which of them are stable.
 """
 from __future__ import annotations
 
+import operator
+from functools import partial
 from typing import Any, Callable
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template.base import (
     FilterExpression,
     Node,
@@ -34,7 +37,7 @@ from django.template.base import (
     VariableNode,
     render_value_in_context,
 )
-from django.template.context import Context, ContextDict, RenderContext
+from django.template.context import BaseContext, Context, ContextDict, RenderContext
 from django.template.defaulttags import (
     AutoEscapeControlNode,
     CommentNode,
@@ -44,6 +47,7 @@ from django.template.defaulttags import (
     TemplateLiteral,
     WithNode,
 )
+from django.template.smartif import OPERATORS
 from django.template.loader_tags import (
     BLOCK_CONTEXT_KEY,
     BlockContext,
@@ -88,7 +92,12 @@ def render_template_tree(template: Template, context: Context, previous: Any = N
 
     With a `scope`, a tracked render: dynamics reading only names the scope knows unchanged
     keep their value from `previous` (this template's tree in the last render)."""
-    plan = plan_for(template.nodelist)
+    return render_plan(template, plan_for(template.nodelist), context, previous, scope)
+
+
+def render_plan(template: Template, plan: Plan, context: Context, previous: Any = None,
+                scope: Scope | None = None) -> dict[str, Any]:
+    """`render_template_tree`, given the template's plan (`plan_for(template.nodelist)`)."""
     render_context = context.render_context
     if type(context) is not Context or type(render_context) is not RenderContext:
         # A RequestContext's bind_template runs the context processors.
@@ -99,22 +108,28 @@ def render_template_tree(template: Template, context: Context, previous: Any = N
                     return _run(plan, context, previous, scope)
             return _run(plan, context, previous, scope)
     # What `push_state` and `bind_template` do, without two generator-based context
-    # managers per render (every click renders).
+    # managers per render (every click renders). The render context's fresh layer only
+    # matters to nodes keeping state there (cycle, include's cache, blocks, opaque tags):
+    # a plan without any never looks at it.
     initial = render_context.template
     render_context.template = template
-    render_context.push()
-    try:
-        if context.template is not None:
-            return _run(plan, context, previous, scope)
+    isolated = plan.uses_render_context
+    if isolated:
+        render_context.push()
+    bound = context.template is None
+    if bound:
         context.template = template
-        try:
-            context.template_name = template.name
-            return _run(plan, context, previous, scope)
-        finally:
-            context.template = None
+        context.template_name = template.name
+    try:
+        if scope is None:
+            return plan.render(context)
+        return plan.render_tracked(context, previous, scope)
     finally:
+        if bound:
+            context.template = None
         render_context.template = initial
-        render_context.pop()
+        if isolated:
+            render_context.pop()
 
 
 def _run(plan: Plan, context: Context, previous: Any, scope: Scope | None) -> dict[str, Any]:
@@ -233,8 +248,192 @@ def _opaque(node: Node) -> Dynamic:
     return Dynamic(slot)
 
 
+# Resolving expressions: Django's FilterExpression.resolve and smartif's eval, shortened -----
+
+_CONTEXT_GETITEM = BaseContext.__getitem__
+
+
+def _plain_lookups(expression: FilterExpression) -> tuple[str, ...] | None:
+    """The lookups of a bare `{{ name }}` or `{{ name.key... }}` (no filter, no
+    translation); None for any other expression."""
+    if type(expression) is not FilterExpression or expression.filters:
+        return None
+    var = expression.var
+    if type(var) is not Variable or var.lookups is None or var.translate:
+        return None
+    return tuple(var.lookups)
+
+
+_NOT_CONSTANT: Any = object()
+
+
+def _constant(expression: FilterExpression) -> Any:
+    """What a literal without filters (`0`, `"text"`) always resolves to; _NOT_CONSTANT for
+    anything else (a translated literal is translated at each render)."""
+    if type(expression) is not FilterExpression or expression.filters:
+        return _NOT_CONSTANT
+    var = expression.var
+    if not expression.is_var:
+        return var  # a quoted string, resolved when the template was parsed
+    if type(var) is Variable and var.lookups is None and not var.translate:
+        return var.literal  # a number
+    return _NOT_CONSTANT
+
+
+def _resolver(expression: FilterExpression, ignore_failures: bool = False
+              ) -> Callable[[Context], Any]:
+    """`expression.resolve(context, ignore_failures)`, as a function of the context.
+
+    Django's Variable looks a name up with `context[name]` first, and each further `.key` of
+    a value with `value[key]` first: found there, through plain dicts only, a value that is
+    not callable is its answer, here without its three calls deep. Anything else (a
+    missing name or key, which attribute lookups and string_if_invalid decide; an object's
+    attribute; a callable, which Django calls; a Context subclass with its own
+    `__getitem__`; a mapping that raises) is left to Django's own resolve."""
+    resolve = expression.resolve
+    constant = _constant(expression)
+    if constant is not _NOT_CONSTANT:
+        return lambda context: constant
+    lookups = _plain_lookups(expression)
+    if lookups is None:
+        return partial(resolve, ignore_failures=ignore_failures) if ignore_failures \
+            else resolve
+    name, keys = lookups[0], lookups[1:]
+
+    def lookup(context: Context) -> Any:
+        kind = type(context)
+        if kind is Context or kind.__getitem__ is _CONTEXT_GETITEM:
+            try:
+                for values in reversed(context.dicts):  # as BaseContext.__getitem__
+                    if name in values:
+                        value = values[name]
+                        # `.key` of a plain dict: Django's `current[bit]`, tried first.
+                        # A missing key is left to Django (it tries attributes next).
+                        for key in keys:
+                            if type(value) is not dict:
+                                break
+                            value = value[key]
+                        else:
+                            if not callable(value):
+                                return value
+                        break
+            except Exception:
+                pass  # Django's lookup meets it again, and knows what to make of it
+        return resolve(context, ignore_failures)
+
+    return lookup
+
+
+#: smartif's comparison operators, by id: `x.eval(context) <op> y.eval(context)`.
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt,
+    "<=": operator.le, ">=": operator.ge, "is": operator.is_, "is not": operator.is_not,
+    "in": lambda x, y: x in y, "not in": lambda x, y: x not in y,
+}
+
+Condition = Callable[[Context], Any]
+
+
+def _condition(condition: Any) -> Condition:
+    """`condition.eval` (an `{% if %}` condition: a smartif tree), as a function of the
+    context. Each operator keeps smartif's rule: any exception inside it makes it False.
+    A node of a kind not known here keeps its own eval."""
+    if type(condition) is TemplateLiteral:
+        return _resolver(condition.value, ignore_failures=True)
+    op = getattr(condition, "id", None)
+    if op not in OPERATORS or type(condition) is not OPERATORS[op]:
+        return condition.eval
+    first = _condition(condition.first)
+    if op == "not":
+        return _negation(first)
+    second = _condition(condition.second)
+    if op == "or":
+        return _disjunction(first, second)
+    if op == "and":
+        return _conjunction(first, second)
+    compare = _COMPARISONS[op]
+    constant = _constant(condition.second.value) if type(
+        condition.second) is TemplateLiteral else _NOT_CONSTANT
+    if constant is not _NOT_CONSTANT:
+        return _comparison_with(compare, first, constant)
+    return _comparison(compare, first, second)
+
+
+def _negation(first: Condition) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return not first(context)
+        except Exception:
+            return False
+    return evaluate
+
+
+def _disjunction(first: Condition, second: Condition) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return first(context) or second(context)
+        except Exception:
+            return False
+    return evaluate
+
+
+def _conjunction(first: Condition, second: Condition) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return first(context) and second(context)
+        except Exception:
+            return False
+    return evaluate
+
+
+def _comparison(compare: Callable[[Any, Any], Any], first: Condition, second: Condition
+                ) -> Condition:
+    def evaluate(context: Context) -> Any:
+        try:
+            return compare(first(context), second(context))
+        except Exception:
+            return False
+    return evaluate
+
+
+def _comparison_with(compare: Callable[[Any, Any], Any], first: Condition, constant: Any
+                     ) -> Condition:
+    """`_comparison` with a literal second operand (`count < 0`), without a call for it."""
+    def evaluate(context: Context) -> Any:
+        try:
+            return compare(first(context), constant)
+        except Exception:
+            return False
+    return evaluate
+
+
+# Builders: one per structural node type --------------------------------------------------
+
+
+#: settings.USE_THOUSAND_SEPARATOR, read at the first int rendered (None: not yet). Django's
+#: LazySettings costs a Python call per read, and every rendered int asks.
+_use_thousand_separator: bool | None = None
+
+
+def _thousand_separator() -> bool:
+    global _use_thousand_separator
+    if _use_thousand_separator is None:
+        _use_thousand_separator = bool(settings.USE_THOUSAND_SEPARATOR)
+    return _use_thousand_separator
+
+
+def _forget_thousand_separator(*, setting: str, **kwargs: Any) -> None:
+    # Sent by override_settings (and pytest-django's `settings` fixture).
+    global _use_thousand_separator
+    if setting == "USE_THOUSAND_SEPARATOR":
+        _use_thousand_separator = None
+
+
+setting_changed.connect(_forget_thousand_separator)
+
+
 def _variable(node: VariableNode) -> Dynamic:
-    resolve = node.filter_expression.resolve
+    resolve = _resolver(node.filter_expression)
 
     def slot(context: Context) -> str:
         # VariableNode.render, with shortcuts for the two commonest values. Django's
@@ -247,7 +446,7 @@ def _variable(node: VariableNode) -> Dynamic:
             except UnicodeDecodeError:
                 return ""
             kind = type(value)
-            if kind is int and not settings.USE_THOUSAND_SEPARATOR:
+            if kind is int and not _thousand_separator():
                 return str(value)
             if kind is str:
                 return escape(value) if context.autoescape else value
@@ -256,44 +455,37 @@ def _variable(node: VariableNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    return Dynamic(slot, _expression_reads(node.filter_expression), None, 1)
+    return Dynamic(slot, _expression_reads(node.filter_expression), None, 1, False)
 
 
 def _if(node: IfNode) -> Dynamic:
-    branches = tuple((cond, plan_for(nodelist)) for cond, nodelist in node.conditions_nodelists)
-    reads = union(*(_condition_reads(cond) for cond, _ in branches),
+    conditions = tuple(cond for cond, _ in node.conditions_nodelists)
+    branches = tuple((None if cond is None else _condition(cond), plan_for(nodelist))
+                     for cond, nodelist in node.conditions_nodelists)
+    reads = union(*(_condition_reads(cond) for cond in conditions),
                   *(plan.reads for _, plan in branches))
 
-    def branch(context: Context) -> Plan | None:
-        for condition, plan in branches:
-            if condition is not None:
-                try:
-                    match = condition.eval(context)
-                except VariableDoesNotExist:
-                    match = None
-            else:
-                match = True
-            if match:
-                return plan
-        return None
-
-    def slot(context: Context) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
-            plan = branch(context)
-            return "" if plan is None else plan.render(context)
+            for condition, plan in branches:
+                if condition is not None:
+                    try:
+                        match = condition(context)
+                    except VariableDoesNotExist:
+                        match = None
+                else:
+                    match = True
+                if match:
+                    if scope is None:
+                        return plan.render(context)
+                    return plan.render_tracked(context, previous, scope)
+            return ""
         except Exception as exc:
             _annotate(exc, node, context)
             raise
 
-    def tracked(context: Context, previous: Any, scope: Scope) -> Any:
-        try:
-            plan = branch(context)
-            return "" if plan is None else plan.render_tracked(context, previous, scope)
-        except Exception as exc:
-            _annotate(exc, node, context)
-            raise
-
-    return Dynamic(slot, reads, tracked, total(1, *(plan.size for _, plan in branches)))
+    return Dynamic(render, reads, render, total(1, *(plan.size for _, plan in branches)),
+                   any(plan.uses_render_context for _, plan in branches))
 
 
 def _for(node: ForNode) -> Dynamic:
@@ -317,7 +509,7 @@ def _for(node: ForNode) -> Dynamic:
     memoable = row_reads is not None and not any(
         name.startswith("forloop") for name in row_reads)
 
-    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
             parentloop = context["forloop"] if "forloop" in context else {}
             with context.push():
@@ -379,16 +571,16 @@ def _for(node: ForNode) -> Dynamic:
                     if key_of is not None:
                         # First, as Django renders the key tag before the rest of the body.
                         keys.append(key_of(context))
-                    if memo is None:
-                        entries[str(i)] = {key: s(context) for key, s in slots}
-                    else:
-                        frozen = snapshot(item)
-                        entry = old_memo.get(frozen) if frozen is not UNTRACKABLE else None
-                        if entry is None:
-                            entry = {key: s(context) for key, s in slots}
-                        if frozen is not UNTRACKABLE:
-                            memo[frozen] = entry
-                        entries[str(i)] = entry
+                    frozen = UNTRACKABLE if memo is None else snapshot(item)
+                    entry = old_memo.get(frozen) if frozen is not UNTRACKABLE else None
+                    if entry is None:
+                        # A loop, not a comprehension: one call frame less per row (3.11).
+                        entry = {}
+                        for key, s in slots:
+                            entry[key] = s(context)
+                    if frozen is not UNTRACKABLE:
+                        memo[frozen] = entry
+                    entries[str(i)] = entry
                     if unpack:
                         context.pop()
                 # Counted, not len_values: an odd sequence may iterate a different length.
@@ -405,10 +597,8 @@ def _for(node: ForNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    def slot(context: Context) -> Any:
-        return render(context, None, None)
-
-    return Dynamic(slot, reads, render)
+    return Dynamic(render, reads, render, None, key_node is not None or body.uses_render_context
+                   or (empty is not None and empty.uses_render_context))
 
 
 def _outer_loop_reads(reads: frozenset[str] | None) -> frozenset[str] | None:
@@ -458,7 +648,7 @@ def _with(node: WithNode) -> Dynamic:
     bound = {key: _expression_reads(val) for key, val in extra}
     reads = union(*bound.values(), _body_reads(plan.reads, bound))
 
-    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
             values = {key: val.resolve(context) for key, val in extra}
             with _bind(context, values):
@@ -469,17 +659,14 @@ def _with(node: WithNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    def slot(context: Context) -> Any:
-        return render(context, None, None)
-
-    return Dynamic(slot, reads, render, total(1, plan.size))
+    return Dynamic(render, reads, render, total(1, plan.size), plan.uses_render_context)
 
 
 def _autoescape(node: AutoEscapeControlNode) -> Dynamic:
     plan = plan_for(node.nodelist)
     setting = node.setting
 
-    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
             old_setting = context.autoescape
             context.autoescape = setting
@@ -493,10 +680,7 @@ def _autoescape(node: AutoEscapeControlNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    def slot(context: Context) -> Any:
-        return render(context, None, None)
-
-    return Dynamic(slot, plan.reads, render, total(1, plan.size))
+    return Dynamic(render, plan.reads, render, total(1, plan.size), plan.uses_render_context)
 
 
 def _include(node: IncludeNode) -> Dynamic:
@@ -505,7 +689,7 @@ def _include(node: IncludeNode) -> Dynamic:
     extra = tuple(node.extra_context.items())
     bound = {name: _expression_reads(var) for name, var in extra}
 
-    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
             template = node.template.resolve(context)
             if not callable(getattr(template, "render", None)):
@@ -534,10 +718,7 @@ def _include(node: IncludeNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    def slot(context: Context) -> Any:
-        return render(context, None, None)
-
-    return Dynamic(slot, None, render)
+    return Dynamic(render, None, render)
 
 
 def _render_included(template: Any, context: Context, previous: Any = None,
@@ -553,7 +734,7 @@ def _render_included(template: Any, context: Context, previous: Any = None,
 
 def _extends(node: ExtendsNode) -> Dynamic:
     # Reads unknown: the parent may be a variable, and blocks come from every level.
-    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
             compiled_parent = node.get_parent(context)
             render_context = context.render_context
@@ -578,10 +759,7 @@ def _extends(node: ExtendsNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    def slot(context: Context) -> Any:
-        return render(context, None, None)
-
-    return Dynamic(slot, None, render)
+    return Dynamic(render, None, render)
 
 
 _BLOCK = frozenset(("block",))
@@ -591,7 +769,7 @@ def _block(node: BlockNode) -> Dynamic:
     # Reads unknown: which block wins is only known while rendering (an extending child's).
     own_plan = plan_for(node.nodelist)
 
-    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
             inner = None if scope is None else scope.without(_BLOCK)
             block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
@@ -614,10 +792,7 @@ def _block(node: BlockNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    def slot(context: Context) -> Any:
-        return render(context, None, None)
-
-    return Dynamic(slot, None, render)
+    return Dynamic(render, None, render)
 
 
 def _portal(node: PortalNode) -> Dynamic:
@@ -626,7 +801,7 @@ def _portal(node: PortalNode) -> Dynamic:
     plan = plan_for(node.nodelist)
     statics = ["", "", node.close_tag]  # shared by every tree of this node, never mutated
 
-    def render(context: Context, previous: Any, scope: Scope | None) -> Any:
+    def render(context: Context, previous: Any = None, scope: Scope | None = None) -> Any:
         try:
             open_tag = node.open_tag(context)  # first, in document order
             if scope is None or not isinstance(previous, dict) or previous.get(
@@ -639,11 +814,8 @@ def _portal(node: PortalNode) -> Dynamic:
             _annotate(exc, node, context)
             raise
 
-    def slot(context: Context) -> Any:
-        return render(context, None, None)
-
     # The opening tags' reads are the portal's own business: unknown.
-    return Dynamic(slot, None, render)
+    return Dynamic(render, None, render)
 
 
 def _component(node: ComponentNode) -> Dynamic:

@@ -17,7 +17,7 @@ from django.template.backends.django import reraise
 from django.template.base import Template
 from django.template.context import Context, RenderContext, make_context
 
-from .compiler import plan_for, render_template_tree
+from .compiler import plan_for, render_plan
 from .tracking import TRACK_KEY, Tracker, record_writes
 
 
@@ -26,21 +26,26 @@ from .tracking import TRACK_KEY, Tracker, record_writes
 SMALL_TEMPLATE = 8
 
 
+#: What BaseContext puts first in every Context's dicts (copied per context: tags may
+#: write into it).
+_BUILTINS: dict[Any, Any] = {"True": True, "False": False, "None": None}
+
+
 def new_context(values: dict[str, Any], autoescape: bool) -> Context:
     """`Context(values, autoescape=autoescape)`, as `make_context` gives it without a request,
     set up without its chain of constructors (Context, BaseContext, RenderContext, each
-    resetting its dicts): every click renders. Holds what Django's holds (tested)."""
-    render_context = RenderContext.__new__(RenderContext)
-    builtins: dict[Any, Any] = {"True": True, "False": False, "None": None}
-    render_context.dicts = [builtins]
-    context = Context.__new__(Context)
+    resetting its dicts): every click renders. Holds what Django's holds (tested).
+    (Neither class has a `__new__` of its own; copying a dict is cheaper than building it.)"""
+    render_context = object.__new__(RenderContext)
+    render_context.dicts = [_BUILTINS.copy()]
+    context = object.__new__(Context)
     context.autoescape = autoescape
     context.use_l10n = None
     context.use_tz = None
     context.template_name = "unknown"
     context.render_context = render_context
     context.template = None
-    context.dicts = [{"True": True, "False": False, "None": None}, values]
+    context.dicts = [_BUILTINS.copy(), values]
     return context
 
 
@@ -62,15 +67,14 @@ def render_tree(
     ctx = make_context(values, request, autoescape=autoescape) if request is not None \
         else new_context(values, autoescape)
     try:
-        if not isinstance(tracker, Tracker):
-            return render_template_tree(base, ctx)
         plan = plan_for(base.nodelist)
-        if plan.size is not None and plan.size <= SMALL_TEMPLATE:
-            return render_template_tree(base, ctx)
+        if not isinstance(tracker, Tracker) or (
+                plan.size is not None and plan.size <= SMALL_TEMPLATE):
+            return render_plan(base, plan, ctx)
         # Tracked: dynamics whose names are unchanged keep their value from the last tree.
         render = tracker.begin(values, plan.reads)
         record_writes(ctx, render.scope.written)
-        tree = render_template_tree(base, ctx, render.previous, render.scope)
+        tree = render_plan(base, plan, ctx, render.previous, render.scope)
         render.commit(tree)
         return tree
     except TemplateDoesNotExist as exc:
