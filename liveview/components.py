@@ -39,6 +39,7 @@ from .core.components import (
     snapshot,
 )
 from .events import InfoEvent
+from .nested import NestedHost
 from .rendering import render_now, tree_of, view_context
 
 logger = logging.getLogger(__name__)
@@ -201,12 +202,15 @@ class _Pass:
 
 class _Attempt:
     """One render of a view or component, which `render_now` may start over (in the ORM's
-    thread, after SynchronousOnlyOperation): what a failed attempt placed is forgotten."""
+    thread, after SynchronousOnlyOperation): what a failed attempt placed is forgotten, its
+    components here and its child LiveViews in `host` (whose pass each attempt begins)."""
 
-    __slots__ = ("current", "renderable", "renderer", "start", "serial")
+    __slots__ = ("current", "renderable", "renderer", "host", "start", "serial")
 
-    def __init__(self, current: _Pass, renderable: Any, renderer: int) -> None:
-        self.current, self.renderable, self.renderer = current, renderable, renderer
+    def __init__(self, current: _Pass, renderable: Any, renderer: int,
+                 host: NestedHost | None = None) -> None:
+        self.current, self.renderable, self.renderer, self.host = (current, renderable,
+                                                                   renderer, host)
         self.start = len(current.pending)
         self.serial: int | None = None
 
@@ -220,6 +224,8 @@ class _Attempt:
         current.serial += 1
         self.serial = current.serial
         current.renderer = self.renderer
+        if self.host is not None:
+            self.host.begin()
         return self.renderable.render(context)
 
 
@@ -249,22 +255,26 @@ class ComponentRegistry:
         return entry.instance if entry is not None else None
 
     # Rendering -------------------------------------------------------------------------------
-    async def render(self, view: Any, socket: Any,
-                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def render(self, view: Any, socket: Any, extra: dict[str, Any] | None = None,
+                     host: NestedHost | None = None) -> dict[str, Any]:
         """The view's tree; every component it (or a component) places is brought up to date.
         `extra`: more template variables for the view's own render, not its components' (its
-        change tracker, its nested-view host)."""
-        return await tree_of(self.render_now(view, socket, extra))
+        change tracker, its nested-view host); `host`: where its `{% live_render %}` children
+        are placed (its pass begins with every attempt at the render)."""
+        return await tree_of(self.render_now(view, socket, extra, host))
 
-    def render_now(self, view: Any, socket: Any, extra: dict[str, Any] | None = None
+    def render_now(self, view: Any, socket: Any, extra: dict[str, Any] | None = None,
+                   host: NestedHost | None = None
                    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         """`render`, without a coroutine when nothing has to be awaited (every click of a view
         without components): the tree, or an awaitable of it."""
         self._socket = socket
-        if self._pass.used():  # (a view without components renders in the same pass again)
-            self._pass = _Pass()
-        tree = render_now(_Attempt(self._pass, view, 0),
-                          view_context(socket, {**(extra or {}), HOST_KEY: self}))
+        current = self._pass
+        if current.used():  # (a view without components renders in the same pass again)
+            current = self._pass = _Pass()
+        context = view_context(socket, extra)
+        context[HOST_KEY] = self
+        tree = render_now(_Attempt(current, view, 0, host), context)
         if isinstance(tree, dict) and self._settled(socket):
             return tree
         return self._settle_after(tree, socket)

@@ -15,7 +15,7 @@ from ..core.diff import diff_tree
 from ..core.streams import forget_stream_items
 from ..core.tracking import TRACK_KEY, Tracker
 from ..core.wire import COMPONENTS, EVENTS, TITLE
-from ..nested import NESTED_KEY, NestedHost, Placing
+from ..nested import NESTED_KEY, NestedHost
 from ..rendering import tree_of
 from .hosted import HostedSocket, HostedView
 
@@ -50,9 +50,9 @@ class RenderState:
         extra: dict[str, Any] = {} if self.tracker is None else {TRACK_KEY: self.tracker}
         host = self.children
         if host is None:
-            return self.components.render_now(view, socket, extra or None)
+            return self.components.render_now(view, socket, extra)
         extra[NESTED_KEY] = host
-        tree = self.components.render_now(Placing(view, host), socket, extra)
+        tree = self.components.render_now(view, socket, extra, host)
         if not isinstance(tree, dict):
             return self._finish_after(tree, host)
         self.dropped_children = host.finish()
