@@ -66,41 +66,32 @@ class RenderState:
 
     def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """The join's `rendered`: the whole tree, with title and pushed events."""
-        self._hold(tree, socket)
-        rendered = dict(tree)  # title and events must not land in the held copy
-        self._add_components(rendered, self.components.table(root=tree))
-        self._add_title_and_events(rendered, socket)
-        return rendered
+        # A copy: title and events must not land in the held tree. The client holds no
+        # component any more: each one on the page goes whole.
+        return self._sent(dict(tree), tree, socket, self.components.table(root=tree))
 
     def diff(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """What changed since the client's tree (maybe empty); the client now holds `tree`."""
         diff = diff_tree(self.tree, tree)
-        if diff is tree:  # a whole new tree: title and events must not land in the held copy
-            diff = dict(tree)
-            # The client drops its components with its old tree: each one on the page again.
-            self._add_components(diff, self.components.table(root=tree))
-        else:
-            self._add_components(diff, self.components.table())
-        self._hold(tree, socket)
-        self._add_title_and_events(diff, socket)
-        return diff
+        if diff is tree:  # a whole new tree (new statics): the client drops its components
+            return self.full(tree, socket)
+        return self._sent(diff, tree, socket, self.components.table())
 
-    def _hold(self, tree: dict[str, Any], socket: HostedSocket) -> None:
+    def _sent(self, rendered: dict[str, Any], tree: dict[str, Any], socket: HostedSocket,
+              table: dict[str, Any]) -> dict[str, Any]:
+        """`rendered` as it goes out (components, title and pushed events added); the client
+        then holds `tree`. (One step for all of it: every click of every view pays it.)"""
+        if table:
+            rendered[COMPONENTS] = table
         if socket.streams:
             # Streamed items are sent once: neither side keeps them (memory stays flat).
             socket.streams.prune()
             tree = forget_stream_items(tree)
         self.tree = tree
-
-    @staticmethod
-    def _add_components(rendered: dict[str, Any], table: dict[str, Any]) -> None:
-        if table:
-            rendered[COMPONENTS] = table
-
-    def _add_title_and_events(self, rendered: dict[str, Any], socket: HostedSocket) -> None:
         if socket.live_title is not None and socket.live_title != self.title:
             rendered[TITLE] = str(socket.live_title)
             self.title = socket.live_title
         if socket.pending_events:
             rendered[EVENTS] = [[name, value] for name, value in socket.pending_events]
             socket.pending_events.clear()
+        return rendered
