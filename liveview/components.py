@@ -88,6 +88,10 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
     return ComponentUpdate(component, id, assigns)
 
 
+#: Where `SendUpdateMixin` keeps its queue (made on first use).
+_QUEUED = "_component_updates"
+
+
 class SendUpdateMixin:
     """`send_update` / `send_update_after` / `send_info` for the connected view socket."""
 
@@ -97,9 +101,9 @@ class SendUpdateMixin:
     @property
     def component_updates(self) -> list[ComponentUpdate]:
         """Updates queued by this view's handlers, applied by the runtime after each one."""
-        queued = self.__dict__.get("_component_updates")
+        queued = self.__dict__.get(_QUEUED)
         if queued is None:
-            queued = self.__dict__["_component_updates"] = []
+            queued = self.__dict__[_QUEUED] = []
         return queued
 
     def send_update(self, component: Any, id: Any = None, **assigns: Any) -> None:
@@ -281,8 +285,11 @@ class ComponentRegistry:
 
     def _settled(self, socket: Any) -> bool:
         """Whether the pass surely has nothing left to do (else `_settle` looks closer)."""
-        return not (self._pass.pending or self._by_cid or
-                    getattr(socket, "component_updates", None))
+        if self._pass.pending or self._by_cid:
+            return False
+        if isinstance(socket, SendUpdateMixin):  # (asked, its property would make the list)
+            return not socket.__dict__.get(_QUEUED)
+        return not getattr(socket, "component_updates", None)
 
     async def _settle_after(self, tree: dict[str, Any] | Awaitable[dict[str, Any]],
                             socket: Any) -> dict[str, Any]:

@@ -39,9 +39,12 @@ def view_context(socket: Any, extra: dict[str, Any] | None = None) -> dict[str, 
     if flash is None or streams is None:  # (a component's socket has neither)
         return _context_without_defaults(socket, flash, streams, extra)
     # One dict in one step: every render of every view builds it.
+    own = socket.context
+    if type(own) is not dict:  # (a dict, most often, is the template's variables as it is)
+        own = template_context(own)
     if extra is None:
-        return {"flash": flash, "streams": streams, **template_context(socket.context)}
-    return {"flash": flash, "streams": streams, **template_context(socket.context), **extra}
+        return {"flash": flash, "streams": streams, **own}
+    return {"flash": flash, "streams": streams, **own, **extra}
 
 
 def _context_without_defaults(socket: Any, flash: Any, streams: Any,
@@ -68,12 +71,12 @@ def render_now(view: Renderable, context: dict[str, Any]
         rendered = view.render(context)
     except SynchronousOnlyOperation:
         return _in_orm_thread(view, context)
+    if type(rendered) is dict:  # the common case, without asking about awaitables
+        return rendered
     return _tree_or_awaitable(rendered)
 
 
 def _tree_or_awaitable(rendered: Any) -> dict[str, Any] | Awaitable[dict[str, Any]]:
-    if type(rendered) is dict:  # the common case, without asking about awaitables
-        return rendered
     if inspect.isawaitable(rendered):
         return _awaited(rendered)
     return as_tree(rendered)

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import SynchronousOnlyOperation
 from django.template import engines
 
+from liveview.components import SendUpdateMixin
 from liveview.core.components import HOST_KEY
 from liveview.core.render import render_tree
 from liveview.core.streams import Streams
@@ -105,3 +106,36 @@ def test_a_socket_without_flash_or_streams_renders_its_context_alone():
     assert view_context(plain) is not plain.context
     streams_only = SimpleNamespace(context={"count": 2}, streams=Streams())
     assert view_context(streams_only, {"count": 3}) == {"streams": {}, "count": 3}
+
+
+@pytest.mark.django_db
+def test_a_view_without_children_may_place_one_later_and_drop_it():
+    state, sock = RenderState(), connected_socket()
+    host = state.children = NestedHost("parent", "parent", "default")
+    quiet = Placer(failures=0)
+    quiet.render = lambda context: {"s": ["", ""], "0": "x"}  # places nothing
+    state.render_now(quiet, sock)
+    assert host.children == {} and state.dropped_children == []
+    state.render_now(Placer(failures=0), sock)
+    assert list(host.children) == ["kid"] and state.dropped_children == []
+    state.render_now(quiet, sock)
+    assert host.children == {} and state.dropped_children == ["kid"]
+    state.render_now(quiet, sock)
+    assert state.dropped_children == []
+
+
+class UpdatingSocket(SendUpdateMixin):
+    """A view socket with send_update (its queue made on first use)."""
+
+    def __init__(self) -> None:
+        self.context, self.flash, self.streams = {}, {}, Streams()
+
+
+async def test_a_send_update_queued_before_any_component_is_still_applied(caplog):
+    state, sock = RenderState(), UpdatingSocket()
+    quiet = Placer(failures=0)
+    quiet.render = lambda context: {"s": ["", ""], "0": "x"}
+    assert isinstance(state.render_now(quiet, sock), dict)  # nothing queued: no coroutine
+    sock.send_update(7, label="late")
+    assert await state.render(quiet, sock) == {"s": ["", ""], "0": "x"}
+    assert sock.component_updates == [] and "no such component" in caplog.text
