@@ -92,6 +92,13 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
 _QUEUED = "_component_updates"
 
 
+def _queued_updates(socket: Any) -> list[ComponentUpdate] | None:
+    """The updates a view's socket has queued, without making its queue when it has none."""
+    if isinstance(socket, SendUpdateMixin):
+        return socket.__dict__.get(_QUEUED)
+    return getattr(socket, "component_updates", None)
+
+
 class SendUpdateMixin:
     """`send_update` / `send_update_after` / `send_info` for the connected view socket."""
 
@@ -279,17 +286,12 @@ class ComponentRegistry:
         context = view_context(socket, extra)
         context[HOST_KEY] = self
         tree = render_now(_Attempt(current, view, 0, host), context)
-        if isinstance(tree, dict) and self._settled(socket):
+        # Settled as it is: no component placed or alive, no update queued (every click of a
+        # view without components); else `_settle` looks closer.
+        if isinstance(tree, dict) and not (current.pending or self._by_cid or
+                                           _queued_updates(socket)):
             return tree
         return self._settle_after(tree, socket)
-
-    def _settled(self, socket: Any) -> bool:
-        """Whether the pass surely has nothing left to do (else `_settle` looks closer)."""
-        if self._pass.pending or self._by_cid:
-            return False
-        if isinstance(socket, SendUpdateMixin):  # (asked, its property would make the list)
-            return not socket.__dict__.get(_QUEUED)
-        return not getattr(socket, "component_updates", None)
 
     async def _settle_after(self, tree: dict[str, Any] | Awaitable[dict[str, Any]],
                             socket: Any) -> dict[str, Any]:
@@ -481,9 +483,14 @@ class ComponentRegistry:
         `root`: the view's tree when the client gets it whole (join, new root statics): the
         client then holds no component any more, so every component on the page goes whole.
         """
-        current = self._pass
         if not self._by_cid:  # a view without components pays nothing here
             return {}
+        return self._table(root)
+
+    def _table(self, root: dict[str, Any] | None) -> dict[str, Any]:
+        # (Apart from `table`: its comprehensions' cells are made on every call of the
+        # function holding them, and every click of every view asks for the table.)
+        current = self._pass
         rendered = current.rendered
         whole = current.whole
         if root is not None:

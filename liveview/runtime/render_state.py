@@ -30,13 +30,27 @@ class RenderState:
         self.title: str | None = None
         #: The view's live components.
         self.components = ComponentRegistry(tracking=liveview_settings.CHANGE_TRACKING)
-        #: The child LiveViews it renders (`{% live_render %}`), set up at the join.
-        self.children: NestedHost | None = None
         #: Children the last render dropped: their views must stop.
         self.dropped_children: list[str] = []
         #: What the view's last render read (change tracking), None when turned off (each
         #: component has its own, in `components`).
         self.tracker = Tracker() if liveview_settings.CHANGE_TRACKING else None
+        self.children = None
+
+    @property
+    def children(self) -> NestedHost | None:
+        """The child LiveViews it renders (`{% live_render %}`), set up at the join."""
+        return self._children
+
+    @children.setter
+    def children(self, host: NestedHost | None) -> None:
+        self._children = host
+        # The variables the runtime adds to the view's own render, made once (only read).
+        self._extra: dict[str, Any] = {}
+        if self.tracker is not None:
+            self._extra[TRACK_KEY] = self.tracker
+        if host is not None:
+            self._extra[NESTED_KEY] = host
 
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
         """The view's tree, its components brought up to date (their table goes out with
@@ -47,12 +61,10 @@ class RenderState:
                    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         """`render`, without a coroutine when nothing has to be awaited: the tree, or an
         awaitable of it."""
-        extra: dict[str, Any] = {} if self.tracker is None else {TRACK_KEY: self.tracker}
-        host = self.children
+        host = self._children
         if host is None:
-            return self.components.render_now(view, socket, extra)
-        extra[NESTED_KEY] = host
-        tree = self.components.render_now(view, socket, extra, host)
+            return self.components.render_now(view, socket, self._extra)
+        tree = self.components.render_now(view, socket, self._extra, host)
         if not isinstance(tree, dict):
             return self._finish_after(tree, host)
         self.dropped_children = host.finish()
