@@ -39,6 +39,7 @@ from .core.components import (
     snapshot,
 )
 from .events import InfoEvent
+from .nested import NestedHost
 from .rendering import render_now, tree_of, view_context
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,17 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
     return ComponentUpdate(component, id, assigns)
 
 
+#: Where `SendUpdateMixin` keeps its queue (made on first use).
+_QUEUED = "_component_updates"
+
+
+def _queued_updates(socket: Any) -> list[ComponentUpdate] | None:
+    """The updates a view's socket has queued, without making its queue when it has none."""
+    if isinstance(socket, SendUpdateMixin):
+        return socket.__dict__.get(_QUEUED)
+    return getattr(socket, "component_updates", None)
+
+
 class SendUpdateMixin:
     """`send_update` / `send_update_after` / `send_info` for the connected view socket."""
 
@@ -96,9 +108,9 @@ class SendUpdateMixin:
     @property
     def component_updates(self) -> list[ComponentUpdate]:
         """Updates queued by this view's handlers, applied by the runtime after each one."""
-        queued = self.__dict__.get("_component_updates")
+        queued = self.__dict__.get(_QUEUED)
         if queued is None:
-            queued = self.__dict__["_component_updates"] = []
+            queued = self.__dict__[_QUEUED] = []
         return queued
 
     def send_update(self, component: Any, id: Any = None, **assigns: Any) -> None:
@@ -201,12 +213,15 @@ class _Pass:
 
 class _Attempt:
     """One render of a view or component, which `render_now` may start over (in the ORM's
-    thread, after SynchronousOnlyOperation): what a failed attempt placed is forgotten."""
+    thread, after SynchronousOnlyOperation): what a failed attempt placed is forgotten, its
+    components here and its child LiveViews in `host` (whose pass each attempt begins)."""
 
-    __slots__ = ("current", "renderable", "renderer", "start", "serial")
+    __slots__ = ("current", "renderable", "renderer", "host", "start", "serial")
 
-    def __init__(self, current: _Pass, renderable: Any, renderer: int) -> None:
-        self.current, self.renderable, self.renderer = current, renderable, renderer
+    def __init__(self, current: _Pass, renderable: Any, renderer: int,
+                 host: NestedHost | None = None) -> None:
+        self.current, self.renderable, self.renderer, self.host = (current, renderable,
+                                                                   renderer, host)
         self.start = len(current.pending)
         self.serial: int | None = None
 
@@ -220,6 +235,8 @@ class _Attempt:
         current.serial += 1
         self.serial = current.serial
         current.renderer = self.renderer
+        if self.host is not None:
+            self.host.begin()
         return self.renderable.render(context)
 
 
@@ -249,30 +266,32 @@ class ComponentRegistry:
         return entry.instance if entry is not None else None
 
     # Rendering -------------------------------------------------------------------------------
-    async def render(self, view: Any, socket: Any,
-                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def render(self, view: Any, socket: Any, extra: dict[str, Any] | None = None,
+                     host: NestedHost | None = None) -> dict[str, Any]:
         """The view's tree; every component it (or a component) places is brought up to date.
         `extra`: more template variables for the view's own render, not its components' (its
-        change tracker, its nested-view host)."""
-        return await tree_of(self.render_now(view, socket, extra))
+        change tracker, its nested-view host); `host`: where its `{% live_render %}` children
+        are placed (its pass begins with every attempt at the render)."""
+        return await tree_of(self.render_now(view, socket, extra, host))
 
-    def render_now(self, view: Any, socket: Any, extra: dict[str, Any] | None = None
+    def render_now(self, view: Any, socket: Any, extra: dict[str, Any] | None = None,
+                   host: NestedHost | None = None
                    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         """`render`, without a coroutine when nothing has to be awaited (every click of a view
         without components): the tree, or an awaitable of it."""
         self._socket = socket
-        if self._pass.used():  # (a view without components renders in the same pass again)
-            self._pass = _Pass()
-        tree = render_now(_Attempt(self._pass, view, 0),
-                          view_context(socket, {**(extra or {}), HOST_KEY: self}))
-        if isinstance(tree, dict) and self._settled(socket):
+        current = self._pass
+        if current.used():  # (a view without components renders in the same pass again)
+            current = self._pass = _Pass()
+        context = view_context(socket, extra)
+        context[HOST_KEY] = self
+        tree = render_now(_Attempt(current, view, 0, host), context)
+        # Settled as it is: no component placed or alive, no update queued (every click of a
+        # view without components); else `_settle` looks closer.
+        if isinstance(tree, dict) and not (current.pending or self._by_cid or
+                                           _queued_updates(socket)):
             return tree
         return self._settle_after(tree, socket)
-
-    def _settled(self, socket: Any) -> bool:
-        """Whether the pass surely has nothing left to do (else `_settle` looks closer)."""
-        return not (self._pass.pending or self._by_cid or
-                    getattr(socket, "component_updates", None))
 
     async def _settle_after(self, tree: dict[str, Any] | Awaitable[dict[str, Any]],
                             socket: Any) -> dict[str, Any]:
@@ -464,9 +483,14 @@ class ComponentRegistry:
         `root`: the view's tree when the client gets it whole (join, new root statics): the
         client then holds no component any more, so every component on the page goes whole.
         """
-        current = self._pass
         if not self._by_cid:  # a view without components pays nothing here
             return {}
+        return self._table(root)
+
+    def _table(self, root: dict[str, Any] | None) -> dict[str, Any]:
+        # (Apart from `table`: its comprehensions' cells are made on every call of the
+        # function holding them, and every click of every view asks for the table.)
+        current = self._pass
         rendered = current.rendered
         whole = current.whole
         if root is not None:

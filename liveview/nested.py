@@ -161,7 +161,8 @@ class NestedHost:
         self._markup: dict[str, tuple[tuple[Any, ...], SafeString]] = {}
 
     def begin(self) -> None:
-        self._placed = {}
+        if self._placed:  # (an empty one is as good as new: most views have no children)
+            self._placed = {}
 
     def place(self, spec: Any, options: dict[str, Any]) -> SafeString:
         """What `{% live_render %}` renders for this occurrence."""
@@ -195,14 +196,16 @@ class NestedHost:
     def finish(self) -> list[str]:
         """End the render: the ids of the (non-sticky) children it no longer renders.
         Their views must stop: the client leaves them too when their container goes."""
-        # (Each step only when it has something to do: every click of every view finishes.)
+        placed = self._placed
+        if not (placed or self.children or self._markup):  # a view without children
+            return []
         gone = [child_id for child_id, child in self.children.items()
-                if child_id not in self._placed and not child.sticky] if self.children else []
-        self.children = self._placed
-        if self._markup:
-            for child_id in list(self._markup):
-                if child_id not in self.children:
-                    del self._markup[child_id]
+                if child_id not in placed and not child.sticky]
+        self.children = placed
+        self._placed = {}  # (never `children` itself: `begin` keeps an empty one)
+        for child_id in list(self._markup):
+            if child_id not in placed:
+                del self._markup[child_id]
         return gone
 
     def renders(self, child_id: str) -> bool:

@@ -30,19 +30,34 @@ def as_tree(rendered: Any) -> dict[str, Any]:
 
 
 def view_context(socket: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The variables the view's template renders with (`extra`: more of them, e.g. for
-    components): a dict of its own as soon as anything is added (the user's stays as is)."""
-    context = template_context(socket.context)
+    """The variables the view's template renders with, in a dict of its own (the user's is
+    never changed, and the caller may add to this one): `flash` and `streams` in every view
+    template, as Phoenix's @flash and @streams; the socket's context over them (its key of
+    the same name wins); `extra` over all (more variables, e.g. for components)."""
+    flash = getattr(socket, "flash", None)
+    streams = getattr(socket, "streams", None)
+    if flash is None or streams is None:  # (a component's socket has neither)
+        return _context_without_defaults(socket, flash, streams, extra)
+    # One dict in one step: every render of every view builds it.
+    own = socket.context
+    if type(own) is not dict:  # (a dict, most often, is the template's variables as it is)
+        own = template_context(own)
+    if extra is None:
+        return {"flash": flash, "streams": streams, **own}
+    return {"flash": flash, "streams": streams, **own, **extra}
+
+
+def _context_without_defaults(socket: Any, flash: Any, streams: Any,
+                              extra: dict[str, Any] | None) -> dict[str, Any]:
+    """`view_context` for a socket without `flash` or `streams` (or both)."""
+    context: dict[str, Any] = {}
+    if flash is not None:
+        context["flash"] = flash
+    if streams is not None:
+        context["streams"] = streams
+    context.update(template_context(socket.context))
     if extra is not None:
-        context = {**context, **extra}
-    # `flash` and `streams` in every view template, as Phoenix's @flash and @streams;
-    # a context key of the same name wins (and `extra`'s, as it is applied last).
-    copied = extra is not None
-    for name in ("flash", "streams"):
-        if name not in context and (value := getattr(socket, name, None)) is not None:
-            if not copied:
-                context, copied = dict(context), True
-            context[name] = value
+        context.update(extra)
     return context
 
 
@@ -56,12 +71,12 @@ def render_now(view: Renderable, context: dict[str, Any]
         rendered = view.render(context)
     except SynchronousOnlyOperation:
         return _in_orm_thread(view, context)
+    if type(rendered) is dict:  # the common case, without asking about awaitables
+        return rendered
     return _tree_or_awaitable(rendered)
 
 
 def _tree_or_awaitable(rendered: Any) -> dict[str, Any] | Awaitable[dict[str, Any]]:
-    if type(rendered) is dict:  # the common case, without asking about awaitables
-        return rendered
     if inspect.isawaitable(rendered):
         return _awaited(rendered)
     return as_tree(rendered)

@@ -20,7 +20,12 @@ from .wire import KEYED, KEYED_COUNT, KEYED_MOVES, STATIC, STREAM
 
 def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """Wire diff from what the client holds (`old`) to `new`; `{}` when nothing changed."""
-    if old is None or old.get(STATIC) != new.get(STATIC):
+    if old is None:
+        return new
+    statics = new.get(STATIC)
+    held = old.get(STATIC)
+    # (The same template renders the same statics object: no list to compare.)
+    if held is not statics and held != statics:
         return new
     return _diff_dynamics(old, new)
 
@@ -28,15 +33,16 @@ def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
 def _diff_dynamics(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in new.items():
-        if key == STATIC:
-            continue
         prev = old.get(key)
         # Dict and list equality run in C and stop at the first difference, so
         # this is the cheap way to skip the (usually many) unchanged slots.
-        if prev is value or prev == value:
+        if prev is value or key == STATIC or prev == value:
+            continue
+        if not isinstance(value, dict):  # a changed text: sent as it is
+            out[key] = value
             continue
         change = _diff_value(prev, value)
-        if change != {}:
+        if change:  # (every change of a node is a dict; an empty one: nothing changed)
             out[key] = change
     return out
 

@@ -15,7 +15,7 @@ from ..core.diff import diff_tree
 from ..core.streams import forget_stream_items
 from ..core.tracking import TRACK_KEY, Tracker
 from ..core.wire import COMPONENTS, EVENTS, TITLE
-from ..nested import NESTED_KEY, NestedHost, Placing
+from ..nested import NESTED_KEY, NestedHost
 from ..rendering import tree_of
 from .hosted import HostedSocket, HostedView
 
@@ -30,13 +30,27 @@ class RenderState:
         self.title: str | None = None
         #: The view's live components.
         self.components = ComponentRegistry(tracking=liveview_settings.CHANGE_TRACKING)
-        #: The child LiveViews it renders (`{% live_render %}`), set up at the join.
-        self.children: NestedHost | None = None
         #: Children the last render dropped: their views must stop.
         self.dropped_children: list[str] = []
         #: What the view's last render read (change tracking), None when turned off (each
         #: component has its own, in `components`).
         self.tracker = Tracker() if liveview_settings.CHANGE_TRACKING else None
+        self.children = None
+
+    @property
+    def children(self) -> NestedHost | None:
+        """The child LiveViews it renders (`{% live_render %}`), set up at the join."""
+        return self._children
+
+    @children.setter
+    def children(self, host: NestedHost | None) -> None:
+        self._children = host
+        # The variables the runtime adds to the view's own render, made once (only read).
+        self._extra: dict[str, Any] = {}
+        if self.tracker is not None:
+            self._extra[TRACK_KEY] = self.tracker
+        if host is not None:
+            self._extra[NESTED_KEY] = host
 
     async def render(self, view: HostedView, socket: HostedSocket) -> dict[str, Any]:
         """The view's tree, its components brought up to date (their table goes out with
@@ -47,12 +61,10 @@ class RenderState:
                    ) -> dict[str, Any] | Awaitable[dict[str, Any]]:
         """`render`, without a coroutine when nothing has to be awaited: the tree, or an
         awaitable of it."""
-        extra: dict[str, Any] = {} if self.tracker is None else {TRACK_KEY: self.tracker}
-        host = self.children
+        host = self._children
         if host is None:
-            return self.components.render_now(view, socket, extra or None)
-        extra[NESTED_KEY] = host
-        tree = self.components.render_now(Placing(view, host), socket, extra)
+            return self.components.render_now(view, socket, self._extra)
+        tree = self.components.render_now(view, socket, self._extra, host)
         if not isinstance(tree, dict):
             return self._finish_after(tree, host)
         self.dropped_children = host.finish()
@@ -66,41 +78,32 @@ class RenderState:
 
     def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """The join's `rendered`: the whole tree, with title and pushed events."""
-        self._hold(tree, socket)
-        rendered = dict(tree)  # title and events must not land in the held copy
-        self._add_components(rendered, self.components.table(root=tree))
-        self._add_title_and_events(rendered, socket)
-        return rendered
+        # A copy: title and events must not land in the held tree. The client holds no
+        # component any more: each one on the page goes whole.
+        return self._sent(dict(tree), tree, socket, self.components.table(root=tree))
 
     def diff(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
         """What changed since the client's tree (maybe empty); the client now holds `tree`."""
         diff = diff_tree(self.tree, tree)
-        if diff is tree:  # a whole new tree: title and events must not land in the held copy
-            diff = dict(tree)
-            # The client drops its components with its old tree: each one on the page again.
-            self._add_components(diff, self.components.table(root=tree))
-        else:
-            self._add_components(diff, self.components.table())
-        self._hold(tree, socket)
-        self._add_title_and_events(diff, socket)
-        return diff
+        if diff is tree:  # a whole new tree (new statics): the client drops its components
+            return self.full(tree, socket)
+        return self._sent(diff, tree, socket, self.components.table())
 
-    def _hold(self, tree: dict[str, Any], socket: HostedSocket) -> None:
+    def _sent(self, rendered: dict[str, Any], tree: dict[str, Any], socket: HostedSocket,
+              table: dict[str, Any]) -> dict[str, Any]:
+        """`rendered` as it goes out (components, title and pushed events added); the client
+        then holds `tree`. (One step for all of it: every click of every view pays it.)"""
+        if table:
+            rendered[COMPONENTS] = table
         if socket.streams:
             # Streamed items are sent once: neither side keeps them (memory stays flat).
             socket.streams.prune()
             tree = forget_stream_items(tree)
         self.tree = tree
-
-    @staticmethod
-    def _add_components(rendered: dict[str, Any], table: dict[str, Any]) -> None:
-        if table:
-            rendered[COMPONENTS] = table
-
-    def _add_title_and_events(self, rendered: dict[str, Any], socket: HostedSocket) -> None:
         if socket.live_title is not None and socket.live_title != self.title:
             rendered[TITLE] = str(socket.live_title)
             self.title = socket.live_title
         if socket.pending_events:
             rendered[EVENTS] = [[name, value] for name, value in socket.pending_events]
             socket.pending_events.clear()
+        return rendered

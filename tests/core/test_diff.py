@@ -102,6 +102,20 @@ def test_top_level_statics_change_sends_the_tree_whole() -> None:
     assert diff_tree(old, new) is new
 
 
+def test_equal_statics_in_another_list_are_the_same_template() -> None:
+    old = {"s": ["<a>", "</a>"], "0": "x"}
+    assert diff_tree(old, {"s": ["<a>", "</a>"], "0": "y"}) == {"0": "y"}
+    assert diff_tree(old, {"s": old["s"], "0": "x"}) == {}
+
+
+def test_a_nested_node_that_differs_without_a_change_is_left_out() -> None:
+    # A stream without operations this render (its ref moved on): nothing to send for it.
+    stream = {"s": ["<ul>", "</ul>"], "k": {"kc": 0}, "stream": ["0", [], []]}
+    moved_on = {**stream, "stream": ["1", [], []]}
+    assert diff_tree({"s": ["", ""], "0": stream, "1": "a"},
+                     {"s": ["", ""], "0": moved_on, "1": "b"}) == {"1": "b"}
+
+
 def test_nested_comprehensions_diff_per_entry() -> None:
     source = ("{% for g in groups %}<ul>{% for x in g %}<li>{{ x }}</li>{% endfor %}</ul>"
               "{% endfor %}")

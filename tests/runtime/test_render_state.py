@@ -1,10 +1,16 @@
 """liveview.runtime.render_state: the client's tree and title, kept by the runtime."""
 from types import SimpleNamespace
 
+import pytest
+from django.core.exceptions import SynchronousOnlyOperation
 from django.template import engines
 
+from liveview.components import SendUpdateMixin
+from liveview.core.components import HOST_KEY
 from liveview.core.render import render_tree
 from liveview.core.streams import Streams
+from liveview.nested import NESTED_KEY, NestedHost
+from liveview.rendering import view_context
 from liveview.runtime.render_state import RenderState
 
 STREAM = engines["django"].from_string(
@@ -42,3 +48,94 @@ def test_streamed_items_are_sent_once_and_kept_nowhere():
         assert state.tree["0"] == {"s": state.tree["0"]["s"], "k": {"kc": 0},
                                    "stream": ["0", [], []]}
     assert state.diff(render_tree(STREAM, {"streams": sock.streams}), sock) == {}
+
+
+# The render around the template: its variables, and a render started over -------------------
+
+class Placer:
+    """A view whose render places a child LiveView and a component, then (the first
+    `failures` times) fails as a lazy queryset does on the event loop."""
+
+    def __init__(self, failures: int = 1) -> None:
+        self.failures = failures
+        self.contexts: list[dict] = []
+
+    def render(self, context):
+        self.contexts.append(context)
+        context[NESTED_KEY].place("tests.runtime.views.NestedKidView", {"id": "kid"})
+        if self.failures:
+            self.failures -= 1
+            raise SynchronousOnlyOperation("a lazy queryset")
+        return {"s": ["", ""], "0": "x"}
+
+
+def connected_socket(**context):
+    return socket(context=context, flash={}, component_updates=[])
+
+
+@pytest.mark.django_db
+async def test_a_render_started_over_in_the_orm_thread_places_its_children_once():
+    state, sock = RenderState(), connected_socket()
+    state.children = NestedHost("parent", "parent", "default")
+    view = Placer()
+    assert await state.render(view, sock) == {"s": ["", ""], "0": "x"}
+    assert len(view.contexts) == 2  # (a duplicate id would have raised on the second)
+    assert list(state.children.children) == ["kid"] and state.dropped_children == []
+    view.failures = 1
+    await state.render(view, sock)  # the same child again: kept, nothing dropped
+    assert list(state.children.children) == ["kid"] and state.dropped_children == []
+
+
+def test_the_template_sees_flash_and_streams_under_the_contexts_own_names():
+    state, sock = RenderState(), connected_socket(count=1, streams="mine")
+    sock.flash = {"info": "saved"}
+    view = Placer(failures=0)
+    state.children = NestedHost("parent", "parent", "default")
+    state.render_now(view, sock)
+    context = view.contexts[0]
+    assert context["count"] == 1 and context["flash"] == {"info": "saved"}
+    assert context["streams"] == "mine"  # the context's own key wins
+    assert context[NESTED_KEY] is state.children and context[HOST_KEY] is state.components
+    assert sock.context == {"count": 1, "streams": "mine"}  # the user's dict is left alone
+
+
+def test_a_socket_without_flash_or_streams_renders_its_context_alone():
+    plain = SimpleNamespace(context={"count": 2})
+    assert view_context(plain) == {"count": 2}
+    assert view_context(plain, {"myself": 3}) == {"count": 2, "myself": 3}
+    assert view_context(plain) is not plain.context
+    streams_only = SimpleNamespace(context={"count": 2}, streams=Streams())
+    assert view_context(streams_only, {"count": 3}) == {"streams": {}, "count": 3}
+
+
+@pytest.mark.django_db
+def test_a_view_without_children_may_place_one_later_and_drop_it():
+    state, sock = RenderState(), connected_socket()
+    host = state.children = NestedHost("parent", "parent", "default")
+    quiet = Placer(failures=0)
+    quiet.render = lambda context: {"s": ["", ""], "0": "x"}  # places nothing
+    state.render_now(quiet, sock)
+    assert host.children == {} and state.dropped_children == []
+    state.render_now(Placer(failures=0), sock)
+    assert list(host.children) == ["kid"] and state.dropped_children == []
+    state.render_now(quiet, sock)
+    assert host.children == {} and state.dropped_children == ["kid"]
+    state.render_now(quiet, sock)
+    assert state.dropped_children == []
+
+
+class UpdatingSocket(SendUpdateMixin):
+    """A view socket with send_update (its queue made on first use)."""
+
+    def __init__(self) -> None:
+        self.context, self.flash, self.streams = {}, {}, Streams()
+
+
+async def test_a_send_update_queued_before_any_component_is_still_applied(caplog):
+    state, sock = RenderState(), UpdatingSocket()
+    quiet = Placer(failures=0)
+    quiet.render = lambda context: {"s": ["", ""], "0": "x"}
+    assert isinstance(state.render_now(quiet, sock), dict)  # nothing queued: no coroutine
+    sock.send_update(7, label="late")
+    assert await state.render(quiet, sock) == {"s": ["", ""], "0": "x"}
+    assert sock.component_updates == [] and "no such component" in caplog.text
