@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -48,9 +47,11 @@ REASON_UNAUTHORIZED = "unauthorized"
 REASON_UNMATCHED_TOPIC = "unmatched topic"
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One client message: `[join_ref, ref, topic, event, payload]`."""
+class Frame(NamedTuple):
+    """One client message: `[join_ref, ref, topic, event, payload]`.
+
+    A named tuple, not a frozen dataclass: as immutable and as comparable, and made without
+    a `object.__setattr__` per field (one frame per click)."""
 
     join_ref: str | None
     ref: str | None
