@@ -52,6 +52,11 @@ try:  # what asyncio's own eager tasks use to run a coroutine's step as a task (
     HANDLE_AT_ONCE = True
 except ImportError:  # an asyncio without them: every frame goes through the view's task
     HANDLE_AT_ONCE = False
+# `asyncio.current_task(loop)` is a Python function before 3.12: what it reads, read here.
+_CURRENT_TASKS = getattr(asyncio.tasks, "_current_tasks", None)
+_current_task: Callable[[asyncio.AbstractEventLoop], asyncio.Task | None] = \
+    _CURRENT_TASKS.get if isinstance(_CURRENT_TASKS, dict) and \
+    hasattr(asyncio.current_task, "__code__") else asyncio.current_task
 
 # A view's disconnect() may broadcast; it must not hold up the socket's shutdown for long.
 DISCONNECT_TIMEOUT = 5.0
@@ -196,7 +201,7 @@ class ViewChannel:
     def post(self, frame: p.Frame) -> None:
         """A client frame for this view: handled at once when the view is idle (see
         `_handle_now`), else queued behind what it is doing."""
-        if HANDLE_AT_ONCE and self._queue.reader_waiting and not self._working \
+        if HANDLE_AT_ONCE and self._queue.waiter is not None and not self._working \
                 and self.view is not None and not self.closed and not self._overloaded:
             self._handle_now(frame)
         else:
@@ -214,7 +219,7 @@ class ViewChannel:
         later frames queue behind it, HANDLER_TIMEOUT cancels that task, crashes are its.
         """
         loop = asyncio.get_running_loop()
-        caller = asyncio.current_task(loop)
+        caller = _current_task(loop)
         if caller is None:
             self._put(frame)
             return
