@@ -608,30 +608,29 @@ class ViewChannel:
             uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
                                             self.topic)
             self.render_state.components.touch_uploading()
-        value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
+        event_type, value = payload.get("type"), payload.get("value")
+        if event_type == "form" or value is None:  # (a click's value goes to the handler as is)
+            value = decode_event_value(event_type, value, payload.get("meta"))
         cid = payload.get("cid")
         if cid is not None:  # phx-target="{{ myself }}": that component's handle_event
             if not isinstance(cid, int) or isinstance(cid, bool):
                 raise ProtocolError(f"cid must be an integer, got {cid!r}")
             _, result = await self.render_state.components.handle_event(cid, event, value)
-        elif telemetry.quiet(signals.event_handled):  # (every click: no span to enter)
-            result = await self._view_event(event, value)
         else:
-            view = self.view
-            with telemetry.span(signals.event_handled, type(view), self.view_id, True,
-                                (view, self.socket, event, value)):
-                result = await self._view_event(event, value)
-        hook_reply = result if payload.get("type") == "hook" else None
+            view, socket = self.view, self.socket
+            assert view is not None and socket is not None  # (not the properties: every click)
+            # The view's handle_event after its hooks: its reply, or a halting hook's.
+            handling = self._hooked_event(view, socket, event, value) \
+                if hooked(socket, "handle_event") else \
+                call_user(view.handle_event, event, value, socket)
+            if telemetry.quiet(signals.event_handled):  # (every click: no span to enter)
+                result = await handling
+            else:
+                with telemetry.span(signals.event_handled, type(view), self.view_id, True,
+                                    (view, socket, event, value)):
+                    result = await handling
+        hook_reply = result if event_type == "hook" else None
         await self._render_result(frame.ref, hook_reply=hook_reply)
-
-    def _view_event(self, event: str, value: Any) -> Awaitable[Any]:
-        """The view's `handle_event`, after its hooks: to await for its reply (a hook's
-        pushEvent gets it), or for the reply of the hook that halted."""
-        view, socket = self.view, self.socket
-        assert view is not None and socket is not None  # (not the properties: every click pays)
-        if hooked(socket, "handle_event"):
-            return self._hooked_event(view, socket, event, value)
-        return call_user(view.handle_event, event, value, socket)
 
     async def _hooked_event(self, view: HostedView, socket: HostedSocket, event: str,
                             value: Any) -> Any:
