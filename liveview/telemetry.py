@@ -30,6 +30,16 @@ logger = logging.getLogger("liveview.telemetry")
 clock = time.perf_counter
 
 _DEBUG = logging.DEBUG
+# `logger.isEnabledFor(DEBUG)` without a Python call, for `quiet`: logging memoizes the answer
+# per level in the logger's `_cache`, which it clears in place whenever a level changes. Only
+# a memoized False is trusted (a disabled logger answers False without the memo, so a True
+# there may be stale: `span` then asks isEnabledFor); without the memo, `quiet` is never sure.
+def _level_memo(log: logging.Logger) -> dict[int, bool]:
+    memo = getattr(log, "_cache", None)
+    return memo if isinstance(memo, dict) else {}
+
+
+_LEVEL_MEMO = _level_memo(logger)
 # The wire's JSON (compact, UTF-8): diff_bytes is what the client is sent, give or take the
 # frame's envelope.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -113,6 +123,13 @@ class Span:
         self.diff = None  # the span may outlive the render (a receiver keeps it): not the tree
 
 
+def quiet(signal: TelemetrySignal) -> bool:
+    """Whether nobody can hear `signal` now, whatever the view: it has no receiver and the
+    logger is known not to be enabled for DEBUG. For the stages every click runs, which skip
+    the span altogether then; False is no promise that anyone listens (`span` decides)."""
+    return not signal.receivers and _LEVEL_MEMO.get(_DEBUG) is False
+
+
 def span(signal: TelemetrySignal, sender: type, view_id: Any, connected: bool,
          values: tuple[Any, ...]) -> Span | Off:
     """A span of `signal`'s stage for a view (or component) of class `sender`, or `OFF` when
@@ -120,6 +137,8 @@ def span(signal: TelemetrySignal, sender: type, view_id: Any, connected: bool,
 
     Positional arguments and a tuple, not keywords: on the path where nobody listens, building
     a keyword dict would be most of the cost."""
+    if quiet(signal):
+        return OFF
     send = bool(signal.receivers) and signal.has_listeners(sender)
     if not send and not logger.isEnabledFor(_DEBUG):
         return OFF

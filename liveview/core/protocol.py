@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -48,9 +47,11 @@ REASON_UNAUTHORIZED = "unauthorized"
 REASON_UNMATCHED_TOPIC = "unmatched topic"
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One client message: `[join_ref, ref, topic, event, payload]`."""
+class Frame(NamedTuple):
+    """One client message: `[join_ref, ref, topic, event, payload]`.
+
+    A named tuple, not a frozen dataclass: as immutable and as comparable, and made without
+    a `object.__setattr__` per field (one frame per click)."""
 
     join_ref: str | None
     ref: str | None
@@ -94,23 +95,33 @@ def decode_text(text: str) -> Frame:
         raise ProtocolError("frame must be a JSON array of 5 elements "
                             "[join_ref, ref, topic, event, payload]")
     join_ref, ref, topic, event, payload = data
-    for name, value in (("join_ref", join_ref), ("ref", ref)):
-        if value is not None and not isinstance(value, str):
-            raise ProtocolError(f"{name} must be a string or null, got {type(value).__name__}")
-        if value is not None and len(value) > MAX_REF_CHARS:
-            raise ProtocolError(f"{name} longer than {MAX_REF_CHARS} characters")
-    if not isinstance(topic, str) or not isinstance(event, str):
-        raise ProtocolError("topic and event must be strings")
-    if len(topic) > MAX_TOPIC_CHARS or len(event) > MAX_EVENT_CHARS:
-        raise ProtocolError(f"topic or event too long (at most {MAX_TOPIC_CHARS} and "
-                            f"{MAX_EVENT_CHARS} characters)")
-    if not isinstance(payload, dict):
-        raise ProtocolError(f"payload must be an object, got {type(payload).__name__}")
+    # Every rule of `_head_error` in one condition: a frame is decoded at every click.
+    if (join_ref is not None and (not isinstance(join_ref, str) or len(join_ref) > MAX_REF_CHARS)) \
+            or (ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF_CHARS)) \
+            or not isinstance(topic, str) or not isinstance(event, str) \
+            or len(topic) > MAX_TOPIC_CHARS or len(event) > MAX_EVENT_CHARS \
+            or not isinstance(payload, dict):
+        raise ProtocolError(_head_error(join_ref, ref, topic, event, payload))
     if maybe_surrogates and _SURROGATE_ESCAPE.search(text):
         if any(_SURROGATE.search(v) for v in (join_ref, ref, topic, event) if v is not None):
             raise ProtocolError("lone UTF-16 surrogate in the frame head")
         payload = _replace_surrogates(payload)
     return Frame(join_ref, ref, topic, event, payload)
+
+
+def _head_error(join_ref: Any, ref: Any, topic: Any, event: Any, payload: Any) -> str:
+    """What is wrong with a frame's fields, first rule broken first."""
+    for name, value in (("join_ref", join_ref), ("ref", ref)):
+        if value is not None and not isinstance(value, str):
+            return f"{name} must be a string or null, got {type(value).__name__}"
+        if value is not None and len(value) > MAX_REF_CHARS:
+            return f"{name} longer than {MAX_REF_CHARS} characters"
+    if not isinstance(topic, str) or not isinstance(event, str):
+        return "topic and event must be strings"
+    if len(topic) > MAX_TOPIC_CHARS or len(event) > MAX_EVENT_CHARS:
+        return (f"topic or event too long (at most {MAX_TOPIC_CHARS} and "
+                f"{MAX_EVENT_CHARS} characters)")
+    return f"payload must be an object, got {type(payload).__name__}"
 
 
 def _replace_surrogates(value: Any) -> Any:

@@ -47,7 +47,14 @@ LVU_SCHEMAS: dict[str, Schema] = {
 
 
 def check(frame: p.Frame) -> None:
-    """ProtocolError (its message is the reply's reason) when `frame` breaks its schema.
+    """ProtocolError (its message is the reply's reason) when `frame` breaks its schema."""
+    reason = error(frame)
+    if reason is not None:
+        raise ProtocolError(reason)
+
+
+def error(frame: p.Frame) -> str | None:
+    """Why `frame` breaks its schema (the refusal's reason), or None when it fits.
 
     Frames of events without a schema pass: the handler of their topic refuses them.
     """
@@ -56,27 +63,28 @@ def check(frame: p.Frame) -> None:
     elif frame.topic.startswith(p.UPLOAD_TOPIC_PREFIX):
         if frame.event == p.CHUNK:
             if not isinstance(frame.payload, bytes):
-                raise ProtocolError("invalid chunk: a chunk is a binary frame")
-            return
+                return "invalid chunk: a chunk is a binary frame"
+            return None
         fields = _LVU_FIELDS.get(frame.event)
     else:
-        return
+        return None
     if fields is None:
-        return
+        return None
     payload = frame.payload
     if not isinstance(payload, dict):
-        raise ProtocolError(f"invalid {frame.event}: the payload must be an object")
+        return f"invalid {frame.event}: the payload must be an object"
     for field, types, required, bool_ok in fields:
         value = payload.get(field, _MISSING)
         if value is _MISSING or (value is None and not required):  # null: as if absent
             if required:
-                raise ProtocolError(f"invalid {frame.event}: {field} missing")
+                return f"invalid {frame.event}: {field} missing"
             continue
         # JSON true is not a number (bool is an int to isinstance).
         if (value.__class__ is bool and not bool_ok) or not isinstance(value, types):
-            raise ProtocolError(f"invalid {frame.event}: {field} must be {_names(types)}")
+            return f"invalid {frame.event}: {field} must be {_names(types)}"
     if frame.event in (p.CIDS_WILL_DESTROY, p.CIDS_DESTROYED):
-        _check_cids(frame.event, payload["cids"])
+        return _cids_error(frame.event, payload["cids"])
+    return None
 
 
 Fields = tuple[tuple[str, tuple[type, ...], bool, bool], ...]
@@ -93,9 +101,10 @@ _LV_FIELDS = {event: _fields(schema) for event, schema in LV_SCHEMAS.items()}
 _LVU_FIELDS = {event: _fields(schema) for event, schema in LVU_SCHEMAS.items()}
 
 
-def _check_cids(event: str, cids: list[Any]) -> None:
+def _cids_error(event: str, cids: list[Any]) -> str | None:
     if not all(isinstance(cid, int) and not isinstance(cid, bool) for cid in cids):
-        raise ProtocolError(f"invalid {event}: cids must be a list of integers")
+        return f"invalid {event}: cids must be a list of integers"
+    return None
 
 
 def _names(types: tuple[type, ...]) -> str:

@@ -21,18 +21,19 @@ class Mailbox(Generic[T]):
     MAILBOX_LIMIT pointers.
     """
 
-    __slots__ = ("_items", "_waiter")
+    __slots__ = ("_items", "waiter")
 
     def __init__(self) -> None:
         self._items: list[T] = []
-        self._waiter: asyncio.Future[Any] | None = None
+        #: The reader's future while it is parked in `get`/`wait` (the mailbox is then empty).
+        self.waiter: asyncio.Future[Any] | None = None
 
     def put(self, item: T) -> None:
         """Append `item`; wakes the reader if it waits."""
         self._items.append(item)
-        waiter = self._waiter
+        waiter = self.waiter
         if waiter is not None:
-            self._waiter = None
+            self.waiter = None
             if not waiter.done():
                 waiter.set_result(None)
 
@@ -46,17 +47,12 @@ class Mailbox(Generic[T]):
         """Until there is at least one item (the items stay)."""
         while not self._items:
             waiter = asyncio.get_running_loop().create_future()
-            self._waiter = waiter
+            self.waiter = waiter
             try:
                 await waiter
             finally:
-                if self._waiter is waiter:  # cancelled while waiting
-                    self._waiter = None
-
-    @property
-    def reader_waiting(self) -> bool:
-        """Whether the reader is parked in `get`/`wait` (the mailbox is then empty)."""
-        return self._waiter is not None
+                if self.waiter is waiter:  # cancelled while waiting
+                    self.waiter = None
 
     def popleft(self) -> T:
         """The oldest item (IndexError when empty)."""

@@ -32,7 +32,7 @@ class Outbound:
             body = dict(response) if response else {}
             if diff:
                 body["diff"] = diff
-            self.reply(ref, body)
+            self._send(p.reply(self.join_ref, ref, self.topic, body))  # (`reply`, one call less)
         elif diff:
             self.push(p.DIFF, diff)
 

@@ -22,15 +22,6 @@ from .view_channel import ViewChannel
 logger = logging.getLogger(__name__)
 
 
-def _schema_error(frame: p.Frame) -> str | None:
-    """Why `frame` breaks its message schema (the refusal's reason), or None."""
-    try:
-        schema.check(frame)
-    except p.ProtocolError as exc:
-        return str(exc)
-    return None
-
-
 class TopicRouter:
     """The topics joined on one websocket and what runs each of them."""
 
@@ -102,7 +93,7 @@ class TopicRouter:
                            frame.topic, frame.event)
             view.out.refuse(frame.ref, "binary frames are only for upload topics")
         else:
-            reason = _schema_error(frame)
+            reason = schema.error(frame)
             if reason is None:
                 view.post(frame)
             else:
@@ -192,7 +183,7 @@ class TopicRouter:
     def _valid(self, frame: p.Frame) -> bool:
         """True when `frame` fits its message schema; else it is refused before any handler
         sees it (an error reply with the reason)."""
-        reason = _schema_error(frame)
+        reason = schema.error(frame)
         if reason is not None:
             self._invalid(frame, reason)
             return False

@@ -52,6 +52,11 @@ try:  # what asyncio's own eager tasks use to run a coroutine's step as a task (
     HANDLE_AT_ONCE = True
 except ImportError:  # an asyncio without them: every frame goes through the view's task
     HANDLE_AT_ONCE = False
+# `asyncio.current_task(loop)` is a Python function before 3.12: what it reads, read here.
+_CURRENT_TASKS = getattr(asyncio.tasks, "_current_tasks", None)
+_current_task: Callable[[asyncio.AbstractEventLoop], asyncio.Task | None] = \
+    _CURRENT_TASKS.get if isinstance(_CURRENT_TASKS, dict) and \
+    hasattr(asyncio.current_task, "__code__") else asyncio.current_task
 
 # A view's disconnect() may broadcast; it must not hold up the socket's shutdown for long.
 DISCONNECT_TIMEOUT = 5.0
@@ -196,7 +201,7 @@ class ViewChannel:
     def post(self, frame: p.Frame) -> None:
         """A client frame for this view: handled at once when the view is idle (see
         `_handle_now`), else queued behind what it is doing."""
-        if HANDLE_AT_ONCE and self._queue.reader_waiting and not self._working \
+        if HANDLE_AT_ONCE and self._queue.waiter is not None and not self._working \
                 and self.view is not None and not self.closed and not self._overloaded:
             self._handle_now(frame)
         else:
@@ -214,7 +219,7 @@ class ViewChannel:
         later frames queue behind it, HANDLER_TIMEOUT cancels that task, crashes are its.
         """
         loop = asyncio.get_running_loop()
-        caller = asyncio.current_task(loop)
+        caller = _current_task(loop)
         if caller is None:
             self._put(frame)
             return
@@ -543,13 +548,7 @@ class ViewChannel:
             if patch is not None:
                 response["live_patch"] = {"kind": patch.history, "to": patch.to}
         self._refuse_if_navigating()
-        with self._render_span() as measure:
-            tree = self.render_state.render_now(view, socket)
-            if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
-                tree = await tree
-            measure.rendered()
-            rendered = self.render_state.full(tree, socket)
-            measure.diffed(rendered)
+        rendered = await self._measured_render(lambda tree: self.render_state.full(tree, socket))
         await run_hooks(socket, "after_render", socket)
         socket.flash_new = {}
         response.update(rendered=rendered, liveview_version=p.CLIENT_VERSION)
@@ -609,22 +608,35 @@ class ViewChannel:
             uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
                                             self.topic)
             self.render_state.components.touch_uploading()
-        value = decode_event_value(payload.get("type"), payload.get("value"), payload.get("meta"))
+        event_type, value = payload.get("type"), payload.get("value")
+        if event_type == "form" or value is None:  # (a click's value goes to the handler as is)
+            value = decode_event_value(event_type, value, payload.get("meta"))
         cid = payload.get("cid")
         if cid is not None:  # phx-target="{{ myself }}": that component's handle_event
             if not isinstance(cid, int) or isinstance(cid, bool):
                 raise ProtocolError(f"cid must be an integer, got {cid!r}")
             _, result = await self.render_state.components.handle_event(cid, event, value)
         else:
-            view, socket = self._view, self._socket
-            with telemetry.span(signals.event_handled, type(view), self.view_id, True,
-                                (view, socket, event, value)):
-                halted = await run_hooks(socket, "handle_event", event, value, socket) \
-                    if hooked(socket, "handle_event") else None
-                result = halted.reply if halted is not None else \
-                    await call_user(view.handle_event, event, value, socket)
-        hook_reply = result if payload.get("type") == "hook" else None
+            view, socket = self.view, self.socket
+            assert view is not None and socket is not None  # (not the properties: every click)
+            # The view's handle_event after its hooks: its reply, or a halting hook's.
+            handling = self._hooked_event(view, socket, event, value) \
+                if hooked(socket, "handle_event") else \
+                call_user(view.handle_event, event, value, socket)
+            if telemetry.quiet(signals.event_handled):  # (every click: no span to enter)
+                result = await handling
+            else:
+                with telemetry.span(signals.event_handled, type(view), self.view_id, True,
+                                    (view, socket, event, value)):
+                    result = await handling
+        hook_reply = result if event_type == "hook" else None
         await self._render_result(frame.ref, hook_reply=hook_reply)
+
+    async def _hooked_event(self, view: HostedView, socket: HostedSocket, event: str,
+                            value: Any) -> Any:
+        halted = await run_hooks(socket, "handle_event", event, value, socket)
+        return halted.reply if halted is not None else \
+            await call_user(view.handle_event, event, value, socket)
 
     async def _clear_flash(self, frame: p.Frame) -> None:
         try:
@@ -710,7 +722,8 @@ class ViewChannel:
         `ref` is the client request the handler answers (None for pub/sub, timers and upload
         failures): it always gets a reply. A navigation away answers it and ends the view.
         """
-        socket = self._socket
+        view, socket = self.view, self.socket
+        assert view is not None and socket is not None  # (not the properties: every click pays)
         # (Each step is awaited only when it has something to do: every click pays the checks.)
         if socket.upload_manager.released:
             self._close_released_uploads()
@@ -733,25 +746,41 @@ class ViewChannel:
         if patch is not None:
             self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         socket.flash_new = {}
-        with self._render_span() as measure:
-            tree = self.render_state.render_now(self._view, socket)
+        if telemetry.quiet(signals.view_rendered):  # (every click: no span to enter)
+            tree = self.render_state.render_now(view, socket)
             if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
                 tree = await tree
-            measure.rendered()
-            diff = self.render_state.diff(tree, socket)
-            if hook_reply is not None:
-                diff[REPLY] = hook_reply
-            measure.diffed(diff)
+            diff = self._diff(tree, socket, hook_reply)
+        else:
+            diff = await self._measured_render(lambda tree: self._diff(tree, socket, hook_reply))
         if hooked(socket, "after_render"):
             await run_hooks(socket, "after_render", socket)
         self.out.render_result(ref, diff, response)
         if self.render_state.dropped_children:
             await self._stop_dropped_children()
 
-    def _render_span(self) -> telemetry.Span | telemetry.Off:
-        view = self.view  # the attributes, not the asserting properties: every click pays
-        return telemetry.span(signals.view_rendered, type(view), self.view_id, True,
-                              (view, self.socket))
+    def _diff(self, tree: dict[str, Any], socket: HostedSocket, hook_reply: Any
+              ) -> dict[str, Any]:
+        """What goes to the client after a handler: the diff, and a hook's reply in it."""
+        diff = self.render_state.diff(tree, socket)
+        if hook_reply is not None:
+            diff[REPLY] = hook_reply
+        return diff
+
+    async def _measured_render(self, finish: Callable[[dict[str, Any]], dict[str, Any]]
+                               ) -> dict[str, Any]:
+        """Render the view and `finish` the tree (the join's full tree, a diff) in the
+        `view_rendered` span: what the client is sent."""
+        view, socket = self._view, self._socket
+        with telemetry.span(signals.view_rendered, type(view), self.view_id, True,
+                            (view, socket)) as measure:
+            tree = self.render_state.render_now(view, socket)
+            if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
+                tree = await tree
+            measure.rendered()
+            result = finish(tree)
+            measure.diffed(result)
+        return result
 
     def _close_released_uploads(self) -> None:
         for entry_ref in self._socket.upload_manager.take_released():

@@ -23,6 +23,11 @@ def test_decode_heartbeat_with_null_join_ref():
     ('["1",2,"t","e",{}]', "ref must be a string or null"),
     ('["1","2",null,"e",{}]', "topic and event must be strings"),
     ('["1","2","t","e",[]]', "payload must be an object, got list"),
+    ('["1","2","t",5,{}]', "topic and event must be strings"),
+    (f'["{"j" * 65}","2","t","e",{{}}]', "join_ref longer than 64 characters"),
+    (f'["1","{"r" * 65}","t","e",{{}}]', "ref longer than 64 characters"),
+    (f'["1","2","{"t" * 257}","e",{{}}]', "topic or event too long"),
+    (f'["1","2","t","{"e" * 257}",{{}}]', "topic or event too long"),
     ("[" * 100000, "not JSON"),
 ])
 def test_decode_text_rejects_malformed_frames(text, message):

@@ -39,6 +39,18 @@ async def test_click_values_are_a_dict_of_strings(client):
     assert "{&#x27;id&#x27;: &#x27;7&#x27;, &#x27;value&#x27;: &#x27;&#x27;}" in client.html
 
 
+async def test_an_event_without_a_value_gets_an_empty_dict_and_a_form_a_querydict(client):
+    """Only these two payloads are made by decode_event_value; others go to the handler as is."""
+    await joined(client)
+    await client.event("record", {"id": "7"})
+    assert "<p>{&#x27;id&#x27;: &#x27;7&#x27;}</p>" in client.html
+    await client.event("record", None)
+    assert "<p>{}</p>" in client.html
+    await client.event("record", "a=1&a=2", type="form")
+    assert "<p>&lt;FormPayload: {&#x27;a&#x27;: [&#x27;1&#x27;, &#x27;2&#x27;]}&gt;</p>" \
+        in client.html
+
+
 async def test_keydown_focus_blur_and_hook_types_are_accepted(client):
     await joined(client)
     for event_type in ("keyup", "keydown", "focus", "blur", "hook", "js", None):

@@ -388,6 +388,25 @@ async def test_no_lines_and_no_clock_reads_when_nobody_listens(client, telemetry
     assert telemetry_log == [] and len(reads) == 4
 
 
+async def test_the_quiet_gate_hears_a_level_change_at_the_next_click(client, telemetry_log):
+    """`telemetry.quiet` (clicks skip their spans) reads logging's memo of isEnabledFor: a
+    level set after quiet clicks, here on a parent logger, is heard at the very next click."""
+    log, parent = logging.getLogger("liveview.telemetry"), logging.getLogger("liveview")
+    parent_level = parent.level
+    log.setLevel(logging.NOTSET)  # its parent's level decides
+    parent.setLevel(logging.INFO)
+    try:
+        await client.open("/m/")
+        await client.click("inc")
+        assert telemetry_log == []
+        assert telemetry.quiet(signals.event_handled) and telemetry.quiet(signals.view_rendered)
+        parent.setLevel(logging.DEBUG)
+        await client.click("inc")
+    finally:
+        parent.setLevel(parent_level)
+    assert [line.split()[0] for line in telemetry_log] == ["handle_event", "render"]
+
+
 # A real websocket --------------------------------------------------------------------------
 @pytest.fixture
 async def server_port(urls):
