@@ -17,10 +17,10 @@ small (the default stays under MAX_FRAMES_PER_SECOND's 200 a second).
         --before-repo /tmp/lv-before --pyview-python /tmp/pyview-venv/bin/python
     .venv/bin/python bench/click_instructions.py --pages /counter/,/counter-by-hand/
 
-`--pages` clicks other pages of the liveview apps: `/counter-by-hand/` is the same counter
-with a `render()` that builds its tree without a template (bench/tracking_app), so the
-difference from `/counter/` is what the template render costs, and its distance from echo
-what the rest of the framework costs.
+`--pages` clicks other pages of this checkout (the `liveview` app): `/counter-by-hand/` is
+the same counter with a `render()` that builds its tree without a template
+(bench/tracking_app), so the difference from `/counter/` is what the template render costs,
+and its distance from echo what the rest of the framework costs.
 
 The apps are socket_load.py's (`echo`: the raw ASGI websocket floor; `before`: another
 checkout; `pyview`: the same counter on pyview). Each server takes a minute or two under
@@ -94,7 +94,7 @@ def main() -> None:
                         help="comma-separated: echo, liveview, before, pyview")
     parser.add_argument("--server", default="uvicorn", help="uvicorn, daphne, granian, hypercorn")
     parser.add_argument("--pages", default="/counter/",
-                        help="comma-separated pages clicked (not echo's): /counter/ (the demo), "
+                        help="comma-separated pages of the liveview app: /counter/ (the demo), "
                              "/counter-by-hand/ (its tree built without a template), "
                              "/counter-table/, /table-row/ (bench/tracking_app)")
     parser.add_argument("--clicks", type=int, default=200)
@@ -113,7 +113,7 @@ def main() -> None:
     try:
         template_db = migrate_template_db(tmp / "template.sqlite3")
         for app in args.apps.split(","):
-            for page in ["/counter/"] if app in ("echo", "pyview") else args.pages.split(","):
+            for page in args.pages.split(",") if app == "liveview" else ["/counter/"]:
                 args.page = page
                 name = app if page == "/counter/" else f"{app} {page}"
                 print(f"{name} ...", file=sys.stderr, flush=True)
