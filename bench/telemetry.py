@@ -9,8 +9,11 @@ handler runs, the view renders, diffs, and its reply is encoded and handed to `s
 websocket and the frame decoding are left out: they do not change with instrumentation, and
 leaving them out makes the difference easier to see. Variants, each in its own process:
 
-  none      the code before instrumentation (`--baseline`, a git revision; by default the
-            parent of the commit that added liveview/telemetry.py), extracted with `git archive`
+  none      by default this tree with `telemetry.span` and `telemetry.quiet` stubbed (every
+            span OFF at no cost: what the instrumentation's own checks cost is `off` minus
+            `none`); with `--baseline REV`, liveview/ at that git revision, extracted with
+            `git archive` (the worker drives the runtime's internals, so REV must be recent
+            enough to run it: the code before instrumentation no longer is)
   off       this tree, nobody listening: no receiver, `liveview.telemetry` below DEBUG
   receiver  this tree, one trivial receiver connected to every signal
   log       this tree, `liveview.telemetry` at DEBUG, lines written to /dev/null
@@ -60,6 +63,12 @@ def worker(variant: str, clicks: int, warmup: int) -> dict:
     from liveview.tokens import SessionToken, new_view_id, sign_session, sign_static
 
     figures: dict = {"variant": variant, "liveview": str(Path(liveview.__file__).parent)}
+    if variant == "none" and os.environ.get("LIVEVIEW_BENCH_STUB_TELEMETRY"):
+        from liveview import telemetry
+
+        # Callers reach both through the module (`telemetry.span(...)`): one attribute each.
+        telemetry.span = lambda *args: telemetry.OFF  # type: ignore[assignment]
+        telemetry.quiet = lambda signal: True  # type: ignore[assignment]
     if variant in ("off", "receiver", "log"):
         from liveview import signals, telemetry
 
@@ -143,15 +152,8 @@ def worker(variant: str, clicks: int, warmup: int) -> dict:
 
 
 # The driver ------------------------------------------------------------------------------------
-def baseline_tree(rev: str | None, into: Path) -> str:
-    """Extract liveview/ at `rev` (default: before instrumentation) into `into`."""
-    if rev is None:
-        added = subprocess.run(
-            ["git", "log", "--diff-filter=A", "--format=%H", "--", "liveview/telemetry.py"],
-            cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
-        if not added:
-            raise SystemExit("liveview/telemetry.py is not committed: give --baseline REV")
-        rev = added[-1] + "^"
+def baseline_tree(rev: str, into: Path) -> str:
+    """Extract liveview/ at `rev` into `into`."""
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout.strip()
     archive = subprocess.run(["git", "archive", sha, "liveview"], cwd=REPO,
@@ -162,6 +164,8 @@ def baseline_tree(rev: str | None, into: Path) -> str:
 
 def run_worker(variant: str, args: argparse.Namespace, path_first: Path | None) -> dict:
     env = dict(os.environ)
+    if variant == "none" and path_first is None:
+        env["LIVEVIEW_BENCH_STUB_TELEMETRY"] = "1"
     paths = [str(path_first)] if path_first is not None else []
     env["PYTHONPATH"] = os.pathsep.join(paths + [str(REPO)])
     out = subprocess.run(
@@ -178,7 +182,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--clicks", type=int, default=4000, help="timed clicks per process")
     parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--baseline", help="git revision of the uninstrumented code")
+    parser.add_argument("--baseline", help="a git revision to run as `none` (default: this "
+                                           "tree, telemetry stubbed)")
     parser.add_argument("--worker", choices=VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -190,14 +195,17 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results: dict[str, list[dict]] = {v: [] for v in VARIANTS}
     with tempfile.TemporaryDirectory() as tmp:
-        sha = baseline_tree(args.baseline, Path(tmp))
-        print(f"none = liveview/ at {sha}; {args.rounds} rounds of {args.clicks} clicks per "
+        baseline = Path(tmp) if args.baseline else None
+        none = f"liveview/ at {baseline_tree(args.baseline, Path(tmp))}" if args.baseline \
+            else "this tree, telemetry.span and telemetry.quiet stubbed"
+        print(f"none = {none}; {args.rounds} rounds of {args.clicks} clicks per "
               f"variant (after {args.warmup} warm-up clicks), variants alternating")
         for _ in range(args.rounds):
             for variant in VARIANTS:
                 results[variant].append(
-                    run_worker(variant, args, Path(tmp) if variant == "none" else None))
-    assert results["none"][0]["liveview"].startswith(tmp), "baseline not imported"
+                    run_worker(variant, args, baseline if variant == "none" else None))
+    if baseline is not None:
+        assert results["none"][0]["liveview"].startswith(tmp), "baseline not imported"
     print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     base = statistics.median(r["cpu_us"] for r in results["none"])
