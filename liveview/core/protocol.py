@@ -60,6 +60,9 @@ class Frame(NamedTuple):
     payload: Any  # dict for text frames, bytes for binary (upload chunk) frames
 
 
+# `Frame(*fields)` without the named tuple's generated Python `__new__` (every click).
+_new_frame = tuple.__new__
+
 #: Longest join_ref / ref, topic and event accepted (the client's are a few characters).
 MAX_REF_CHARS = 64
 MAX_TOPIC_CHARS = 256
@@ -105,8 +108,8 @@ def decode_text(text: str) -> Frame:
     if maybe_surrogates and _SURROGATE_ESCAPE.search(text):
         if any(_SURROGATE.search(v) for v in (join_ref, ref, topic, event) if v is not None):
             raise ProtocolError("lone UTF-16 surrogate in the frame head")
-        payload = _replace_surrogates(payload)
-    return Frame(join_ref, ref, topic, event, payload)
+        return Frame(join_ref, ref, topic, event, _replace_surrogates(payload))
+    return _new_frame(Frame, data)  # the 5-list as is: Frame(...) is a Python-level __new__
 
 
 def _head_error(join_ref: Any, ref: Any, topic: Any, event: Any, payload: Any) -> str:
@@ -202,7 +205,11 @@ def encode(join_ref: str | None, ref: str | None, topic: str, event: str, payloa
     try:
         return orjson.dumps(frame, option=_ORJSON_OPTIONS).decode()
     except TypeError:  # orjson.JSONEncodeError
-        pass
+        return _encode_slowly(frame)
+
+
+def _encode_slowly(frame: list[Any]) -> str:
+    """`frame`'s text when orjson cannot make it (see `encode`)."""
     try:
         text = _ENCODER.encode(frame)
     except ValueError:  # NaN or infinity beside what orjson refused: null, as orjson sends it
@@ -219,8 +226,13 @@ def encode(join_ref: str | None, ref: str | None, topic: str, event: str, payloa
 def reply(join_ref: str | None, ref: str | None, topic: str, response: dict | None = None,
           *, ok: bool = True) -> str:
     """A `phx_reply` to the request `ref`."""
-    return encode(join_ref, ref, topic, REPLY,
-                  {"status": "ok" if ok else "error", "response": response or {}})
+    # `encode`, inlined: every click is answered with one.
+    frame = [join_ref, ref, topic, REPLY,
+             {"status": "ok" if ok else "error", "response": response or {}}]
+    try:
+        return orjson.dumps(frame, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return _encode_slowly(frame)
 
 
 def push(join_ref: str | None, topic: str, event: str, payload: dict) -> str:
