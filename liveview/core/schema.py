@@ -87,6 +87,23 @@ def error(frame: p.Frame) -> str | None:
     return None
 
 
+def fits_event(payload: dict[str, Any]) -> bool:
+    """True when the payload of an `lv:` `event` frame fits its schema: the common frame (a
+    click, a form change) checked in one expression rather than the table's walk (an absent
+    field costs a `not in`). False says nothing: `error` then decides (and refuses a bad frame
+    with its reason). Kept to LV_SCHEMAS[EVENT] (tests/core/test_schema.py compares the two).
+    """
+    return isinstance(payload.get("event"), str) \
+        and ("type" not in payload or isinstance(payload["type"], _OPT_STR)) \
+        and ("meta" not in payload or isinstance(payload["meta"], _OPT_DICT)) \
+        and ("uploads" not in payload or isinstance(payload["uploads"], _OPT_DICT)) \
+        and ("cid" not in payload or payload["cid"] is None
+             or (isinstance(payload["cid"], int) and payload["cid"].__class__ is not bool))
+
+
+_OPT_DICT = (dict, type(None))
+
+
 Fields = tuple[tuple[str, tuple[type, ...], bool, bool], ...]
 
 

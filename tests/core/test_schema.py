@@ -56,3 +56,34 @@ def test_upload_topics_take_tokens_and_binary_chunks():
         schema.check(frame("chunk", {"data": "x"}, "lvu:0"))
     with pytest.raises(ProtocolError, match="token must be a string"):
         schema.check(frame("phx_join", {"token": 5}, "lvu:0"))
+
+
+# The usual event's quick check (`fits_event`, the router's fast path) never passes what the
+# table refuses, and passes the usual frames.
+_VALUES = [None, "click", "", 0, 1, True, False, 1.5, {}, {"a": 1}, [], [1], "form"]
+
+
+class _Str(str):
+    pass
+
+
+@pytest.mark.parametrize("field", ["type", "event", "meta", "uploads", "cid", "value", "other"])
+@pytest.mark.parametrize("value", _VALUES + [_Str("x")])
+@pytest.mark.parametrize("with_event", [True, False])
+def test_fits_event_agrees_with_the_schema(field, value, with_event):
+    payload = {"type": "click", "event": "inc", "value": {"value": ""}} if with_event else {}
+    payload[field] = value
+    reason = schema.error(frame("event", payload))
+    assert schema.fits_event(payload) == (reason is None), payload
+
+
+def test_fits_event_passes_the_usual_frames():
+    assert schema.fits_event({"type": "click", "event": "inc", "value": {"value": ""}})
+    assert schema.fits_event({"type": "form", "event": "save", "value": "a=1",
+                              "meta": {}, "uploads": {}, "cid": 3})
+    assert schema.fits_event({"event": "inc", "type": None, "meta": None, "cid": None})
+
+
+def test_fits_event_knows_every_field_of_the_event_schema():
+    # A field added to LV_SCHEMAS[EVENT] must be checked by fits_event too.
+    assert set(schema.LV_SCHEMAS[p.EVENT]) == {"type", "event", "meta", "uploads", "cid"}
