@@ -76,7 +76,7 @@ class LiveViewConsumer:
         self._outbox: Mailbox[str] = Mailbox()
         self._outbox_chars = 0
         self._writer: asyncio.Task | None = None
-        # A direct send the server made wait, finished by a task of its own (see _send_now).
+        # A direct send the server made wait, finished by a task of its own (see send_text).
         self._finishing: asyncio.Task | None = None
         self._sending = False  # the writer or a finishing send holds the wire
         self._backlog = _transport_backlog(send)
@@ -149,14 +149,14 @@ class LiveViewConsumer:
         """Send or queue one frame; frames for a closed (or dropped) socket are discarded.
 
         Never waits for the client. With nothing queued or being sent, the frame is written
-        now, in the caller's task (`_send_now`): no task switch per frame, and in a broadcast
-        each view's frame leaves right after its render. Otherwise it waits for the writer
+        now, in the caller's task (its `_send_now` part): no task switch per frame, and in a
+        broadcast each view's frame leaves right after its render. Otherwise it waits for the writer
         task (made at the first frame that has to wait), which sends in order. A client that
         lets more than OUTBOUND_BUFFER_LIMIT characters pile up is dropped.
         """
         if not self._open or self._dropping:
             return
-        queued = self._sending or bool(self._outbox)
+        queued = self._sending or bool(self._outbox.items)  # (not Mailbox.__bool__: a call)
         if queued:
             self._outbox.put(text)
             self._outbox_chars += len(text)
@@ -170,32 +170,29 @@ class LiveViewConsumer:
             self._drop(CLOSE_TRY_AGAIN_LATER,
                        f"it is not reading: over {limit} characters waiting to be sent")
         elif not queued:
-            self._send_now(text)
-
-    def _send_now(self, text: str) -> None:
-        """Run the server's `send` up to its first wait, here and now.
-
-        Servers' `send` writes to the transport without waiting unless the client is slow
-        (uvicorn waits while its transport is paused; daphne never waits). If it does wait,
-        a task finishes it (`_finish_send`) and later frames queue behind it, so the caller
-        still never waits for the client and frames keep their order.
-        """
-        sending = self._send({"type": "websocket.send", "text": text})
-        if not isinstance(sending, CoroutineType):  # an awaitable of the server's (granian)
-            self._hand_over(self._await_send(sending))
-            return
-        try:
-            if self._autobahn is None:
-                waiting_on = sending.send(None)
-            else:  # daphne hands the frame to autobahn before any wait
-                with daphne.unlimited_send(self._autobahn, text):
+            # `_send_now`: run the server's `send` up to its first wait, here and now.
+            #
+            # Servers' `send` writes to the transport without waiting unless the client is
+            # slow (uvicorn waits while its transport is paused; daphne never waits). If it
+            # does wait, a task finishes it (`_finish_send`) and later frames queue behind it,
+            # so the caller still never waits for the client and frames keep their order.
+            # (Inlined here, not a method: every frame goes this way.)
+            sending = self._send({"type": "websocket.send", "text": text})
+            if not isinstance(sending, CoroutineType):  # an awaitable of the server's (granian)
+                self._hand_over(self._await_send(sending))
+                return
+            try:
+                if self._autobahn is None:
                     waiting_on = sending.send(None)
-        except StopIteration:
-            return
-        except Exception as exc:
-            self._send_failed(exc)
-            return
-        self._hand_over(self._finish_send(sending, waiting_on))
+                else:  # daphne hands the frame to autobahn before any wait
+                    with daphne.unlimited_send(self._autobahn, text):
+                        waiting_on = sending.send(None)
+            except StopIteration:
+                return
+            except Exception as exc:
+                self._send_failed(exc)
+                return
+            self._hand_over(self._finish_send(sending, waiting_on))
 
     def _hand_over(self, finishing: Any) -> None:
         self._sending = True
@@ -203,7 +200,7 @@ class LiveViewConsumer:
             finishing, name=f"liveview send {self._client()}")
 
     async def _finish_send(self, sending: Any, waiting_on: Any) -> None:
-        """Drive a `send` coroutine that waited in `_send_now` to its end, as a task would."""
+        """Drive a `send` coroutine that waited in `send_text` to its end, as a task would."""
         try:
             while True:
                 try:
@@ -326,7 +323,19 @@ class LiveViewConsumer:
                 # Upload chunks are paced by their replies (one in flight per entry).
                 waiting: Awaitable[None] | None = self.on_bytes(message.get("bytes") or b"")
             elif self._frames.allow():
-                waiting = self.on_text(text)
+                # `on_text`, inlined: one call less per click.
+                limit = liveview_settings.MAX_FRAME_BYTES
+                # A character is 1 to 4 bytes of UTF-8: only frames near the limit are encoded.
+                if len(text) * 4 > limit and \
+                        len(text.encode("utf-8", "surrogatepass")) > limit:
+                    self._refuse_oversized(text)
+                    return None
+                try:
+                    frame = p.decode_text(text)
+                except p.ProtocolError as exc:
+                    logger.warning("malformed frame from %s dropped: %s", self._client(), exc)
+                    return None
+                waiting = self.router.route(frame)
             else:
                 self._drop(CLOSE_POLICY_VIOLATION,
                            f"more than {liveview_settings.MAX_FRAMES_PER_SECOND} frames "
@@ -347,6 +356,7 @@ class LiveViewConsumer:
         logger.exception("frame from %s could not be handled", self._client())
 
     def on_text(self, text: str) -> Awaitable[None] | None:
+        """One text frame (`on_receive` runs the same, inlined)."""
         limit = liveview_settings.MAX_FRAME_BYTES
         # A character is 1 to 4 bytes of UTF-8: only frames near the limit are encoded.
         if len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:

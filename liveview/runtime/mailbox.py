@@ -21,16 +21,17 @@ class Mailbox(Generic[T]):
     MAILBOX_LIMIT pointers.
     """
 
-    __slots__ = ("_items", "waiter")
+    __slots__ = ("items", "waiter")
 
     def __init__(self) -> None:
-        self._items: list[T] = []
+        #: Oldest first; read-only outside (a caller on the hot path tests it without a call).
+        self.items: list[T] = []
         #: The reader's future while it is parked in `get`/`wait` (the mailbox is then empty).
         self.waiter: asyncio.Future[Any] | None = None
 
     def put(self, item: T) -> None:
         """Append `item`; wakes the reader if it waits."""
-        self._items.append(item)
+        self.items.append(item)
         waiter = self.waiter
         if waiter is not None:
             self.waiter = None
@@ -39,13 +40,13 @@ class Mailbox(Generic[T]):
 
     async def get(self) -> T:
         """The oldest item, waiting for one if there is none."""
-        if not self._items:
+        if not self.items:
             await self.wait()
-        return self._items.pop(0)
+        return self.items.pop(0)
 
     async def wait(self) -> None:
         """Until there is at least one item (the items stay)."""
-        while not self._items:
+        while not self.items:
             waiter = asyncio.get_running_loop().create_future()
             self.waiter = waiter
             try:
@@ -56,18 +57,18 @@ class Mailbox(Generic[T]):
 
     def popleft(self) -> T:
         """The oldest item (IndexError when empty)."""
-        return self._items.pop(0)
+        return self.items.pop(0)
 
     def take_all(self) -> list[T]:
         """Every item, oldest first; the mailbox is then empty."""
-        items, self._items = self._items, []
+        items, self.items = self.items, []
         return items
 
     def clear(self) -> None:
-        self._items.clear()
+        self.items.clear()
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self.items)
 
     def __bool__(self) -> bool:
-        return bool(self._items)
+        return bool(self.items)
