@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 
 from channels.db import database_sync_to_async
@@ -18,6 +19,10 @@ logger = logging.getLogger(__name__)
 _INTERVAL = 1.0
 _last = 0.0
 _running: asyncio.Task | None = None
+#: `time.monotonic()` before which `schedule_connection_cleanup` surely does nothing (a
+#: cleanup runs, or one started less than _INTERVAL ago): a caller at every click tests
+#: this without calling it.
+cleanup_due = 0.0
 
 
 def _noop() -> None:
@@ -25,7 +30,7 @@ def _noop() -> None:
 
 
 async def _cleanup() -> None:
-    global _running
+    global _running, cleanup_due
     try:
         await database_sync_to_async(_noop)()
     except Exception as exc:
@@ -35,13 +40,15 @@ async def _cleanup() -> None:
                        type(exc).__name__, exc)
     finally:
         _running = None
+        cleanup_due = _last + _INTERVAL
 
 
 def schedule_connection_cleanup() -> None:
     """Ask for a stale-connection cleanup soon (cheap; rate limited)."""
-    global _last, _running
+    global _last, _running, cleanup_due
     now = time.monotonic()
     if _running is not None or now - _last < _INTERVAL:
         return
     _last = now
     _running = asyncio.get_running_loop().create_task(_cleanup())
+    cleanup_due = math.inf  # until it is done

@@ -59,7 +59,9 @@ class Lifecycle:
     """The hooks attached to one socket, by stage, in attach order."""
 
     def __init__(self) -> None:
-        self._hooks: dict[str, dict[str, Hook]] = {}
+        #: stage -> {name: hook}, in attach order. Read-only outside: the runtime looks here
+        #: itself, without a call to `hooked`, at every click.
+        self.by_stage: dict[str, dict[str, Hook]] = {}
 
     def attach(self, name: str, stage: str, func: Hook) -> None:
         if stage not in STAGES:
@@ -68,7 +70,7 @@ class Lifecycle:
         if not callable(func):
             raise TypeError(f"attach_hook({name!r}, {stage!r}, ...): func must be callable, "
                             f"got {func!r}")
-        hooks = self._hooks.setdefault(stage, {})
+        hooks = self.by_stage.setdefault(stage, {})
         if name in hooks:
             raise ValueError(f"attach_hook: a hook named {name!r} is already attached to "
                              f"{stage!r}; detach it first")
@@ -78,11 +80,11 @@ class Lifecycle:
         if stage not in STAGES:
             raise ValueError(f"detach_hook: unknown stage {stage!r}; stages: "
                              f"{', '.join(STAGES)}")
-        return self._hooks.get(stage, {}).pop(name, None) is not None
+        return self.by_stage.get(stage, {}).pop(name, None) is not None
 
     def hooks(self, stage: str) -> list[Hook]:
         # A copy: a hook may attach or detach hooks while the stage runs.
-        hooks = self._hooks.get(stage)
+        hooks = self.by_stage.get(stage)
         return list(hooks.values()) if hooks else []
 
 
@@ -112,9 +114,10 @@ def _checked(result: Any, what: str) -> Halt | None:
 
 def hooked(socket: Any, stage: str) -> bool:
     """Whether `socket` has hooks for `stage` (the runtime skips `run_hooks` otherwise: every
-    click would pay for a coroutine that finds none)."""
+    click would pay for a coroutine that finds none; the view channel runs this same test
+    inlined)."""
     lifecycle: Lifecycle | None = getattr(socket, "lifecycle", None)
-    return lifecycle is not None and bool(lifecycle._hooks.get(stage))
+    return lifecycle is not None and bool(lifecycle.by_stage.get(stage))
 
 
 async def run_hooks(socket: Any, stage: str, *args: Any) -> Halt | None:

@@ -39,7 +39,8 @@ def _level_memo(log: logging.Logger) -> dict[int, bool]:
     return memo if isinstance(memo, dict) else {}
 
 
-_LEVEL_MEMO = _level_memo(logger)
+#: Read as `quiet` reads it by the view channel, which inlines `quiet` (every click).
+LEVEL_MEMO = _level_memo(logger)
 # The wire's JSON (compact, UTF-8): diff_bytes is what the client is sent, give or take the
 # frame's envelope.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -127,7 +128,7 @@ def quiet(signal: TelemetrySignal) -> bool:
     """Whether nobody can hear `signal` now, whatever the view: it has no receiver and the
     logger is known not to be enabled for DEBUG. For the stages every click runs, which skip
     the span altogether then; False is no promise that anyone listens (`span` decides)."""
-    return not signal.receivers and _LEVEL_MEMO.get(_DEBUG) is False
+    return not signal.receivers and LEVEL_MEMO.get(_DEBUG) is False
 
 
 def span(signal: TelemetrySignal, sender: type, view_id: Any, connected: bool,

@@ -3,7 +3,7 @@
 Client frames, pub/sub messages, timer ticks and upload failures for one view go through one
 queue and are handled one at a time, in arrival order, while the consumer keeps reading (and
 answering heartbeats). A client frame for an idle view skips the queue: its handling begins
-at once, as the view's task (`ViewChannel._handle_now`), and whatever of it waits is finished
+at once, as the view's task (in `ViewChannel.post`), and whatever of it waits is finished
 by that task. Handlers record effects on the socket; after each one,
 `_render_result` applies them (navigation, closed uploads), renders, and hands the diff to
 `Outbound.render_result`, the one rule for what goes out.
@@ -13,8 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+from inspect import CO_COROUTINE
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
+from types import CoroutineType
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -30,7 +33,7 @@ from ..core.wire import REPLY
 from ..events import InfoEvent
 from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
-from ..lifecycle import hooked, run_hooks, run_on_mount
+from ..lifecycle import run_hooks, run_on_mount
 from ..navigation import Navigation
 from ..nested import NestedHost, nested_session
 from ..routing import dotted_path, resolve_live, route_params
@@ -46,8 +49,12 @@ from .render_state import RenderState
 from .stepping import wait_for_yield
 
 logger = logging.getLogger(__name__)
+DEBUG = logging.DEBUG
+_monotonic = time.monotonic
+# `_step(coroutine, None)`: no bound method made per click.
+_step: Callable[[Any, None], Any] = CoroutineType.send
 
-try:  # what asyncio's own eager tasks use to run a coroutine's step as a task (`_handle_now`)
+try:  # what asyncio's own eager tasks use to run a coroutine's step as a task (`post`)
     from asyncio.tasks import _enter_task, _leave_task
     HANDLE_AT_ONCE = True
 except ImportError:  # an asyncio without them: every frame goes through the view's task
@@ -199,25 +206,23 @@ class ViewChannel:
 
     # Mailbox -------------------------------------------------------------------------------
     def post(self, frame: p.Frame) -> None:
-        """A client frame for this view: handled at once when the view is idle (see
-        `_handle_now`), else queued behind what it is doing."""
-        if HANDLE_AT_ONCE and self._queue.waiter is not None and not self._working \
-                and self.view is not None and not self.closed and not self._overloaded:
-            self._handle_now(frame)
-        else:
-            self._put(frame)
+        """A client frame for this view: handled at once when the view is idle, else queued
+        behind what it is doing.
 
-    def _handle_now(self, frame: p.Frame) -> None:
-        """Start handling `frame` here, in the caller's (the socket's) task, as the view's task.
-
-        The view's task is parked on its empty mailbox; waking it for the frame would cost a
-        task switch per click. Instead the handler's coroutine takes its first step now, with
-        the view's task as the current task and in its contextvars, exactly what that task
-        would do when it woke. A click usually runs to its end in that step (reply sent). If
-        it waits for something (the ORM's thread, I/O) or raises, it is handed to the view's
-        task (`_Started` in the mailbox) which finishes it as if it had run it all along:
-        later frames queue behind it, HANDLER_TIMEOUT cancels that task, crashes are its.
+        Handled at once: here, in the caller's (the socket's) task, as the view's task. The
+        view's task is parked on its empty mailbox; waking it for the frame would cost a task
+        switch per click. Instead the handler's coroutine takes its first step now, with the
+        view's task as the current task and in its contextvars, exactly what that task would
+        do when it woke. A click usually runs to its end in that step (reply sent). If it
+        waits for something (the ORM's thread, I/O) or raises, it is handed to the view's task
+        (`_Started` in the mailbox) which finishes it as if it had run it all along: later
+        frames queue behind it, HANDLER_TIMEOUT cancels that task, crashes are its.
+        (One method, not two: every click comes here.)
         """
+        if not HANDLE_AT_ONCE or self._queue.waiter is None or self._working \
+                or self.view is None or self.closed or self._overloaded:
+            self._put(frame)
+            return
         loop = asyncio.get_running_loop()
         caller = _current_task(loop)
         if caller is None:
@@ -228,16 +233,19 @@ class ViewChannel:
         self._deadline = loop.time() + liveview_settings.HANDLER_TIMEOUT
         if self._watch is None:
             self._watch = loop.call_at(self._deadline, self._watchdog)
-        handling = self._handle(frame)
+        # An event straight to its handler (`_handle` would pick the same, one coroutine more).
+        handling = self._event(frame) if frame.event == p.EVENT else self._handle(frame)
+        task = self._task
         _leave_task(loop, caller)
-        _enter_task(loop, self._task)
+        _enter_task(loop, task)
         try:
-            waiting_on = self._context.run(handling.send, None)
+            waiting_on = self._context.run(_step, handling, None)
         except StopIteration:
             self._handling = None
             self._deadline = 0.0
             self._working = False
-            db.schedule_connection_cleanup()
+            if _monotonic() >= db.cleanup_due:  # (`schedule_connection_cleanup`'s own test)
+                db.schedule_connection_cleanup()
             return
         except Exception as exc:  # the view ends: left, navigated away or crashed
             self._end_now(frame, exc)
@@ -246,11 +254,11 @@ class ViewChannel:
         else:
             self._queue.put(_Started(frame, handling, waiting_on, None))
         finally:
-            _leave_task(loop, self._task)
+            _leave_task(loop, task)
             _enter_task(loop, caller)
 
     def _end_now(self, frame: p.Frame, exc: Exception) -> None:
-        """The handler begun in `_handle_now` ended the view: it stops now, as the view's task
+        """The handler begun in `post` ended the view: it stops now, as the view's task
         would have right after the handler (the last frames it sent are not answered by the
         client before the view left its pub/sub groups). If stopping waits, the view's task
         finishes it; if not, that task, parked on its mailbox, is ended."""
@@ -499,12 +507,16 @@ class ViewChannel:
                 return
             try:
                 await handler(self, item)
-            except ProtocolError as exc:  # a malformed request: refused, the view goes on
-                logger.warning("%s: %s refused: %s", self.topic, item.event, exc)
-                self.out.refuse(item.ref, str(exc))
+            except ProtocolError as exc:
+                self._refuse_malformed(item, exc)
         elif await item.apply(self._view, self._socket):
             self.render_state.components.touch_uploading()
             await self._render_result()
+
+    def _refuse_malformed(self, frame: p.Frame, exc: ProtocolError) -> None:
+        """A malformed request: refused, the view goes on."""
+        logger.warning("%s: %s refused: %s", self.topic, frame.event, exc)
+        self.out.refuse(frame.ref, str(exc))
 
     async def _join(self, frame: p.Frame) -> None:
         payload = frame.payload
@@ -595,42 +607,76 @@ class ViewChannel:
                           f"mount navigated to {nav.to}")
 
     async def _event(self, frame: p.Frame) -> None:
-        payload = frame.payload
-        event = payload.get("event")
-        if not isinstance(event, str):
-            raise ProtocolError("event name missing")
-        if event == CLEAR_FLASH_EVENT:
-            await self._clear_flash(frame)
-            return
-        if event.startswith("lv:"):
-            raise ProtocolError(f"unknown event {event!r}")
-        if "uploads" in payload:  # files chosen in a phx-change: known before handle_event
-            uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
-                                            self.topic)
-            self.render_state.components.touch_uploading()
-        event_type, value = payload.get("type"), payload.get("value")
-        if event_type == "form" or value is None:  # (a click's value goes to the handler as is)
-            value = decode_event_value(event_type, value, payload.get("meta"))
-        cid = payload.get("cid")
-        if cid is not None:  # phx-target="{{ myself }}": that component's handle_event
-            if not isinstance(cid, int) or isinstance(cid, bool):
-                raise ProtocolError(f"cid must be an integer, got {cid!r}")
-            _, result = await self.render_state.components.handle_event(cid, event, value)
-        else:
-            view, socket = self.view, self.socket
-            assert view is not None and socket is not None  # (not the properties: every click)
-            # The view's handle_event after its hooks: its reply, or a halting hook's.
-            handling = self._hooked_event(view, socket, event, value) \
-                if hooked(socket, "handle_event") else \
-                call_user(view.handle_event, event, value, socket)
-            if telemetry.quiet(signals.event_handled):  # (every click: no span to enter)
-                result = await handling
+        # A malformed request is refused here as `_handle` would (`post` runs this directly).
+        try:
+            payload = frame.payload
+            event = payload.get("event")
+            if not isinstance(event, str):
+                raise ProtocolError("event name missing")
+            if event == CLEAR_FLASH_EVENT:
+                await self._clear_flash(frame)
+                return
+            if event.startswith("lv:"):
+                raise ProtocolError(f"unknown event {event!r}")
+            if "uploads" in payload:  # files chosen in a phx-change: known before handle_event
+                uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
+                                                self.topic)
+                self.render_state.components.touch_uploading()
+            event_type, value = payload.get("type"), payload.get("value")
+            if event_type == "form" or value is None:  # (a click's value goes as is)
+                value = decode_event_value(event_type, value, payload.get("meta"))
+            cid = payload.get("cid")
+            if cid is not None:  # phx-target="{{ myself }}": that component's handle_event
+                if not isinstance(cid, int) or isinstance(cid, bool):
+                    raise ProtocolError(f"cid must be an integer, got {cid!r}")
+                _, result = await self.render_state.components.handle_event(cid, event, value)
             else:
-                with telemetry.span(signals.event_handled, type(view), self.view_id, True,
-                                    (view, socket, event, value)):
+                view, socket = self.view, self.socket
+                assert view is not None and socket is not None  # (not the properties)
+                # The view's handle_event after its hooks: its reply, or a halting hook's.
+                # (`lifecycle.hooked` and `telemetry.quiet`, inlined: every click.)
+                lifecycle = getattr(socket, "lifecycle", None)
+                handling: Awaitable[Any]
+                if lifecycle is not None and lifecycle.by_stage.get("handle_event"):
+                    handling = self._hooked_event(view, socket, event, value)
+                else:
+                    handler = view.handle_event
+                    # `call_user`'s own first test, inlined: an `async def` handler is called.
+                    code = getattr(getattr(handler, "__func__", handler), "__code__", None)
+                    handling = handler(event, value, socket) \
+                        if code is not None and code.co_flags & CO_COROUTINE else \
+                        call_user(handler, event, value, socket)
+                if not signals.event_handled.receivers and \
+                        telemetry.LEVEL_MEMO.get(DEBUG) is False:  # no span to enter
                     result = await handling
-        hook_reply = result if event_type == "hook" else None
-        await self._render_result(frame.ref, hook_reply=hook_reply)
+                else:
+                    with telemetry.span(signals.event_handled, type(view), self.view_id, True,
+                                        (view, socket, event, value)):
+                        result = await handling
+            hook_reply = result if event_type == "hook" else None
+            view, socket = self.view, self.socket
+            assert view is not None and socket is not None
+            if socket.navigation is not None or socket.upload_manager.released or \
+                    signals.view_rendered.receivers or telemetry.LEVEL_MEMO.get(DEBUG) is not False:
+                await self._render_result(frame.ref, hook_reply=hook_reply)
+                return
+            # `_render_result`, inlined for what every click is: no navigation, no upload
+            # released, nobody listening to renders (one coroutine less). Keep them in step.
+            socket.flash_new = {}
+            tree = self.render_state.render_now(view, socket)
+            if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
+                tree = await tree
+            diff = self.render_state.diff(tree, socket)
+            if hook_reply is not None:
+                diff[REPLY] = hook_reply
+            lifecycle = getattr(socket, "lifecycle", None)
+            if lifecycle is not None and lifecycle.by_stage.get("after_render"):
+                await run_hooks(socket, "after_render", socket)
+            self.out.render_result(frame.ref, diff)
+            if self.render_state.dropped_children:
+                await self._stop_dropped_children()
+        except ProtocolError as exc:
+            self._refuse_malformed(frame, exc)
 
     async def _hooked_event(self, view: HostedView, socket: HostedSocket, event: str,
                             value: Any) -> Any:
@@ -746,14 +792,18 @@ class ViewChannel:
         if patch is not None:
             self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
         socket.flash_new = {}
-        if telemetry.quiet(signals.view_rendered):  # (every click: no span to enter)
+        if not signals.view_rendered.receivers and telemetry.LEVEL_MEMO.get(DEBUG) is False:
+            # (`telemetry.quiet`, inlined: every click; no span to enter)
             tree = self.render_state.render_now(view, socket)
             if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
                 tree = await tree
-            diff = self._diff(tree, socket, hook_reply)
+            diff = self.render_state.diff(tree, socket)  # (`_diff`, inlined)
+            if hook_reply is not None:
+                diff[REPLY] = hook_reply
         else:
             diff = await self._measured_render(lambda tree: self._diff(tree, socket, hook_reply))
-        if hooked(socket, "after_render"):
+        lifecycle = getattr(socket, "lifecycle", None)  # (`lifecycle.hooked`, inlined)
+        if lifecycle is not None and lifecycle.by_stage.get("after_render"):
             await run_hooks(socket, "after_render", socket)
         self.out.render_result(ref, diff, response)
         if self.render_state.dropped_children:

@@ -2,6 +2,8 @@
 import asyncio
 import gc
 import logging
+import math
+import time
 
 import pytest
 
@@ -27,3 +29,21 @@ async def test_a_failing_cleanup_is_logged_not_left_in_its_task(monkeypatch, cap
     assert "closing stale database connections failed (RuntimeError: database unreachable)" \
         in caplog.text
     assert "never retrieved" not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_cleanup_due_is_when_the_next_cleanup_may_start(monkeypatch):
+    # The view channel skips `schedule_connection_cleanup` before `cleanup_due`: it must be
+    # never while a cleanup runs, and a second after the last one started once it is done.
+    monkeypatch.setattr(db, "_last", 0.0)
+    monkeypatch.setattr(db, "_running", None)
+    monkeypatch.setattr(db, "cleanup_due", 0.0)
+    db.schedule_connection_cleanup()
+    assert db._running is not None and db.cleanup_due == math.inf
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if db._running is None:
+            break
+    assert db._running is None
+    assert db.cleanup_due == db._last + db._INTERVAL
+    assert time.monotonic() < db.cleanup_due  # (not due for the rest of the second)
