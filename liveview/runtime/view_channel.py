@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from inspect import CO_COROUTINE
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from inspect import CO_COROUTINE
 from types import CoroutineType
 from typing import Any, Protocol
 

@@ -47,3 +47,19 @@ async def test_cleanup_due_is_when_the_next_cleanup_may_start(monkeypatch):
     assert db._running is None
     assert db.cleanup_due == db._last + db._INTERVAL
     assert time.monotonic() < db.cleanup_due  # (not due for the rest of the second)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_click_asks_for_a_cleanup_only_when_one_is_due(client, monkeypatch):
+    asked = []
+    monkeypatch.setattr(db, "schedule_connection_cleanup", lambda: asked.append(1))
+    await client.open("/counter/")
+    monkeypatch.setattr(db, "cleanup_due", math.inf)
+    await client.click("increment")  # (the join's own ask, from the view's task, is done)
+    asked.clear()
+    monkeypatch.setattr(db, "cleanup_due", 0.0)  # due
+    await client.click("increment")
+    assert asked == [1]
+    monkeypatch.setattr(db, "cleanup_due", math.inf)  # a cleanup runs
+    await client.click("increment")
+    assert asked == [1]
