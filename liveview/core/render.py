@@ -18,6 +18,7 @@ from django.template.base import Template
 from django.template.context import Context, RenderContext, make_context
 
 from .compiler import plan_for, render_plan
+from .plan import Plan
 from .tracking import TRACK_KEY, Tracker, record_writes
 
 
@@ -60,6 +61,16 @@ def render_tree(
             "render_tree() needs a Django template (django.template.Template or the result of "
             f"django.template.loader.get_template), got {type(template).__name__}"
         )
+    try:
+        plan = plan_for(base.nodelist)
+        if (request is None and type(context) is dict and not plan.uses_render_context and (
+                TRACK_KEY not in context or (
+                    plan.size is not None and plan.size <= SMALL_TEMPLATE))):
+            return _render_bare(base, plan, context)
+    except TemplateDoesNotExist as exc:
+        if base is not template:
+            reraise(exc, template.backend)
+        raise
     # A copy, so assignments made by tags at top level never leak into the caller's dict.
     values = dict(context)
     tracker = values.pop(TRACK_KEY, None)
@@ -67,7 +78,6 @@ def render_tree(
     ctx = make_context(values, request, autoescape=autoescape) if request is not None \
         else new_context(values, autoescape)
     try:
-        plan = plan_for(base.nodelist)
         if not isinstance(tracker, Tracker) or (
                 plan.size is not None and plan.size <= SMALL_TEMPLATE):
             return render_plan(base, plan, ctx)
@@ -82,3 +92,25 @@ def render_tree(
             # Raises a copy naming the backend, as the backend's Template.render does.
             reraise(exc, template.backend)
         raise
+
+
+def _render_bare(template: Template, plan: Plan, values: dict[str, Any]) -> dict[str, Any]:
+    """`render_plan(template, plan, new_context(values, autoescape))`, for a plan whose nodes
+    never write into the context nor keep state in the render context (variables, if, for,
+    with, autoescape: `Plan.uses_render_context` is False) rendered untracked: `values` is
+    used as it is (nothing writes into it: no copy), and the Context, only this render's,
+    is made bound to the template as `render_plan` binds it, with nothing to undo after.
+    (Every click of a small template renders here.) `values` may hold a `TRACK_KEY`: no
+    template can spell it."""
+    render_context = object.__new__(RenderContext)
+    render_context.dicts = [_BUILTINS.copy()]
+    render_context.template = template
+    context = object.__new__(Context)
+    context.autoescape = template.engine.autoescape
+    context.use_l10n = None
+    context.use_tz = None
+    context.template_name = template.name
+    context.render_context = render_context
+    context.template = template
+    context.dicts = [_BUILTINS.copy(), values]
+    return plan.render(context)
