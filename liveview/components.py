@@ -93,13 +93,6 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
 _QUEUED = "_component_updates"
 
 
-def _queued_updates(socket: Any) -> list[ComponentUpdate] | None:
-    """The updates a view's socket has queued, without making its queue when it has none."""
-    if isinstance(socket, SendUpdateMixin):
-        return socket.__dict__.get(_QUEUED)
-    return getattr(socket, "component_updates", None)
-
-
 class SendUpdateMixin:
     """`send_update` / `send_update_after` / `send_info` for the connected view socket."""
 
@@ -285,8 +278,15 @@ class ComponentRegistry:
         # (`current.used()`, inline: a view without components renders in the same pass again)
         if current.placed or current.pending or current.rendered or current.whole:
             current = self._pass = _Pass()
-        context = view_context(socket, extra)
-        context[HOST_KEY] = self
+        # `view_context(socket, extra)` and the host, in one step for the usual view socket.
+        flash = getattr(socket, "flash", None)
+        streams = getattr(socket, "streams", None)
+        own = socket.context
+        if flash is None or streams is None or type(own) is not dict or extra is None:
+            context = view_context(socket, extra)
+            context[HOST_KEY] = self
+        else:
+            context = {"flash": flash, "streams": streams, **own, **extra, HOST_KEY: self}
         # The first attempt of `_Attempt(current, view, 0, host)` under `rendering.render_now`,
         # inline (three calls and an object less on every click): made only to start over.
         # The pass is unused here, so the attempt's placements start at 0.
@@ -305,9 +305,12 @@ class ComponentRegistry:
             tree = rendered if type(rendered) is dict else tree_or_awaitable(rendered)
         # Settled as it is: no component placed or alive, no update queued (every click of a
         # view without components); else `_settle` looks closer.
-        if isinstance(tree, dict) and not (current.pending or self._by_cid or
-                                           _queued_updates(socket)):
-            return tree
+        if isinstance(tree, dict) and not (current.pending or self._by_cid):
+            # The updates the socket has queued, without making its queue when it has none.
+            queued = socket.__dict__.get(_QUEUED) if isinstance(socket, SendUpdateMixin) \
+                else getattr(socket, "component_updates", None)
+            if not queued:
+                return tree
         return self._settle_after(tree, socket)
 
     async def _settle_after(self, tree: dict[str, Any] | Awaitable[dict[str, Any]],

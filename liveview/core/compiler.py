@@ -69,7 +69,7 @@ from .wire import KEYED, KEYED_COUNT, STATIC, STREAM
 
 # The compiled Plan is stored on the NodeList itself: it lives exactly as long
 # as the template (Django's cached loader keeps templates for the process).
-_PLAN_ATTR = "_liveview_plan"
+PLAN_ATTR = "_liveview_plan"
 
 # Nodes whose render() is always "" and touches no state: they vanish.
 _SILENT = (CommentNode, LoadNode)
@@ -77,12 +77,12 @@ _SILENT = (CommentNode, LoadNode)
 
 def plan_for(nodelist: NodeList) -> Plan:
     """The Plan of `nodelist`, compiled on first use and cached on the NodeList."""
-    plan = getattr(nodelist, _PLAN_ATTR, None)
+    plan = getattr(nodelist, PLAN_ATTR, None)
     if plan is None:
         # Two threads may race here; both build equivalent immutable plans and
         # the attribute assignment is atomic, so no lock is needed.
         plan = _compile(nodelist)
-        setattr(nodelist, _PLAN_ATTR, plan)
+        setattr(nodelist, PLAN_ATTR, plan)
     return plan
 
 

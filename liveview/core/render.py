@@ -17,8 +17,7 @@ from django.template.backends.django import reraise
 from django.template.base import Template
 from django.template.context import Context, RenderContext, make_context
 
-from .compiler import plan_for, render_plan
-from .plan import Plan
+from .compiler import PLAN_ATTR, plan_for, render_plan
 from .tracking import TRACK_KEY, Tracker, record_writes
 
 
@@ -62,11 +61,30 @@ def render_tree(
             f"django.template.loader.get_template), got {type(template).__name__}"
         )
     try:
-        plan = plan_for(base.nodelist)
+        plan = getattr(base.nodelist, PLAN_ATTR, None)  # (`plan_for`, without its call)
+        if plan is None:
+            plan = plan_for(base.nodelist)
         if (request is None and type(context) is dict and not plan.uses_render_context and (
                 TRACK_KEY not in context or (
                     plan.size is not None and plan.size <= SMALL_TEMPLATE))):
-            return _render_bare(base, plan, context)
+            # The bare render (every click of a small template): a plan whose nodes never
+            # write into the context nor keep state in the render context (variables, if,
+            # for, with, autoescape: `Plan.uses_render_context` is False), untracked.
+            # `context` is used as it is (nothing writes into it: no copy; a `TRACK_KEY`
+            # in it is a name no template can spell), in `new_context`'s Context, bound to
+            # the template as `render_plan` binds it: this render's only, nothing to undo.
+            render_context = object.__new__(RenderContext)
+            render_context.dicts = [_BUILTINS.copy()]
+            render_context.template = base
+            ctx = object.__new__(Context)
+            ctx.autoescape = base.engine.autoescape
+            ctx.use_l10n = None
+            ctx.use_tz = None
+            ctx.template_name = base.name
+            ctx.render_context = render_context
+            ctx.template = base
+            ctx.dicts = [_BUILTINS.copy(), context]
+            return plan.render(ctx)
     except TemplateDoesNotExist as exc:
         if base is not template:
             reraise(exc, template.backend)
@@ -93,24 +111,3 @@ def render_tree(
             reraise(exc, template.backend)
         raise
 
-
-def _render_bare(template: Template, plan: Plan, values: dict[str, Any]) -> dict[str, Any]:
-    """`render_plan(template, plan, new_context(values, autoescape))`, for a plan whose nodes
-    never write into the context nor keep state in the render context (variables, if, for,
-    with, autoescape: `Plan.uses_render_context` is False) rendered untracked: `values` is
-    used as it is (nothing writes into it: no copy), and the Context, only this render's,
-    is made bound to the template as `render_plan` binds it, with nothing to undo after.
-    (Every click of a small template renders here.) `values` may hold a `TRACK_KEY`: no
-    template can spell it."""
-    render_context = object.__new__(RenderContext)
-    render_context.dicts = [_BUILTINS.copy()]
-    render_context.template = template
-    context = object.__new__(Context)
-    context.autoescape = template.engine.autoescape
-    context.use_l10n = None
-    context.use_tz = None
-    context.template_name = template.name
-    context.render_context = render_context
-    context.template = template
-    context.dicts = [_BUILTINS.copy(), values]
-    return plan.render(context)
