@@ -295,6 +295,7 @@ class ComponentRegistry:
         current.renderer = 0
         if host is not None:
             host.begin()
+        tree: dict[str, Any] | Awaitable[dict[str, Any]]
         try:
             rendered = view.render(context)
         except SynchronousOnlyOperation:
