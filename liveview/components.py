@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.core.exceptions import SynchronousOnlyOperation
 from django.utils.module_loading import import_string
 
 from . import pubsub, signals, telemetry
@@ -40,7 +41,7 @@ from .core.components import (
 )
 from .events import InfoEvent
 from .nested import NestedHost
-from .rendering import render_now, tree_of, view_context
+from .rendering import render_again, render_now, tree_of, tree_or_awaitable, view_context
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +91,6 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
 
 #: Where `SendUpdateMixin` keeps its queue (made on first use).
 _QUEUED = "_component_updates"
-
-
-def _queued_updates(socket: Any) -> list[ComponentUpdate] | None:
-    """The updates a view's socket has queued, without making its queue when it has none."""
-    if isinstance(socket, SendUpdateMixin):
-        return socket.__dict__.get(_QUEUED)
-    return getattr(socket, "component_updates", None)
 
 
 class SendUpdateMixin:
@@ -281,16 +275,43 @@ class ComponentRegistry:
         without components): the tree, or an awaitable of it."""
         self._socket = socket
         current = self._pass
-        if current.used():  # (a view without components renders in the same pass again)
+        # (`current.used()`, inline: a view without components renders in the same pass again)
+        if current.placed or current.pending or current.rendered or current.whole:
             current = self._pass = _Pass()
-        context = view_context(socket, extra)
-        context[HOST_KEY] = self
-        tree = render_now(_Attempt(current, view, 0, host), context)
+        # `view_context(socket, extra)` and the host, in one step for the usual view socket.
+        flash = getattr(socket, "flash", None)
+        streams = getattr(socket, "streams", None)
+        own = socket.context
+        if flash is None or streams is None or type(own) is not dict or extra is None:
+            context = view_context(socket, extra)
+            context[HOST_KEY] = self
+        else:
+            context = {"flash": flash, "streams": streams, **own, **extra, HOST_KEY: self}
+        # The first attempt of `_Attempt(current, view, 0, host)` under `rendering.render_now`,
+        # inline (three calls and an object less on every click): made only to start over.
+        # The pass is unused here, so the attempt's placements start at 0.
+        current.serial += 1
+        serial = current.serial
+        current.renderer = 0
+        if host is not None:
+            host.begin()
+        tree: dict[str, Any] | Awaitable[dict[str, Any]]
+        try:
+            rendered = view.render(context)
+        except SynchronousOnlyOperation:
+            attempt = _Attempt(current, view, 0, host)
+            attempt.start, attempt.serial = 0, serial
+            tree = render_again(attempt, context)
+        else:
+            tree = rendered if type(rendered) is dict else tree_or_awaitable(rendered)
         # Settled as it is: no component placed or alive, no update queued (every click of a
         # view without components); else `_settle` looks closer.
-        if isinstance(tree, dict) and not (current.pending or self._by_cid or
-                                           _queued_updates(socket)):
-            return tree
+        if isinstance(tree, dict) and not (current.pending or self._by_cid):
+            # The updates the socket has queued, without making its queue when it has none.
+            queued = socket.__dict__.get(_QUEUED) if isinstance(socket, SendUpdateMixin) \
+                else getattr(socket, "component_updates", None)
+            if not queued:
+                return tree
         return self._settle_after(tree, socket)
 
     async def _settle_after(self, tree: dict[str, Any] | Awaitable[dict[str, Any]],

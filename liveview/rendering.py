@@ -70,13 +70,14 @@ def render_now(view: Renderable, context: dict[str, Any]
     try:
         rendered = view.render(context)
     except SynchronousOnlyOperation:
-        return _in_orm_thread(view, context)
+        return render_again(view, context)
     if type(rendered) is dict:  # the common case, without asking about awaitables
         return rendered
-    return _tree_or_awaitable(rendered)
+    return tree_or_awaitable(rendered)
 
 
-def _tree_or_awaitable(rendered: Any) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+def tree_or_awaitable(rendered: Any) -> dict[str, Any] | Awaitable[dict[str, Any]]:
+    """What `render_now` makes of what a `render` returned that is not a plain dict."""
     if inspect.isawaitable(rendered):
         return _awaited(rendered)
     return as_tree(rendered)
@@ -86,8 +87,10 @@ async def _awaited(rendered: Awaitable[Any]) -> dict[str, Any]:
     return as_tree(await rendered)
 
 
-async def _in_orm_thread(view: Renderable, context: dict[str, Any]) -> dict[str, Any]:
-    return await tree_of(_tree_or_awaitable(await database_sync_to_async(view.render)(context)))
+async def render_again(view: Renderable, context: dict[str, Any]) -> dict[str, Any]:
+    """`render_now` after its render raised SynchronousOnlyOperation: the render again, in
+    the ORM's worker thread."""
+    return await tree_of(tree_or_awaitable(await database_sync_to_async(view.render)(context)))
 
 
 async def tree_of(rendered: dict[str, Any] | Awaitable[dict[str, Any]]) -> dict[str, Any]:

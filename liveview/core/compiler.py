@@ -69,7 +69,7 @@ from .wire import KEYED, KEYED_COUNT, STATIC, STREAM
 
 # The compiled Plan is stored on the NodeList itself: it lives exactly as long
 # as the template (Django's cached loader keeps templates for the process).
-_PLAN_ATTR = "_liveview_plan"
+PLAN_ATTR = "_liveview_plan"
 
 # Nodes whose render() is always "" and touches no state: they vanish.
 _SILENT = (CommentNode, LoadNode)
@@ -77,12 +77,12 @@ _SILENT = (CommentNode, LoadNode)
 
 def plan_for(nodelist: NodeList) -> Plan:
     """The Plan of `nodelist`, compiled on first use and cached on the NodeList."""
-    plan = getattr(nodelist, _PLAN_ATTR, None)
+    plan = getattr(nodelist, PLAN_ATTR, None)
     if plan is None:
         # Two threads may race here; both build equivalent immutable plans and
         # the attribute assignment is atomic, so no lock is needed.
         plan = _compile(nodelist)
-        setattr(nodelist, _PLAN_ATTR, plan)
+        setattr(nodelist, PLAN_ATTR, plan)
     return plan
 
 
@@ -202,6 +202,7 @@ def _compile(nodelist: NodeList) -> Plan:
     statics: list[str] = []
     slots: list[tuple[str, Slot]] = []
     dynamics: list[Dynamic] = []
+    nodes: list[Node] = []
     text: list[str] = []
     for node in nodelist:
         # Exact types only: a subclass may override render(), so it stays opaque.
@@ -217,8 +218,14 @@ def _compile(nodelist: NodeList) -> Plan:
             dynamic = _BUILDERS.get(kind, _opaque)(node)
             slots.append((str(len(slots)), dynamic.slot))
             dynamics.append(dynamic)
+            nodes.append(node)
     statics.append("".join(text))
-    return Plan(statics, tuple(slots), tuple(dynamics))
+    plan = Plan(statics, tuple(slots), tuple(dynamics))
+    plan.nodes = tuple(nodes)
+    generated = generate(plan)
+    if generated is not None:
+        plan.render = generated
+    return plan
 
 
 def _annotate(exc: Exception, node: Node, context: Context) -> None:
@@ -821,6 +828,228 @@ def _portal(node: PortalNode) -> Dynamic:
 def _component(node: ComponentNode) -> Dynamic:
     # Evaluated at every render: placing the component is how its host learns it is there.
     return Dynamic(component_slot(node))
+
+
+# Generated code: one render function per plan ---------------------------------------------
+#
+# `Plan.render` calls one evaluator per slot, and each evaluator calls further ones (a
+# variable its lookup, an if its condition, the condition its operands, the branch its plan).
+# `generate` writes the same steps as one function per plan, compiled once: a bare variable
+# and an `{% if %}` (its conditions and branches) become straight-line code, the very
+# statements of `_variable`'s slot, `_resolver`'s lookup, `_condition`'s closures and
+# `_if`'s render, each with the same `try` around it; every other node is its slot, called.
+
+#: How deeply generated code indents before it calls a slot instead: CPython refuses more
+#: than 20 nested blocks (try, for) in one function, and each level here is at most half one.
+_MAX_DEPTH = 24
+
+#: A lookup not answered by the shortcut (Django's resolve is asked).
+_UNFOUND: Any = object()
+#: A variable whose resolve raised UnicodeDecodeError (VariableNode renders "").
+_UNDECODABLE: Any = object()
+
+#: Python's spelling of each of smartif's comparisons (`_COMPARISONS`).
+_OPERATOR_SOURCE = {"==": "==", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">=",
+                    "is": "is", "is not": "is not", "in": "in", "not in": "not in"}
+
+
+class _Source:
+    """The lines of one generated function and the objects they name (its closure)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {}
+        self.temps = 0
+
+    def name(self, value: Any) -> str:
+        name = f"k{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+
+def generate(plan: Plan) -> Callable[[Context], dict[str, Any]] | None:
+    """`plan.render` as one generated function (see above); None if it cannot be made."""
+    if len(plan.nodes) != len(plan.slots):
+        return None
+    source = _Source()
+    _emit_plan(source, plan, "node", 2)
+    source.emit(2, "return node")
+    text = (f"def _make({', '.join(source.names)}):\n    def render(context):\n"
+            + "\n".join(source.lines) + "\n    return render\n")
+    try:
+        code = compile(text, "<liveview plan>", "exec")
+    except (SyntaxError, RecursionError, MemoryError):  # (a template nested past the limits)
+        return None
+    namespace: dict[str, Any] = {}
+    exec(code, globals(), namespace)  # the code above, made from the plan alone
+    render: Callable[[Context], dict[str, Any]] = namespace["_make"](**source.names)
+    return render
+
+
+def _emit_plan(source: _Source, plan: Plan, target: str, depth: int) -> None:
+    """`target = plan.render(context)`, as `Plan.render_slots` builds the node."""
+    source.emit(depth, f"{target} = {{}}")
+    for (key, slot), node in zip(plan.slots, plan.nodes):
+        dest = f"{target}[{key!r}]"
+        kind = type(node)
+        if depth <= _MAX_DEPTH and kind is VariableNode and _emit_variable(
+                source, node, dest, depth):
+            continue
+        if depth <= _MAX_DEPTH and kind is IfNode and _emit_if(source, node, dest, depth):
+            continue
+        source.emit(depth, f"{dest} = {source.name(slot)}(context)")
+    source.emit(depth, f"{target}[{STATIC!r}] = {source.name(plan.statics)}")
+
+
+def _emit_lookup(source: _Source, lookups: tuple[str, ...], value: str, depth: int) -> None:
+    """`value` = what `_resolver`'s lookup finds without Django, else _UNFOUND."""
+    name, keys = lookups[0], lookups[1:]
+    found, values = source.temp(), source.temp()
+    emit = source.emit
+    emit(depth, f"{value} = _UNFOUND")
+    emit(depth, "if type(context) is Context or "
+                "type(context).__getitem__ is _CONTEXT_GETITEM:")
+    emit(depth + 1, "try:")
+    emit(depth + 2, f"for {values} in reversed(context.dicts):")
+    emit(depth + 3, f"if {name!r} in {values}:")
+    emit(depth + 4, f"{found} = {values}[{name!r}]")
+    if keys:
+        key = source.temp()
+        emit(depth + 4, f"for {key} in {source.name(keys)}:")
+        emit(depth + 5, f"if type({found}) is not dict:")
+        emit(depth + 6, "break")
+        emit(depth + 5, f"{found} = {found}[{key}]")
+        emit(depth + 4, "else:")
+        emit(depth + 5, f"if not callable({found}):")
+        emit(depth + 6, f"{value} = {found}")
+    else:
+        emit(depth + 4, f"if not callable({found}):")
+        emit(depth + 5, f"{value} = {found}")
+    emit(depth + 4, "break")
+    emit(depth + 1, "except Exception:")
+    emit(depth + 2, "pass")
+
+
+def _emit_variable(source: _Source, node: VariableNode, dest: str, depth: int) -> bool:
+    """`dest = <_variable's slot>(context)` for a bare `{{ name.key... }}`; False for any
+    other expression (its slot is called)."""
+    expression = node.filter_expression
+    lookups = _plain_lookups(expression)
+    if lookups is None or _constant(expression) is not _NOT_CONSTANT:
+        return False
+    emit = source.emit
+    value = source.temp()
+    emit(depth, "try:")
+    _emit_lookup(source, lookups, value, depth + 1)
+    emit(depth + 1, f"if {value} is _UNFOUND:")
+    emit(depth + 2, "try:")
+    emit(depth + 3, f"{value} = {source.name(expression.resolve)}(context, False)")
+    emit(depth + 2, "except UnicodeDecodeError:")
+    emit(depth + 3, f"{value} = _UNDECODABLE")
+    emit(depth + 1, f"if {value} is _UNDECODABLE:")
+    emit(depth + 2, f"{dest} = ''")
+    emit(depth + 1, f"elif type({value}) is int and not (_use_thousand_separator if "
+                    f"_use_thousand_separator is not None else _thousand_separator()):")
+    emit(depth + 2, f"{dest} = str({value})")
+    emit(depth + 1, f"elif type({value}) is str:")
+    emit(depth + 2, f"{dest} = escape({value}) if context.autoescape else {value}")
+    emit(depth + 1, "else:")
+    emit(depth + 2, f"{dest} = render_value_in_context({value}, context)")
+    emit(depth, "except Exception as exc:")
+    emit(depth + 1, f"_annotate(exc, {source.name(node)}, context)")
+    emit(depth + 1, "raise")
+    return True
+
+
+def _emit_condition(source: _Source, condition: Any, value: str, depth: int) -> None:
+    """`value = <_condition(condition)>(context)`, inline where `_condition` has a closure
+    of its own; an operand of another kind is its closure, called."""
+    emit = source.emit
+    if type(condition) is TemplateLiteral:
+        expression = condition.value
+        constant = _constant(expression)
+        lookups = _plain_lookups(expression)
+        if constant is not _NOT_CONSTANT:
+            emit(depth, f"{value} = {source.name(constant)}")
+        elif lookups is None or depth > _MAX_DEPTH:
+            emit(depth, f"{value} = {source.name(_resolver(expression, True))}(context)")
+        else:
+            _emit_lookup(source, lookups, value, depth)
+            emit(depth, f"if {value} is _UNFOUND:")
+            emit(depth + 1, f"{value} = {source.name(expression.resolve)}(context, True)")
+        return
+    op = getattr(condition, "id", None)
+    if op not in OPERATORS or type(condition) is not OPERATORS[op] or depth > _MAX_DEPTH:
+        emit(depth, f"{value} = {source.name(_condition(condition))}(context)")
+        return
+    first = source.temp()
+    emit(depth, "try:")
+    _emit_condition(source, condition.first, first, depth + 1)
+    if op == "not":
+        emit(depth + 1, f"{value} = not {first}")
+    elif op in ("or", "and"):
+        # `first or second`: second only evaluated when first is false (and: true).
+        emit(depth + 1, f"if {'not ' if op == 'or' else ''}{first}:")
+        second = source.temp()
+        _emit_condition(source, condition.second, second, depth + 2)
+        emit(depth + 2, f"{first} = {second}")
+        emit(depth + 1, f"{value} = {first}")
+    else:
+        constant = _constant(condition.second.value) if type(
+            condition.second) is TemplateLiteral else _NOT_CONSTANT
+        if constant is not _NOT_CONSTANT:
+            second = source.name(constant)
+        else:
+            second = source.temp()
+            _emit_condition(source, condition.second, second, depth + 1)
+        emit(depth + 1, f"{value} = {first} {_OPERATOR_SOURCE[op]} {second}")
+    emit(depth, "except Exception:")  # smartif: an operator that raises is False
+    emit(depth + 1, f"{value} = False")
+
+
+def _emit_if(source: _Source, node: IfNode, dest: str, depth: int) -> bool:
+    """`dest = <_if(node)'s render>(context)`: the first branch whose condition holds.
+    False when a branch's plan has no nodes to generate from (its slot is called)."""
+    branches = node.conditions_nodelists
+    plans = [plan_for(nodelist) for _condition, nodelist in branches]
+    if any(len(plan.nodes) != len(plan.slots) for plan in plans):
+        return False
+    emit = source.emit
+    match, branch = source.temp(), source.temp()
+    emit(depth, "try:")
+    emit(depth + 1, f"{branch} = -1")
+    for index, (condition, _nodelist) in enumerate(branches):
+        inner = depth + 1
+        if index:
+            emit(inner, f"if {branch} < 0:")
+            inner += 1
+        if condition is None:
+            emit(inner, f"{branch} = {index}")
+            continue
+        emit(inner, "try:")
+        _emit_condition(source, condition, match, inner + 1)
+        emit(inner, "except VariableDoesNotExist:")
+        emit(inner + 1, f"{match} = None")
+        emit(inner, f"if {match}:")
+        emit(inner + 1, f"{branch} = {index}")
+    for index, plan in enumerate(plans):
+        emit(depth + 1, f"{'elif' if index else 'if'} {branch} == {index}:")
+        tree = source.temp()
+        _emit_plan(source, plan, tree, depth + 2)
+        emit(depth + 2, f"{dest} = {tree}")
+    emit(depth + 1, "else:")
+    emit(depth + 2, f"{dest} = ''")
+    emit(depth, "except Exception as exc:")
+    emit(depth + 1, f"_annotate(exc, {source.name(node)}, context)")
+    emit(depth + 1, "raise")
+    return True
 
 
 _BUILDERS: dict[type, Callable[[Any], Dynamic]] = {

@@ -54,7 +54,13 @@ def union(*parts: frozenset[str] | None) -> frozenset[str] | None:
 class Plan:
     """Statics of one NodeList plus the evaluators of the gaps between them."""
 
-    __slots__ = ("statics", "slots", "reads", "size", "uses_render_context", "_steps")
+    __slots__ = ("statics", "slots", "reads", "size", "uses_render_context", "_steps",
+                 "render", "nodes")
+
+    #: A rendered node: the statics and every dynamic, evaluated in document order.
+    #: `render_slots`, or the function the compiler generated for this plan (the same,
+    #: as straight-line code: see `liveview.core.compiler.generate`).
+    render: Callable[[Context], dict[str, Any]]
 
     def __init__(self, statics: list[str], slots: tuple[tuple[str, Slot], ...],
                  dynamics: tuple[Dynamic, ...] | None = None) -> None:
@@ -73,9 +79,12 @@ class Plan:
         self.uses_render_context = any(dynamic.uses_render_context for dynamic in dynamics)
         self._steps = tuple((key, dynamic.slot, dynamic.reads, dynamic.tracked)
                             for (key, _), dynamic in zip(slots, dynamics))
+        #: The template node of each slot, when the compiler gave them (for `generate`).
+        self.nodes: tuple[Any, ...] = ()
+        self.render = self.render_slots
 
-    def render(self, context: Context) -> dict[str, Any]:
-        """A rendered node: the statics and every dynamic, evaluated in document order."""
+    def render_slots(self, context: Context) -> dict[str, Any]:
+        """`render`: each slot's evaluator called in turn."""
         # A loop, not a comprehension: in Python 3.11 that is one call frame less per node.
         node = {}
         for key, slot in self.slots:

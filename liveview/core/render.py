@@ -17,7 +17,7 @@ from django.template.backends.django import reraise
 from django.template.base import Template
 from django.template.context import Context, RenderContext, make_context
 
-from .compiler import plan_for, render_plan
+from .compiler import PLAN_ATTR, plan_for, render_plan
 from .tracking import TRACK_KEY, Tracker, record_writes
 
 
@@ -60,6 +60,35 @@ def render_tree(
             "render_tree() needs a Django template (django.template.Template or the result of "
             f"django.template.loader.get_template), got {type(template).__name__}"
         )
+    try:
+        plan = getattr(base.nodelist, PLAN_ATTR, None)  # (`plan_for`, without its call)
+        if plan is None:
+            plan = plan_for(base.nodelist)
+        if (request is None and type(context) is dict and not plan.uses_render_context and (
+                TRACK_KEY not in context or (
+                    plan.size is not None and plan.size <= SMALL_TEMPLATE))):
+            # The bare render (every click of a small template): a plan whose nodes never
+            # write into the context nor keep state in the render context (variables, if,
+            # for, with, autoescape: `Plan.uses_render_context` is False), untracked.
+            # `context` is used as it is (nothing writes into it: no copy; a `TRACK_KEY`
+            # in it is a name no template can spell), in `new_context`'s Context, bound to
+            # the template as `render_plan` binds it: this render's only, nothing to undo.
+            render_context = object.__new__(RenderContext)
+            render_context.dicts = [_BUILTINS.copy()]
+            render_context.template = base
+            ctx = object.__new__(Context)
+            ctx.autoescape = base.engine.autoescape
+            ctx.use_l10n = None
+            ctx.use_tz = None
+            ctx.template_name = base.name
+            ctx.render_context = render_context
+            ctx.template = base
+            ctx.dicts = [_BUILTINS.copy(), context]
+            return plan.render(ctx)
+    except TemplateDoesNotExist as exc:
+        if base is not template:
+            reraise(exc, template.backend)
+        raise
     # A copy, so assignments made by tags at top level never leak into the caller's dict.
     values = dict(context)
     tracker = values.pop(TRACK_KEY, None)
@@ -67,7 +96,6 @@ def render_tree(
     ctx = make_context(values, request, autoescape=autoescape) if request is not None \
         else new_context(values, autoescape)
     try:
-        plan = plan_for(base.nodelist)
         if not isinstance(tracker, Tracker) or (
                 plan.size is not None and plan.size <= SMALL_TEMPLATE):
             return render_plan(base, plan, ctx)
@@ -82,3 +110,4 @@ def render_tree(
             # Raises a copy naming the backend, as the backend's Template.render does.
             reraise(exc, template.backend)
         raise
+

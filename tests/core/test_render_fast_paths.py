@@ -18,6 +18,15 @@ from tests.core.test_render import NASTY, NASTY_ESCAPED, render_both
 from tests.core.treekit import make_engine
 
 
+@pytest.fixture(autouse=True, params=["generated", "slots"])
+def plan_render(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every shortcut twice: in the plan's generated render function (`compiler.generate`)
+    and in the evaluators its slots call (the tracked render's, and a loop body's)."""
+    if request.param == "slots":
+        monkeypatch.setattr(compiler, "generate", lambda plan: None)
+    return str(request.param)
+
+
 # --- {{ name }} ----------------------------------------------------------------------------
 
 
