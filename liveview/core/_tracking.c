@@ -298,7 +298,7 @@ static int
 same(Walk *walk, PyObject *value, int depth)
 {
     PyObject **slot, *held;
-    Py_ssize_t n;
+    Py_ssize_t i, n;
     if (walk->pos >= walk->n) {
         return 0;
     }
@@ -324,9 +324,11 @@ same(Walk *walk, PyObject *value, int depth)
         if (Py_TYPE(value) != &PyDict_Type || PyDict_GET_SIZE(value) != n) {
             return 0;
         }
-        /* Iteration order is insertion order: the keys in the same order, or a change. */
-        while (PyDict_Next(value, &pos, &key, &item)) {
-            if (!SAME_ITEM(walk, key, depth + 1) || !SAME_ITEM(walk, item, depth + 1)) {
+        /* Iteration order is insertion order: the keys in the same order, or a change.
+         * Exactly n entries, so no last PyDict_Next call to find the end. */
+        for (i = 0; i < n; i++) {
+            if (!PyDict_Next(value, &pos, &key, &item) || !SAME_ITEM(walk, key, depth + 1)
+                || !SAME_ITEM(walk, item, depth + 1)) {
                 return 0;
             }
         }

@@ -283,6 +283,7 @@ def test_only_a_frozen_form_proves_anything() -> None:
     assert not unchanged([], b"")
     assert not unchanged(1, (int, 1))
     assert not unchanged(None, None)
+    assert not unchanged(1, (1,))  # a tuple is laid out as a Frozen form holding 1 is
     with pytest.raises(TypeError):
         unchanged([])  # type: ignore[call-arg]
     with pytest.raises(TypeError):
