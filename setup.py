@@ -4,6 +4,9 @@ The bundle (liveview/static/liveview/liveview.js) is built from assets/ by npm a
 git. Without it, a package builds fine and installs fine, yet no page ever connects. So when it
 is missing, `pip install <checkout>`, `pip wheel .` and sdist builds run `npm ci` (unless
 node_modules/ exists) and `npm run build` first, or stop with the command to run.
+It also builds `liveview.core._tracking`, the optional C half of change tracking (see
+liveview/core/tracking.py): `optional=True`, so without a compiler the install goes on and the
+tracker takes its pure-Python (marshal) path, with the same results.
 Everything else is declared in setup.cfg.
 """
 from __future__ import annotations
@@ -12,7 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 from setuptools.errors import ExecError, FileError
@@ -64,4 +67,6 @@ class SdistWithBundle(sdist):
         super().run()
 
 
-setup(cmdclass={"build_py": BuildPyWithBundle, "sdist": SdistWithBundle})
+TRACKING = Extension("liveview.core._tracking", ["liveview/core/_tracking.c"], optional=True)
+
+setup(cmdclass={"build_py": BuildPyWithBundle, "sdist": SdistWithBundle}, ext_modules=[TRACKING])

@@ -20,12 +20,17 @@ Off and on are measured in alternating batches in one process, so machine load h
 alike; figures are CPU time (`time.process_time`), median and best of the batches. Every
 tracked tree is first checked equal to the full render of the same state.
 
-    .venv/bin/python bench/tracking.py [--batches 15] [--clicks 40]
+Then the check itself for the 1000 rows, as `Tracker.begin` makes it at each click: the C
+extension's `unchanged()` (when built) against `marshal.dumps` + bytes compare, and what each
+keeps per view for the rows. `--marshal` runs everything with the extension switched off.
+
+    .venv/bin/python bench/tracking.py [--batches 15] [--clicks 40] [--marshal]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import marshal
 import os
 import statistics
 import sys
@@ -48,6 +53,7 @@ from liveview.components import ComponentRegistry  # noqa: E402
 from liveview.core.components import HOST_KEY  # noqa: E402
 from liveview.core.diff import diff_tree  # noqa: E402
 from liveview.core.render import render_tree  # noqa: E402
+from liveview.core import tracking as tracking_module  # noqa: E402
 from liveview.core.tracking import TRACK_KEY, Tracker  # noqa: E402
 
 
@@ -181,11 +187,49 @@ def per_click_ms(view: View, clicks: int) -> float:
     return (time.process_time() - start) * 1000 / clicks
 
 
+def per_check_us(check: Callable[[], Any], batches: int, checks: int = 200) -> float:
+    """CPU microseconds of one `check()`, best of `batches`."""
+    best = float("inf")
+    for _ in range(batches):
+        start = time.process_time()
+        for _ in range(checks):
+            check()
+        best = min(best, (time.process_time() - start) / checks)
+    return best * 1e6
+
+
+def the_check(batches: int) -> None:
+    """The rows' "unchanged since the last render?" check, both ways, and what each keeps."""
+    rows = make_rows()
+    held = marshal.dumps(rows, 4)
+    print(f"\nthe check of the 1000 rows per click, CPU us (best of {batches} batches):")
+    spent = per_check_us(lambda: marshal.dumps(rows, 4) == held, batches)
+    print(f"  marshal.dumps + bytes compare {spent:8.1f}   keeps {len(held):,} bytes "
+          f"(a copy of every value)")
+    native = tracking_module._native
+    if native is None:
+        print("  the C extension (liveview.core._tracking) is not built or switched off")
+        return
+    frozen = native.freeze(rows)
+    assert frozen is not None and native.unchanged(rows, frozen)
+    spent = per_check_us(lambda: native.unchanged(rows, frozen), batches)
+    print(f"  _tracking.unchanged()          {spent:8.1f}   keeps {sys.getsizeof(frozen):,} bytes "
+          f"(+ references to the rows' own values)")
+    spent = per_check_us(lambda: native.freeze(rows), batches)
+    print(f"  _tracking.freeze() (a change)  {spent:8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=15)
     parser.add_argument("--clicks", type=int, default=40, help="clicks per batch")
+    parser.add_argument("--marshal", action="store_true",
+                        help="switch the C extension off: the tracker's marshal path")
     args = parser.parse_args()
+    if args.marshal:
+        tracking_module._native = None  # type: ignore[assignment]
+    native = tracking_module._native is not None
+    print(f"change tracking's check: {'C extension' if native else 'marshal'}")
     load_before = os.getloadavg()[0]
     results: dict[tuple[str, bool], list[float]] = {}
     for name in [*SCENARIOS, *COMPONENT_CASES]:
@@ -218,6 +262,7 @@ def main() -> None:
     component = statistics.median(results[("component", True)])
     print(f"component holding the counter and the table, tracked: {component:.3f} ms per click "
           f"({statistics.median(results[('component', False)]):.3f} ms untracked)")
+    the_check(args.batches)
 
 
 if __name__ == "__main__":

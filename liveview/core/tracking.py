@@ -12,6 +12,11 @@ The rule (documented for users in docs/templates.md, "Change tracking"):
   `tuple`, `list`, `dict`, `set` and `frozenset` is compared by content, through its
   `marshal` serialisation (type-strict: `1`, `1.0` and `True` differ, so do `0.0` and
   `-0.0`), so a list appended to or a nested dict changed in place counts as changed;
+  when the optional C extension `liveview.core._tracking` is built, a list, tuple or dict
+  without sets is compared by the same rule in C instead (`_native.freeze` at a render,
+  `_native.unchanged` at the next: same exact types and lengths, dict keys in the same
+  order, atoms the same objects or of the same exact type and equal, floats bit for bit),
+  without serialising anything;
 - the same containers holding `SafeString`, `Decimal`, dates, times, timedeltas and UUIDs
   (exact types) are compared by content too, those values by type and `repr`, up to
   `MAX_WALK` values;
@@ -44,6 +49,13 @@ from django.template.context import Context
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
+try:
+    # The strict content check of lists, tuples and dicts, in C (setup.py builds it when a
+    # compiler is there); without it, the marshal snapshots below do the same, slower.
+    from . import _tracking as _native
+except ImportError:  # pragma: no cover - a build without a compiler
+    _native = None  # type: ignore[assignment]
+
 #: Where the tracker sits in the context a view renders with (a name templates cannot spell).
 TRACK_KEY = "_liveview_tracker"
 #: A snapshot equal to nothing, not even itself: the value counts as changed.
@@ -62,6 +74,8 @@ _SCALARS = frozenset({int, str, bool, type(None)})
 # What marshal writes (exactly these types; it also writes buffers, as bytes, but only
 # nested ones get there).
 _MARSHALLED = frozenset({list, tuple, dict, set, frozenset, float, complex, bytes})
+# What the C extension freezes (when built): large values are these; scalars stay as above.
+_NATIVE = frozenset({list, tuple, dict})
 
 
 class _TooCostly(Exception):
@@ -100,7 +114,9 @@ def _walk(value: Any, budget: list[int]) -> Any:
     kind = type(value)
     if kind in _REPR_ATOMS:
         # Ellipsis never appears in user data that marshal accepts next to these names.
-        return (..., kind.__qualname__, repr(value) if kind is not SafeString else str(value))
+        # A SafeString's own str() is itself, which marshal rejects: its text as an exact str.
+        return (..., kind.__qualname__,
+                repr(value) if kind is not SafeString else str.__str__(value))
     if kind is list:
         return [_walk(item, budget) for item in value]
     if kind is tuple:
@@ -175,6 +191,7 @@ class Tracker:
         snapshots: dict[str, Any] = {}
         frozen: dict[str, Any] = {}
         old_frozen, old_snapshots = self._frozen, self._snapshots
+        native = _native
         for name, value in context.items():
             if reads is not None and name not in reads:
                 continue
@@ -182,8 +199,20 @@ class Tracker:
                 snapshots[name] = old_snapshots[name]
                 frozen[name] = value
                 continue
-            snap = snapshots[name] = snapshot(value)
-            if type(value) in _IMMUTABLE and snap is not UNTRACKABLE and _hashable(value):
+            kind = type(value)
+            if native is not None and kind in _NATIVE:
+                # The last render's Frozen form, kept when `value` still has its content:
+                # then it is the very object `stable` compares below (a Frozen equals only
+                # itself). unchanged() is False for any other snapshot (bytes, UNTRACKABLE).
+                snap = old_snapshots.get(name)
+                if snap is None or not native.unchanged(value, snap):
+                    snap = native.freeze(value)
+                    if snap is None:  # a set, SafeString, any object inside, or too deep
+                        snap = snapshot(value)
+                snapshots[name] = snap
+            else:
+                snap = snapshots[name] = snapshot(value)
+            if kind in _IMMUTABLE and snap is not UNTRACKABLE and _hashable(value):
                 frozen[name] = value
         environment = _environment()
         stable: frozenset[str] = frozenset()

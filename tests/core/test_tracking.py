@@ -5,6 +5,9 @@ mutations of nested lists and dicts, dataclass field sets) and after every edit 
 tracked render against a full render of the same state, and the client's merged tree against
 Django's own HTML. The unit tests show that unchanged parts are really kept (the same objects
 as the last tree), so the property is not met by rendering everything.
+
+Every test here runs twice: with the C extension's check (`liveview.core._tracking`), and with
+it switched off (the marshal snapshots a build without a compiler uses).
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liveview.core import render as render_module
+from liveview.core import tracking
 from liveview.core.compiler import VOLATILE_FILTERS
 from liveview.core.diff import diff_tree
 from liveview.core.render import render_tree
@@ -36,6 +40,39 @@ def track_small_templates() -> Any:
     small, render_module.SMALL_TEMPLATE = render_module.SMALL_TEMPLATE, 0
     yield
     render_module.SMALL_TEMPLATE = small
+
+
+@pytest.fixture(autouse=True, scope="module", params=["native", "marshal"])
+def check_path(request: Any) -> Any:
+    """The C check (skipped when not built: test_tracking_native.py fails then), or the
+    marshal path with it switched off."""
+    native = tracking._native
+    if request.param == "native" and native is None:
+        pytest.skip("liveview.core._tracking is not built")
+    tracking._native = native if request.param == "native" else None  # type: ignore[assignment]
+    yield request.param
+    tracking._native = native
+
+
+def _record_comparisons(monkeypatch: Any) -> list[Any]:
+    """Every value the tracker compares from now on, by either path (snapshot or the C one)."""
+    taken: list[Any] = []
+    monkeypatch.setattr(tracking, "snapshot", lambda value: taken.append(value) or snapshot(value))
+    native = tracking._native
+    if native is not None:
+        class Recording:
+            @staticmethod
+            def unchanged(value: Any, frozen: Any) -> bool:
+                taken.append(value)
+                return native.unchanged(value, frozen)
+
+            @staticmethod
+            def freeze(value: Any) -> Any:
+                taken.append(value)
+                return native.freeze(value)
+
+        monkeypatch.setattr(tracking, "_native", Recording)
+    return taken
 
 
 @dataclasses.dataclass
@@ -276,6 +313,8 @@ def test_snapshots() -> None:
     assert snapshot(Obj("a", 1)) is UNTRACKABLE
     assert snapshot(Context()) is UNTRACKABLE
     assert snapshot([mark_safe("a")]) != snapshot(["a"])
+    # Compared by content, not counted as changed at every render.
+    assert snapshot([mark_safe("a")]) == snapshot([mark_safe("a")]) != snapshot([mark_safe("b")])
     assert snapshot({1, 2}) == snapshot({2, 1})
 
 
@@ -336,9 +375,7 @@ def test_the_same_immutable_tuple_is_not_snapshotted_again(monkeypatch: Any) -> 
     mutable = tuple([i] for i in range(3))  # a tuple holding lists can change
     state, tracker = {"count": 0, "rows": rows, "other": mutable}, Tracker()
     first = _render_checked(template, state, tracker)
-    taken: list[Any] = []
-    monkeypatch.setattr("liveview.core.tracking.snapshot",
-                        lambda value: taken.append(value) or snapshot(value))
+    taken = _record_comparisons(monkeypatch)
     state["count"] += 1
     second = _render_checked(template, state, tracker)
     assert second["2"] is first["2"]
@@ -353,9 +390,7 @@ def test_names_the_template_does_not_read_are_not_snapshotted(monkeypatch: Any) 
     handler_only = [{"id": i} for i in range(100)]  # e.g. kept for the handlers only
     state, tracker = {"count": 0, "rows": _rows(), "cache": handler_only}, Tracker()
     _render_checked(template, state, tracker)
-    taken: list[Any] = []
-    monkeypatch.setattr("liveview.core.tracking.snapshot",
-                        lambda value: taken.append(value) or snapshot(value))
+    taken = _record_comparisons(monkeypatch)
     state["count"] += 1
     handler_only.append({"id": 100})
     _render_checked(template, state, tracker)

@@ -1,0 +1,406 @@
+/* liveview.core._tracking: change tracking's "unchanged since the last render?" check, in C.
+ *
+ * The rule is liveview/core/tracking.py's (docs/templates.md, "Change tracking"): a value is
+ * unchanged when it has the same content, type for type (1, 1.0 and True differ; so do 0.0
+ * and -0.0; a str and an equal SafeString differ), with dicts in the same key order. The
+ * pure-Python way to prove it is marshal.dumps() of the value at every render and a bytes
+ * compare; this module does the same proof for plain data without writing anything:
+ *
+ * - freeze(value): a Frozen form of `value` when it is made only of exact list, tuple and
+ *   dict, and atoms of exact type None, bool, int, float, complex, str and bytes; None when
+ *   anything else is inside (subclasses, sets, SafeString, Decimal, any object), or when it
+ *   is nested deeper than MAX_DEPTH or holds more than MAX_ITEMS entries: the caller then
+ *   takes the marshal path.
+ * - unchanged(value, frozen): whether `value` has the content `frozen` was taken of. No
+ *   allocation and no Python code on the way: pointer and type compares, plus C-level
+ *   equality for equal atoms held by other objects.
+ *
+ * The Frozen form is one flat array in pre-order: for a container a header word (its kind and
+ * length, tagged with the low bit, which no object pointer has), then its items (a dict: key,
+ * value, key, value... in iteration order); an atom is held as itself (a strong reference).
+ * Holding the atoms is what makes `is` a proof: an object we hold cannot be freed, so no other
+ * object can take its address, and atoms cannot change. Frozen holds nothing but atoms, so it
+ * cannot be part of a reference cycle and is not tracked by the garbage collector.
+ *
+ * Neither function runs Python code (no __eq__, __hash__ or __del__ of the user's objects:
+ * only exact built-in types are looked into), so the value cannot change under the walk.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Deeper values take the marshal path (which has its own limit); C recursion stays small. */
+#define MAX_DEPTH 100
+/* Entries of one Frozen form (8 bytes each), so a header's length always fits its word. */
+#define MAX_ITEMS ((Py_ssize_t)1 << 24)
+
+enum { KIND_LIST = 0, KIND_TUPLE = 1, KIND_DICT = 2 };
+
+#define HEADER(kind, n) \
+    ((PyObject *)(((uintptr_t)(n) << 3) | ((uintptr_t)(kind) << 1) | (uintptr_t)1))
+#define IS_HEADER(p) (((uintptr_t)(p)) & (uintptr_t)1)
+#define HEADER_KIND(p) ((int)((((uintptr_t)(p)) >> 1) & (uintptr_t)3))
+#define HEADER_LEN(p) ((Py_ssize_t)(((uintptr_t)(p)) >> 3))
+
+typedef struct {
+    PyObject_VAR_HEAD
+    PyObject *items[1];
+} FrozenObject;
+
+static PyTypeObject FrozenType;
+
+static void
+frozen_dealloc(FrozenObject *self)
+{
+    Py_ssize_t i, n = Py_SIZE(self);
+    for (i = 0; i < n; i++) {
+        if (!IS_HEADER(self->items[i])) {
+            Py_DECREF(self->items[i]);
+        }
+    }
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+frozen_repr(FrozenObject *self)
+{
+    return PyUnicode_FromFormat("<Frozen of %zd entries>", Py_SIZE(self));
+}
+
+static PyTypeObject FrozenType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "liveview.core._tracking.Frozen",
+    .tp_doc = PyDoc_STR("A value's content as freeze() took it (compare with unchanged())."),
+    .tp_basicsize = offsetof(FrozenObject, items),
+    .tp_itemsize = sizeof(PyObject *),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)frozen_dealloc,
+    .tp_repr = (reprfunc)frozen_repr,
+};
+
+/* freeze ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n;
+    Py_ssize_t cap;
+} Buffer;
+
+/* Results of put(): stored, cannot be frozen (the caller falls back), or an error is set. */
+#define PUT_OK 0
+#define PUT_NO 1
+#define PUT_ERROR -1
+
+static int
+push(Buffer *buf, PyObject *entry)
+{
+    if (buf->n == buf->cap) {
+        Py_ssize_t cap = buf->cap ? buf->cap * 2 : 64;
+        PyObject **items;
+        if (buf->n >= MAX_ITEMS) {
+            return PUT_NO;
+        }
+        items = PyMem_Realloc(buf->items, (size_t)cap * sizeof(PyObject *));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return PUT_ERROR;
+        }
+        buf->items = items;
+        buf->cap = cap;
+    }
+    buf->items[buf->n++] = entry;
+    return PUT_OK;
+}
+
+static int
+is_atom(PyObject *value)
+{
+    PyTypeObject *type = Py_TYPE(value);
+    return (type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBool_Type
+            || value == Py_None || type == &PyFloat_Type || type == &PyBytes_Type
+            || type == &PyComplex_Type);
+}
+
+static int put(Buffer *buf, PyObject *value, int depth);
+
+static int
+put_items(Buffer *buf, int kind, PyObject *const *items, Py_ssize_t n, int depth)
+{
+    Py_ssize_t i;
+    int result;
+    if (n > MAX_ITEMS) {
+        return PUT_NO;
+    }
+    result = push(buf, HEADER(kind, n));
+    for (i = 0; result == PUT_OK && i < n; i++) {
+        result = put(buf, items[i], depth + 1);
+    }
+    return result;
+}
+
+static int
+put(Buffer *buf, PyObject *value, int depth)
+{
+    PyTypeObject *type = Py_TYPE(value);
+    if (is_atom(value)) {
+        int result = push(buf, value);
+        if (result == PUT_OK) {
+            Py_INCREF(value);
+        }
+        return result;
+    }
+    if (depth >= MAX_DEPTH) {
+        return PUT_NO;
+    }
+    if (type == &PyList_Type) {
+        return put_items(buf, KIND_LIST, ((PyListObject *)value)->ob_item,
+                         PyList_GET_SIZE(value), depth);
+    }
+    if (type == &PyTuple_Type) {
+        return put_items(buf, KIND_TUPLE, ((PyTupleObject *)value)->ob_item,
+                         PyTuple_GET_SIZE(value), depth);
+    }
+    if (type == &PyDict_Type) {
+        Py_ssize_t pos = 0, n = PyDict_GET_SIZE(value);
+        PyObject *key, *item;
+        int result;
+        if (n > MAX_ITEMS) {
+            return PUT_NO;
+        }
+        result = push(buf, HEADER(KIND_DICT, n));
+        while (result == PUT_OK && PyDict_Next(value, &pos, &key, &item)) {
+            result = put(buf, key, depth + 1);
+            if (result == PUT_OK) {
+                result = put(buf, item, depth + 1);
+            }
+        }
+        return result;
+    }
+    return PUT_NO;
+}
+
+static PyObject *
+freeze(PyObject *module, PyObject *value)
+{
+    Buffer buf = {NULL, 0, 0};
+    FrozenObject *frozen = NULL;
+    Py_ssize_t i;
+    int result = put(&buf, value, 0);
+    if (result == PUT_OK) {
+        frozen = PyObject_NewVar(FrozenObject, &FrozenType, buf.n);
+        if (frozen != NULL) {
+            memcpy(frozen->items, buf.items, (size_t)buf.n * sizeof(PyObject *));
+        }
+    }
+    if (frozen == NULL) {
+        for (i = 0; i < buf.n; i++) {
+            if (!IS_HEADER(buf.items[i])) {
+                Py_DECREF(buf.items[i]);
+            }
+        }
+    }
+    PyMem_Free(buf.items);
+    if (frozen != NULL) {
+        return (PyObject *)frozen;
+    }
+    if (result == PUT_NO) {
+        Py_RETURN_NONE;
+    }
+    return NULL;  /* MemoryError */
+}
+
+/* unchanged --------------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject **items;
+    Py_ssize_t n;
+    Py_ssize_t pos;
+} Walk;
+
+static int
+bits_equal(double a, double b)
+{
+    return memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+/* Whether `value` (not the object held in *slot) is an atom of the same content. When it is,
+ * the slot takes `value` in place of the old object: the old one is freed once nothing else
+ * holds it (a view that rebuilds equal data at each event keeps one copy, not two), and the
+ * next check of the same object is an identity check. */
+static int
+same_atom(PyObject *value, PyObject **slot)
+{
+    PyObject *held = *slot;
+    PyTypeObject *type = Py_TYPE(value);
+    if (type != Py_TYPE(held)) {
+        return 0;
+    }
+    if (type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBytes_Type) {
+        /* The exact built-in types' own comparison: C code, no user code. */
+        PyObject *result = type->tp_richcompare(value, held, Py_EQ);
+        int equal;
+        if (result == NULL) {
+            PyErr_Clear();  /* cannot happen for these types; not a proof either way */
+            return 0;
+        }
+        equal = result == Py_True;
+        Py_DECREF(result);
+        if (!equal) {
+            return 0;
+        }
+    }
+    else if (type == &PyFloat_Type) {
+        /* Bit for bit: 0.0 and -0.0 render differently; a NaN is the NaN it was. */
+        if (!bits_equal(PyFloat_AS_DOUBLE(value), PyFloat_AS_DOUBLE(held))) {
+            return 0;
+        }
+    }
+    else if (type == &PyComplex_Type) {
+        Py_complex a = ((PyComplexObject *)value)->cval, b = ((PyComplexObject *)held)->cval;
+        if (!bits_equal(a.real, b.real) || !bits_equal(a.imag, b.imag)) {
+            return 0;
+        }
+    }
+    else {
+        return 0;  /* None, True, False are singletons: another object is another value */
+    }
+    Py_INCREF(value);
+    *slot = value;
+    Py_DECREF(held);
+    return 1;
+}
+
+static int same(Walk *walk, PyObject *value, int depth);
+
+/* One item of a container: the very object held (an atom: a header never equals a pointer),
+ * else the full check. Inline, as most items of unchanged data are the objects held. */
+#define SAME_ITEM(walk, item, depth)                                                \
+    ((walk)->items[(walk)->pos] == (item) ? ((walk)->pos++, 1) : same((walk), (item), (depth)))
+
+static int
+same_items(Walk *walk, PyObject *const *items, Py_ssize_t n, int depth)
+{
+    Py_ssize_t i;
+    for (i = 0; i < n; i++) {
+        if (!SAME_ITEM(walk, items[i], depth)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether `value` has the content of the entries from walk->pos on, which it then passes.
+ * The Frozen form is well formed (freeze wrote each header's items in full), so a walk that
+ * follows its headers stays inside it; the bound is checked anyway, as it is cheap here. */
+static int
+same(Walk *walk, PyObject *value, int depth)
+{
+    PyObject **slot, *held;
+    Py_ssize_t i, n;
+    if (walk->pos >= walk->n) {
+        return 0;
+    }
+    slot = &walk->items[walk->pos++];
+    held = *slot;
+    if (!IS_HEADER(held)) {
+        return value == held || same_atom(value, slot);
+    }
+    if (depth >= MAX_DEPTH) {
+        return 0;
+    }
+    n = HEADER_LEN(held);
+    switch (HEADER_KIND(held)) {
+    case KIND_LIST:
+        return (Py_TYPE(value) == &PyList_Type && PyList_GET_SIZE(value) == n
+                && same_items(walk, ((PyListObject *)value)->ob_item, n, depth + 1));
+    case KIND_TUPLE:
+        return (Py_TYPE(value) == &PyTuple_Type && PyTuple_GET_SIZE(value) == n
+                && same_items(walk, ((PyTupleObject *)value)->ob_item, n, depth + 1));
+    case KIND_DICT: {
+        Py_ssize_t pos = 0;
+        PyObject *key, *item;
+        if (Py_TYPE(value) != &PyDict_Type || PyDict_GET_SIZE(value) != n) {
+            return 0;
+        }
+        /* Iteration order is insertion order: the keys in the same order, or a change.
+         * Exactly n entries, so no last PyDict_Next call to find the end. */
+        for (i = 0; i < n; i++) {
+            if (!PyDict_Next(value, &pos, &key, &item) || !SAME_ITEM(walk, key, depth + 1)
+                || !SAME_ITEM(walk, item, depth + 1)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+static PyObject *
+unchanged(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    FrozenObject *frozen;
+    Walk walk;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "unchanged() takes 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    /* Anything but a Frozen form (e.g. a marshal snapshot) proves nothing. */
+    if (Py_TYPE(args[1]) != &FrozenType) {
+        Py_RETURN_FALSE;
+    }
+    frozen = (FrozenObject *)args[1];
+    walk.items = frozen->items;
+    walk.n = Py_SIZE(frozen);
+    walk.pos = 0;
+    if (same(&walk, args[0], 0) && walk.pos == walk.n) {
+        Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* The module ---------------------------------------------------------------------------------- */
+
+static PyMethodDef methods[] = {
+    {"freeze", (PyCFunction)freeze, METH_O,
+     PyDoc_STR("freeze(value, /)\n--\n\n"
+               "A Frozen form of value's content, or None when value holds anything but exact "
+               "list, tuple, dict, None, bool, int, float, complex, str and bytes, or is too "
+               "deep or too large.")},
+    {"unchanged", (PyCFunction)(void (*)(void))unchanged, METH_FASTCALL,
+     PyDoc_STR("unchanged(value, frozen, /)\n--\n\n"
+               "Whether value has exactly the content frozen was taken of (type for type, "
+               "floats bit for bit, dict keys in order). False when frozen is not a Frozen.")},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "liveview.core._tracking",
+    .m_doc = PyDoc_STR("Change tracking's strict content check, in C (see tracking.py)."),
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__tracking(void)
+{
+    PyObject *module;
+    if (PyType_Ready(&FrozenType) < 0) {
+        return NULL;
+    }
+    module = PyModule_Create(&module_def);
+    if (module == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddObjectRef(module, "Frozen", (PyObject *)&FrozenType) < 0
+        || PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0
+        || PyModule_AddIntConstant(module, "MAX_ITEMS", (long)MAX_ITEMS) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}
