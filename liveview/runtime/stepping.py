@@ -1,8 +1,8 @@
 """Coroutines stepped by hand, finished as a task would finish them.
 
 The runtime takes a coroutine's first step in the caller's task to save a task switch (a
-handler for an idle view in `ViewChannel._handle_now`, a frame's `send` in
-`LiveViewConsumer._send_now`). When that step does not finish it, the coroutine has yielded a
+handler for an idle view in `ViewChannel.post`, a frame's `send` in
+`LiveViewConsumer.send_text`). When that step does not finish it, the coroutine has yielded a
 future (or None, a bare yield) and another task takes over; `wait_for_yield` is what asyncio's
 Task does with such a yield before stepping the coroutine again.
 """
