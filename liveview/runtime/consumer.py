@@ -323,7 +323,7 @@ class LiveViewConsumer:
                 # Upload chunks are paced by their replies (one in flight per entry).
                 waiting: Awaitable[None] | None = self.on_bytes(message.get("bytes") or b"")
             elif self._frames.allow():
-                # `on_text`, inlined: one call less per click.
+                # A text frame, handled here: one call less per click.
                 limit = liveview_settings.MAX_FRAME_BYTES
                 # A character is 1 to 4 bytes of UTF-8: only frames near the limit are encoded.
                 if len(text) * 4 > limit and \
@@ -354,20 +354,6 @@ class LiveViewConsumer:
 
     def _log_frame_failure(self) -> None:
         logger.exception("frame from %s could not be handled", self._client())
-
-    def on_text(self, text: str) -> Awaitable[None] | None:
-        """One text frame (`on_receive` runs the same, inlined)."""
-        limit = liveview_settings.MAX_FRAME_BYTES
-        # A character is 1 to 4 bytes of UTF-8: only frames near the limit are encoded.
-        if len(text) * 4 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
-            self._refuse_oversized(text)
-            return None
-        try:
-            frame = p.decode_text(text)
-        except p.ProtocolError as exc:
-            logger.warning("malformed frame from %s dropped: %s", self._client(), exc)
-            return None
-        return self.router.route(frame)
 
     def on_bytes(self, data: bytes) -> Awaitable[None] | None:
         if len(data) > liveview_settings.MAX_FRAME_BYTES:
