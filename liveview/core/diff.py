@@ -27,19 +27,7 @@ def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
     # (The same template renders the same statics object: no list to compare.)
     if held is not statics and held != statics:
         return new
-    # `_diff_dynamics(old, new)`, inline: every click of every view diffs its root.
-    out: dict[str, Any] = {}
-    for key, value in new.items():
-        prev = old.get(key)
-        if prev is value or key == STATIC or prev == value:
-            continue
-        if not isinstance(value, dict):
-            out[key] = value
-            continue
-        change = _diff_value(prev, value)
-        if change:
-            out[key] = change
-    return out
+    return _diff_dynamics(old, new)
 
 
 def _diff_dynamics(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
