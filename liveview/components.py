@@ -275,18 +275,10 @@ class ComponentRegistry:
         without components): the tree, or an awaitable of it."""
         self._socket = socket
         current = self._pass
-        # (`current.used()`, inline: a view without components renders in the same pass again)
-        if current.placed or current.pending or current.rendered or current.whole:
+        if current.used():  # (a view without components renders in the same pass again)
             current = self._pass = _Pass()
-        # `view_context(socket, extra)` and the host, in one step for the usual view socket.
-        flash = getattr(socket, "flash", None)
-        streams = getattr(socket, "streams", None)
-        own = socket.context
-        if flash is None or streams is None or type(own) is not dict or extra is None:
-            context = view_context(socket, extra)
-            context[HOST_KEY] = self
-        else:
-            context = {"flash": flash, "streams": streams, **own, **extra, HOST_KEY: self}
+        context = view_context(socket, extra)
+        context[HOST_KEY] = self
         # The first attempt of `_Attempt(current, view, 0, host)` under `rendering.render_now`,
         # inline (three calls and an object less on every click): made only to start over.
         # The pass is unused here, so the attempt's placements start at 0.
