@@ -937,6 +937,13 @@ def _emit_lookup(source: _Source, lookups: tuple[str, ...], value: str, depth: i
     emit(depth + 2, "pass")
 
 
+def _emit_annotated_raise(source: _Source, node: Any, depth: int) -> None:
+    """The `except` closing a node's `try`: the error names `node`, as its slot's would."""
+    source.emit(depth, "except Exception as exc:")
+    source.emit(depth + 1, f"_annotate(exc, {source.name(node)}, context)")
+    source.emit(depth + 1, "raise")
+
+
 def _emit_variable(source: _Source, node: VariableNode, dest: str, depth: int) -> bool:
     """`dest = <_variable's slot>(context)` for a bare `{{ name.key... }}`; False for any
     other expression (its slot is called)."""
@@ -962,9 +969,7 @@ def _emit_variable(source: _Source, node: VariableNode, dest: str, depth: int) -
     emit(depth + 2, f"{dest} = escape({value}) if context.autoescape else {value}")
     emit(depth + 1, "else:")
     emit(depth + 2, f"{dest} = render_value_in_context({value}, context)")
-    emit(depth, "except Exception as exc:")
-    emit(depth + 1, f"_annotate(exc, {source.name(node)}, context)")
-    emit(depth + 1, "raise")
+    _emit_annotated_raise(source, node, depth)
     return True
 
 
@@ -1046,9 +1051,7 @@ def _emit_if(source: _Source, node: IfNode, dest: str, depth: int) -> bool:
         emit(depth + 2, f"{dest} = {tree}")
     emit(depth + 1, "else:")
     emit(depth + 2, f"{dest} = ''")
-    emit(depth, "except Exception as exc:")
-    emit(depth + 1, f"_annotate(exc, {source.name(node)}, context)")
-    emit(depth + 1, "raise")
+    _emit_annotated_raise(source, node, depth)
     return True
 
 
