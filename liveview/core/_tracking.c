@@ -18,6 +18,15 @@
  * The Frozen form is one flat array in pre-order: for a container a header word (its kind and
  * length, tagged with the low bit, which no object pointer has), then its items (a dict: key,
  * value, key, value... in iteration order); an atom is held as itself (a strong reference).
+ *
+ * A dict whose keys and values are all atoms (a table's row) also keeps, right after its
+ * header, the dict's version tag (PEP 509, CPython 3.11 to 3.13: a number taken from a global
+ * counter at every creation and every change of any dict, so no two dict states share one).
+ * When the dict checked has that very tag, it is the same dict with the same keys and the same
+ * atom objects, which cannot change: the check passes it without reading its entries (one
+ * cache line for the whole row, where reading its table takes three or four). Any other tag
+ * (the row was changed, even back to equal content, or it is another dict) takes the full
+ * compare, and an equal content then takes the new tag, so the next check is the short one.
  * Holding the atoms is what makes `is` a proof: an object we hold cannot be freed, so no other
  * object can take its address, and atoms cannot change. Frozen holds nothing but atoms, so it
  * cannot be part of a reference cycle and is not tracked by the garbage collector.
@@ -36,7 +45,27 @@
 /* Entries of one Frozen form (8 bytes each), so a header's length always fits its word. */
 #define MAX_ITEMS ((Py_ssize_t)1 << 24)
 
-enum { KIND_LIST = 0, KIND_TUPLE = 1, KIND_DICT = 2 };
+enum { KIND_LIST = 0, KIND_TUPLE = 1, KIND_DICT = 2, KIND_ATOM_DICT = 3 };
+
+/* Dict version tags: CPython 3.11 to 3.13 keep one in every dict (3.12 deprecates the field,
+ * 3.14 no longer counts changes in it); 64 bits, so that it fits the Frozen form's word. */
+#if PY_VERSION_HEX < 0x030E0000 && SIZEOF_VOID_P == 8 && !defined(Py_GIL_DISABLED)
+#define DICT_VERSIONS 1
+static inline uint64_t
+dict_version(PyObject *dict)
+{
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    return ((PyDictObject *)dict)->ma_version_tag;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+}
+#else
+#define DICT_VERSIONS 0
+#endif
 
 #define HEADER(kind, n) \
     ((PyObject *)(((uintptr_t)(n) << 3) | ((uintptr_t)(kind) << 1) | (uintptr_t)1))
@@ -51,15 +80,28 @@ typedef struct {
 
 static PyTypeObject FrozenType;
 
+/* Drop the references of a Frozen form's entries: every atom; not the headers, nor the
+ * version word after an atom dict's header (a number, whatever its bits look like). */
+static void
+release(PyObject **items, Py_ssize_t n)
+{
+    Py_ssize_t i;
+    for (i = 0; i < n; i++) {
+        if (IS_HEADER(items[i])) {
+            if (HEADER_KIND(items[i]) == KIND_ATOM_DICT) {
+                i++;
+            }
+        }
+        else {
+            Py_DECREF(items[i]);
+        }
+    }
+}
+
 static void
 frozen_dealloc(FrozenObject *self)
 {
-    Py_ssize_t i, n = Py_SIZE(self);
-    for (i = 0; i < n; i++) {
-        if (!IS_HEADER(self->items[i])) {
-            Py_DECREF(self->items[i]);
-        }
-    }
+    release(self->items, Py_SIZE(self));
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -125,6 +167,22 @@ is_atom(PyObject *value)
 
 static int put(Buffer *buf, PyObject *value, int depth);
 
+#if DICT_VERSIONS
+/* Whether a dict's keys and values are all atoms: its version tag then covers its content. */
+static int
+atoms_only(PyObject *dict)
+{
+    Py_ssize_t pos = 0;
+    PyObject *key, *item;
+    while (PyDict_Next(dict, &pos, &key, &item)) {
+        if (!is_atom(key) || !is_atom(item)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif
+
 static int
 put_items(Buffer *buf, int kind, PyObject *const *items, Py_ssize_t n, int depth)
 {
@@ -169,7 +227,18 @@ put(Buffer *buf, PyObject *value, int depth)
         if (n > MAX_ITEMS) {
             return PUT_NO;
         }
-        result = push(buf, HEADER(KIND_DICT, n));
+#if DICT_VERSIONS
+        if (atoms_only(value)) {
+            result = push(buf, HEADER(KIND_ATOM_DICT, n));
+            if (result == PUT_OK) {
+                result = push(buf, (PyObject *)(uintptr_t)dict_version(value));
+            }
+        }
+        else
+#endif
+        {
+            result = push(buf, HEADER(KIND_DICT, n));
+        }
         while (result == PUT_OK && PyDict_Next(value, &pos, &key, &item)) {
             result = put(buf, key, depth + 1);
             if (result == PUT_OK) {
@@ -186,7 +255,6 @@ freeze(PyObject *module, PyObject *value)
 {
     Buffer buf = {NULL, 0, 0};
     FrozenObject *frozen = NULL;
-    Py_ssize_t i;
     int result = put(&buf, value, 0);
     if (result == PUT_OK) {
         frozen = PyObject_NewVar(FrozenObject, &FrozenType, buf.n);
@@ -195,11 +263,7 @@ freeze(PyObject *module, PyObject *value)
         }
     }
     if (frozen == NULL) {
-        for (i = 0; i < buf.n; i++) {
-            if (!IS_HEADER(buf.items[i])) {
-                Py_DECREF(buf.items[i]);
-            }
-        }
+        release(buf.items, buf.n);
     }
     PyMem_Free(buf.items);
     if (frozen != NULL) {
@@ -279,12 +343,55 @@ static int same(Walk *walk, PyObject *value, int depth);
 #define SAME_ITEM(walk, item, depth)                                                \
     ((walk)->items[(walk)->pos] == (item) ? ((walk)->pos++, 1) : same((walk), (item), (depth)))
 
+#if DICT_VERSIONS
+/* Whether `value` is the atom dict whose `header` is at walk->pos, with the very version tag
+ * held after it (this dict, as it was): the walk then passes its entries unread. */
+static inline int
+passed_as_it_was(Walk *walk, PyObject *header, PyObject *value)
+{
+    Py_ssize_t end = walk->pos + 2 + 2 * HEADER_LEN(header);
+    if (HEADER_KIND(header) != KIND_ATOM_DICT || Py_TYPE(value) != &PyDict_Type
+        || end > walk->n || (uintptr_t)walk->items[walk->pos + 1] != dict_version(value)) {
+        return 0;
+    }
+    walk->pos = end;
+    return 1;
+}
+#endif
+
 static int
 same_items(Walk *walk, PyObject *const *items, Py_ssize_t n, int depth)
 {
     Py_ssize_t i;
     for (i = 0; i < n; i++) {
+#if DICT_VERSIONS
+        /* A table's rows: each passed here, without a call, when it is as it was. */
+        PyObject *held = walk->items[walk->pos];
+        if (IS_HEADER(held) && passed_as_it_was(walk, held, items[i])) {
+            continue;
+        }
+#endif
         if (!SAME_ITEM(walk, items[i], depth)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether `value` is a dict of `n` entries with the keys and values from walk->pos on. */
+static int
+same_dict(Walk *walk, PyObject *value, Py_ssize_t n, int depth)
+{
+    Py_ssize_t i, pos = 0;
+    PyObject *key, *item;
+    if (Py_TYPE(value) != &PyDict_Type || PyDict_GET_SIZE(value) != n) {
+        return 0;
+    }
+    /* Iteration order is insertion order: the keys in the same order, or a change.
+     * Exactly n entries, so no last PyDict_Next call to find the end. */
+    for (i = 0; i < n; i++) {
+        if (!PyDict_Next(value, &pos, &key, &item) || !SAME_ITEM(walk, key, depth + 1)
+            || !SAME_ITEM(walk, item, depth + 1)) {
             return 0;
         }
     }
@@ -298,12 +405,18 @@ static int
 same(Walk *walk, PyObject *value, int depth)
 {
     PyObject **slot, *held;
-    Py_ssize_t i, n;
+    Py_ssize_t n;
     if (walk->pos >= walk->n) {
         return 0;
     }
-    slot = &walk->items[walk->pos++];
+    slot = &walk->items[walk->pos];
     held = *slot;
+#if DICT_VERSIONS
+    if (IS_HEADER(held) && passed_as_it_was(walk, held, value)) {
+        return 1;
+    }
+#endif
+    walk->pos++;
     if (!IS_HEADER(held)) {
         return value == held || same_atom(value, slot);
     }
@@ -318,22 +431,23 @@ same(Walk *walk, PyObject *value, int depth)
     case KIND_TUPLE:
         return (Py_TYPE(value) == &PyTuple_Type && PyTuple_GET_SIZE(value) == n
                 && same_items(walk, ((PyTupleObject *)value)->ob_item, n, depth + 1));
-    case KIND_DICT: {
-        Py_ssize_t pos = 0;
-        PyObject *key, *item;
-        if (Py_TYPE(value) != &PyDict_Type || PyDict_GET_SIZE(value) != n) {
+    case KIND_DICT:
+        return same_dict(walk, value, n, depth);
+#if DICT_VERSIONS
+    case KIND_ATOM_DICT: {
+        PyObject **version;
+        if (walk->pos + 1 + 2 * n > walk->n) {
             return 0;
         }
-        /* Iteration order is insertion order: the keys in the same order, or a change.
-         * Exactly n entries, so no last PyDict_Next call to find the end. */
-        for (i = 0; i < n; i++) {
-            if (!PyDict_Next(value, &pos, &key, &item) || !SAME_ITEM(walk, key, depth + 1)
-                || !SAME_ITEM(walk, item, depth + 1)) {
-                return 0;
-            }
+        /* Not as it was (see passed_as_it_was, above): compared entry by entry. */
+        version = &walk->items[walk->pos++];
+        if (!same_dict(walk, value, n, depth)) {
+            return 0;
         }
+        *version = (PyObject *)(uintptr_t)dict_version(value);
         return 1;
     }
+#endif
     default:
         return 0;
     }
@@ -398,7 +512,8 @@ PyInit__tracking(void)
     }
     if (PyModule_AddObjectRef(module, "Frozen", (PyObject *)&FrozenType) < 0
         || PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0
-        || PyModule_AddIntConstant(module, "MAX_ITEMS", (long)MAX_ITEMS) < 0) {
+        || PyModule_AddIntConstant(module, "MAX_ITEMS", (long)MAX_ITEMS) < 0
+        || PyModule_AddIntConstant(module, "DICT_VERSIONS", DICT_VERSIONS) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -3,6 +3,8 @@ from typing import Any, final
 
 MAX_DEPTH: int
 MAX_ITEMS: int
+#: 1 when atom-only dicts are proven unchanged by their version tag (CPython 3.11-3.13).
+DICT_VERSIONS: int
 
 @final
 class Frozen: ...

@@ -296,9 +296,88 @@ def test_the_frozen_table_is_about_the_size_of_its_marshal_copy() -> None:
 
     rows = [{"id": i, "name": f"customer <{i}> & sons", "active": i % 3 != 0}
             for i in range(1000)]
-    # One word per container, key and value (7001 entries, ~56 kB), against ~46 kB of
-    # marshal; the atoms are the value's own (a marshal copy holds copies of them).
-    assert sys.getsizeof(freeze(rows)) < 1.3 * len(marshal.dumps(rows, 4))
+    # One word per container, key and value, and a row's version tag (8001 entries, ~64 kB),
+    # against ~46 kB of marshal; the atoms are the value's own (a marshal copy holds copies).
+    assert sys.getsizeof(freeze(rows)) < 1.45 * len(marshal.dumps(rows, 4))
+
+
+# --- rows proven unchanged by their dict version tag ---------------------------------------------
+
+def test_version_tags_are_used_where_cpython_keeps_them() -> None:
+    # CPython 3.11 to 3.13 count every dict change in the dict's version tag; a build there
+    # without the short check would silently read every row's table again.
+    assert _tracking.DICT_VERSIONS == (sys.version_info < (3, 14))
+    # An atom dict holds its tag after its header: one entry more than a dict of containers.
+    extra = _tracking.DICT_VERSIONS
+    assert repr(freeze({"a": 1})) == f"<Frozen of {3 + extra} entries>"
+    assert repr(freeze({"a": [1]})) == "<Frozen of 4 entries>"
+    assert repr(freeze({(1, 2): 1})) == "<Frozen of 5 entries>"  # a tuple key: no tag
+
+
+ROW_EDITS = [
+    pytest.param(lambda r: r.__setitem__("name", "other"), id="setitem"),
+    pytest.param(lambda r: r.__setitem__("active", 1), id="setitem-equal-other-type"),
+    pytest.param(lambda r: r.__setitem__("name", [r["name"]]), id="setitem-container"),
+    pytest.param(lambda r: r.update(id=-1), id="update"),
+    pytest.param(lambda r: r.__ior__({"extra": 1}), id="ior"),
+    pytest.param(lambda r: r.__delitem__("score"), id="delitem"),
+    pytest.param(lambda r: r.pop("id"), id="pop"),
+    pytest.param(lambda r: r.popitem(), id="popitem"),
+    pytest.param(lambda r: r.setdefault("extra", None), id="setdefault"),
+    pytest.param(lambda r: r.clear(), id="clear"),
+    pytest.param(lambda r: r.__init__(extra=1), id="init"),  # type: ignore[misc]
+    pytest.param(lambda r: r.__setitem__("name", r.pop("name")), id="reorder"),
+]
+
+
+@pytest.mark.parametrize("edit", ROW_EDITS)
+@pytest.mark.parametrize("checks", [1, 2], ids=["fresh", "after-a-pass"])
+def test_every_change_of_a_row_is_seen(edit: Any, checks: int) -> None:
+    rows = _rows()
+    frozen = freeze(rows)
+    for _ in range(checks):  # the second check of an unchanged row takes the short path
+        assert unchanged(rows, frozen)
+    edit(rows[2])
+    assert not unchanged(rows, frozen)
+    assert not unchanged(rows, frozen)
+    assert unchanged(_rows(), frozen)
+
+
+def test_a_row_changed_back_is_unchanged_and_then_checked_short() -> None:
+    rows = _rows()
+    frozen = freeze(rows)
+    name = rows[1]["name"]
+    rows[1]["name"] = "other"
+    rows[1]["name"] = name  # the same content, another tag: the full compare proves it
+    assert unchanged(rows, frozen) and unchanged(rows, frozen)
+    rows[1]["name"] = "other"  # the tag the check took is not the one of this content
+    assert not unchanged(rows, frozen)
+
+
+def test_a_new_row_in_the_place_of_the_old_one_is_compared_by_content() -> None:
+    rows = _rows()
+    frozen = freeze(rows)
+    rows[3] = dict(rows[3])  # equal content, another dict
+    assert unchanged(rows, frozen)
+    rows[3] = {**rows[3], "name": "other"}
+    assert not unchanged(rows, frozen)
+    # A dict freed and another one made, perhaps at the same address: a new tag, so the
+    # content decides.
+    for _ in range(50):
+        row = {"id": 1}
+        frozen = freeze(row)
+        del row
+        other = {"id": 2}
+        assert not unchanged(other, frozen)
+        assert unchanged({"id": 1}, frozen)
+        del other
+
+
+def test_a_value_that_is_no_longer_a_dict_is_a_change() -> None:
+    frozen = freeze([{"a": 1}])
+    for other in ([["a", 1]], [("a", 1)], [MyDict(a=1)], [1], [None], []):
+        assert not unchanged(other, frozen)
+    assert unchanged([{"a": 1}], frozen)
 
 
 # --- the tracker on the C path ------------------------------------------------------------------
