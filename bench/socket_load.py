@@ -116,6 +116,17 @@ def process_tree(pid: int) -> list[int]:
     return pids
 
 
+def pin(pid: int, cpu: int) -> None:
+    """Run every thread of `pid` and its descendants on `cpu` only (threads made later
+    inherit it from the thread that makes them)."""
+    for one in process_tree(pid):
+        try:
+            for task in os.listdir(f"/proc/{one}/task"):
+                os.sched_setaffinity(int(task), {cpu})
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+
+
 def cpu_times(pid: int) -> tuple[float, float]:
     """(utime, stime) of every thread of `pid` and its descendants, in seconds (resolution
     1/SC_CLK_TCK)."""
@@ -439,6 +450,10 @@ def run_case(kind: str, app: str, n: int, args: argparse.Namespace, tmp: Path,
     server = app_server(kind, app, n, args, tmp, template_db, tracking)
     stats = getattr(server, "stats_path", None)
     server.start()
+    if args.pin:  # the server on one core, this load generator on the other
+        assert server.proc is not None
+        pin(server.proc.pid, 0)
+        pin(os.getpid(), 1)
     try:
         result = asyncio_run(run_load(server, app, n, args))
     except BaseException:
@@ -482,8 +497,9 @@ _COLUMNS = (  # (header, unit)
 )
 
 
-def row(r: Result) -> tuple[str, ...]:
-    return (r.server, r.app, str(r.n), "yes" if r.deflate else "no",
+def row(r: Result, page: str | None = None) -> tuple[str, ...]:
+    app = r.app if page is None or r.app == "echo" else f"{r.app} {page}"
+    return (r.server, app, str(r.n), "yes" if r.deflate else "no",
             f"{1000 * pct(r.joins, 50):.1f}", f"{1000 * pct(r.joins, 99):.1f}",
             f"{r.cpu_per_join_ms:.2f}", f"{r.rss_per_view_kb:.1f}",
             f"{r.idle_cpu_ms_per_s:.0f}", f"{1000 * pct(r.rtts, 50):.2f}",
@@ -511,7 +527,11 @@ def main() -> None:
     parser.add_argument("--page", default="/counter/",
                         help="the page the liveview and before apps join and click "
                              "(`increment`); /table1000/ with --settings "
-                             "bench.streams_app.settings: one row of a 1000-row table")
+                             "bench.streams_app.settings: one row of a 1000-row table; "
+                             "comma-separated pages run one after the other in each round")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the server to CPU 0 and this load generator to CPU 1 "
+                             "(steadier figures on a two-core machine)")
     parser.add_argument("--settings", default="demo_project.settings")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run the whole matrix this many times, alternating (noise check)")
@@ -540,22 +560,29 @@ def main() -> None:
         template_db = migrate_template_db(tmp / "template.sqlite3")
         rows = []
         modes = args.tracking.split(",") if args.tracking else [None]
+        pages = args.page.split(",")
         for _ in range(args.repeat):
-            for kind in args.servers.split(","):
-                for n in (int(v) for v in args.clients.split(",")):
-                    for app in args.apps.split(","):
-                        for tracking in modes:
-                            print(f"{kind} {app} N={n} tracking={tracking} ...",
-                                  file=sys.stderr, flush=True)
-                            result = run_case(kind, app, n, args, tmp, template_db, tracking)
-                            for error in result.errors[:5]:
-                                print(f"  error: {error}", file=sys.stderr)
-                            rows.append(row(result))
+            for page in pages:
+                case = argparse.Namespace(**{**vars(args), "page": page})
+                for kind in args.servers.split(","):
+                    for n in (int(v) for v in args.clients.split(",")):
+                        for app in args.apps.split(","):
+                            if app == "echo" and page != pages[0]:
+                                continue  # the floor has no pages: once per round
+                            for tracking in modes:
+                                print(f"{kind} {app} {page} N={n} tracking={tracking} ...",
+                                      file=sys.stderr, flush=True)
+                                result = run_case(kind, app, n, case, tmp, template_db,
+                                                  tracking)
+                                for error in result.errors[:5]:
+                                    print(f"  error: {error}", file=sys.stderr)
+                                rows.append(row(result, page if len(pages) > 1 else None))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n{args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
           f"{args.join_rate:.0f}/s, permessage-deflate "
-          f"{'not offered' if args.no_compression else 'offered'}; {os.cpu_count()} CPUs, "
+          f"{'not offered' if args.no_compression else 'offered'}; {os.cpu_count()} CPUs"
+          f"{' (server pinned to CPU 0, clients to CPU 1)' if args.pin else ''}, "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print_table(rows)
 
