@@ -64,7 +64,7 @@ from .keyed import KeyedEntries, LiveKeyNode, misplaced, split_loop_key, unique_
 from .plan import Dynamic, Plan, Slot, total, union
 from .portal import PortalNode
 from .streams import Stream
-from .tracking import PARENTLOOP, UNTRACKABLE, Scope, snapshot
+from .tracking import PARENTLOOP, UNTRACKABLE, RecordingContext, Scope, snapshot
 from .wire import KEYED, KEYED_COUNT, STATIC, STREAM
 
 # The compiled Plan is stored on the NodeList itself: it lives exactly as long
@@ -99,7 +99,7 @@ def render_plan(template: Template, plan: Plan, context: Context, previous: Any 
                 scope: Scope | None = None) -> dict[str, Any]:
     """`render_template_tree`, given the template's plan (`plan_for(template.nodelist)`)."""
     render_context = context.render_context
-    if type(context) is not Context or type(render_context) is not RenderContext:
+    if type(context) not in _PLAIN_CONTEXTS or type(render_context) is not RenderContext:
         # A RequestContext's bind_template runs the context processors.
         with render_context.push_state(template):
             if context.template is None:
@@ -130,6 +130,11 @@ def render_plan(template: Template, plan: Plan, context: Context, previous: Any 
         render_context.template = initial
         if isolated:
             render_context.pop()
+
+
+#: Contexts whose `bind_template` is Context's own (a tracked render's Context records its
+#: writes, and binds as Context does); a RequestContext's runs the context processors.
+_PLAIN_CONTEXTS = frozenset({Context, RecordingContext})
 
 
 def _run(plan: Plan, context: Context, previous: Any, scope: Scope | None) -> dict[str, Any]:
