@@ -155,7 +155,7 @@ class ViewChannel:
                  "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
                  "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
                  "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
-                 "_stop_child", "_deadline", "_watch", "_context", "__weakref__")
+                 "_stop_child", "_deadline", "_watch", "_context", "_hooks", "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], None],
@@ -198,6 +198,10 @@ class ViewChannel:
         #: cancelled for it), and the one timer watching it (see `_watchdog`).
         self._deadline = 0.0
         self._watch: asyncio.TimerHandle | None = None
+        #: The view socket's lifecycle hooks by stage (`Lifecycle.by_stage`, which attach_hook
+        #: and detach_hook change in place), set at the join: every click asks it for its
+        #: handle_event and after_render hooks without looking for the socket's `lifecycle`.
+        self._hooks: dict[str, Any] = {}
         #: The actor's contextvars: a handler run at once in `post` runs in them too.
         self._context = contextvars.copy_context()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic,
@@ -542,6 +546,8 @@ class ViewChannel:
                                    session=session, user=user, scope=self.scope,
                                    async_work=self.async_work)
         self.view, self.socket = view, socket
+        lifecycle = getattr(socket, "lifecycle", None)
+        self._hooks = lifecycle.by_stage if lifecycle is not None else {}
         self.render_state.children = NestedHost(self.view_id, self.root_id, self.live_session)
         socket.flash = join_flash(payload, static=plan.static)
         url = plan.url
@@ -633,10 +639,9 @@ class ViewChannel:
                 view, socket = self.view, self.socket
                 assert view is not None and socket is not None  # (not the properties)
                 # The view's handle_event after its hooks: its reply, or a halting hook's.
-                # (`lifecycle.hooked` and `telemetry.quiet`, inlined: every click.)
-                lifecycle = getattr(socket, "lifecycle", None)
+                # (`telemetry.quiet`, inlined: every click.)
                 handling: Awaitable[Any]
-                if lifecycle is not None and lifecycle.by_stage.get("handle_event"):
+                if self._hooks.get("handle_event"):
                     handling = self._hooked_event(view, socket, event, value)
                 else:
                     handler = view.handle_event
@@ -760,10 +765,9 @@ class ViewChannel:
         if not navigated and (socket.navigation is not None or socket.upload_manager.released):
             return self._navigate_then_render(ref, response, hook_reply)
         socket.flash_new = {}
-        lifecycle = getattr(socket, "lifecycle", None)  # (`lifecycle.hooked`, inlined)
         # (`telemetry.quiet`, inlined: every click; no span to enter)
         if signals.view_rendered.receivers or telemetry.LEVEL_MEMO.get(DEBUG) is not False or \
-                (lifecycle is not None and lifecycle.by_stage.get("after_render")):
+                self._hooks.get("after_render"):
             return self._render_measured(ref, response, hook_reply)
         tree = self.render_state.render_now(view, socket)
         if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
