@@ -112,14 +112,6 @@ def _checked(result: Any, what: str) -> Halt | None:
     raise TypeError(f"{what} must return None (go on) or liveview.HALT (stop), got {result!r}")
 
 
-def hooked(socket: Any, stage: str) -> bool:
-    """Whether `socket` has hooks for `stage` (the runtime skips `run_hooks` otherwise: every
-    click would pay for a coroutine that finds none; the view channel runs this same test
-    inlined)."""
-    lifecycle: Lifecycle | None = getattr(socket, "lifecycle", None)
-    return lifecycle is not None and bool(lifecycle.by_stage.get(stage))
-
-
 async def run_hooks(socket: Any, stage: str, *args: Any) -> Halt | None:
     """Run `socket`'s hooks for `stage` in order; the Halt of the first that halts, or None."""
     lifecycle: Lifecycle | None = getattr(socket, "lifecycle", None)

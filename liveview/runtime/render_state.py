@@ -14,7 +14,7 @@ from ..conf import liveview_settings
 from ..core.diff import diff_tree
 from ..core.streams import forget_stream_items
 from ..core.tracking import TRACK_KEY, Tracker
-from ..core.wire import COMPONENTS, EVENTS, TITLE
+from ..core.wire import COMPONENTS, EVENTS, REPLY, TITLE
 from ..nested import NESTED_KEY, NestedHost
 from ..rendering import tree_of
 from .hosted import HostedSocket, HostedView
@@ -76,25 +76,32 @@ class RenderState:
         self.dropped_children = host.finish()
         return rendered
 
-    def full(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
-        """The join's `rendered`: the whole tree, with title and pushed events."""
+    def full(self, tree: dict[str, Any], socket: HostedSocket, reply: Any = None
+             ) -> dict[str, Any]:
+        """The join's `rendered`: the whole tree, with title and pushed events (and `reply`,
+        a hook's reply, if not None)."""
         # A copy: title and events must not land in the held tree. The client holds no
         # component any more: each one on the page goes whole.
-        return self._sent(dict(tree), tree, socket, self.components.table(root=tree))
+        return self._sent(dict(tree), tree, socket, self.components.table(root=tree), reply)
 
-    def diff(self, tree: dict[str, Any], socket: HostedSocket) -> dict[str, Any]:
-        """What changed since the client's tree (maybe empty); the client now holds `tree`."""
+    def diff(self, tree: dict[str, Any], socket: HostedSocket, reply: Any = None
+             ) -> dict[str, Any]:
+        """What changed since the client's tree (maybe empty; `reply`, the reply to a hook's
+        pushEvent, goes in it if not None); the client now holds `tree`."""
         diff = diff_tree(self.tree, tree)
         if diff is tree:  # a whole new tree (new statics): the client drops its components
-            return self.full(tree, socket)
-        return self._sent(diff, tree, socket, self.components.table())
+            return self.full(tree, socket, reply)
+        return self._sent(diff, tree, socket, self.components.table(), reply)
 
     def _sent(self, rendered: dict[str, Any], tree: dict[str, Any], socket: HostedSocket,
-              table: dict[str, Any]) -> dict[str, Any]:
-        """`rendered` as it goes out (components, title and pushed events added); the client
-        then holds `tree`. (One step for all of it: every click of every view pays it.)"""
+              table: dict[str, Any], reply: Any) -> dict[str, Any]:
+        """`rendered` as it goes out (components, title, pushed events and a hook's reply
+        added); the client then holds `tree`. (One step for all of it: every click of every
+        view pays it.)"""
         if table:
             rendered[COMPONENTS] = table
+        if reply is not None:
+            rendered[REPLY] = reply
         if socket.streams:
             # Streamed items are sent once: neither side keeps them (memory stays flat).
             socket.streams.prune()

@@ -29,7 +29,6 @@ from ..components import update_from_info
 from ..conf import liveview_settings
 from ..core import protocol as p
 from ..core.payloads import decode_event_value
-from ..core.wire import REPLY
 from ..events import InfoEvent
 from ..exceptions import JoinRefused, ProtocolError
 from ..flash import CLEAR_FLASH_EVENT, clear_flash_event, join_flash, take_flash_token
@@ -156,7 +155,7 @@ class ViewChannel:
                  "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
                  "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
                  "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
-                 "_stop_child", "_deadline", "_watch", "_context", "__weakref__")
+                 "_stop_child", "_deadline", "_watch", "_context", "_hooks", "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], None],
@@ -199,6 +198,10 @@ class ViewChannel:
         #: cancelled for it), and the one timer watching it (see `_watchdog`).
         self._deadline = 0.0
         self._watch: asyncio.TimerHandle | None = None
+        #: The view socket's lifecycle hooks by stage (`Lifecycle.by_stage`, which attach_hook
+        #: and detach_hook change in place), set at the join: every click asks it for its
+        #: handle_event and after_render hooks without looking for the socket's `lifecycle`.
+        self._hooks: dict[str, Any] = {}
         #: The actor's contextvars: a handler run at once in `post` runs in them too.
         self._context = contextvars.copy_context()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic,
@@ -511,7 +514,7 @@ class ViewChannel:
                 self._refuse_malformed(item, exc)
         elif await item.apply(self._view, self._socket):
             self.render_state.components.touch_uploading()
-            await self._render_result()
+            await self._render_result_to_end()
 
     def _refuse_malformed(self, frame: p.Frame, exc: ProtocolError) -> None:
         """A malformed request: refused, the view goes on."""
@@ -543,6 +546,8 @@ class ViewChannel:
                                    session=session, user=user, scope=self.scope,
                                    async_work=self.async_work)
         self.view, self.socket = view, socket
+        lifecycle = getattr(socket, "lifecycle", None)
+        self._hooks = lifecycle.by_stage if lifecycle is not None else {}
         self.render_state.children = NestedHost(self.view_id, self.root_id, self.live_session)
         socket.flash = join_flash(payload, static=plan.static)
         url = plan.url
@@ -634,10 +639,9 @@ class ViewChannel:
                 view, socket = self.view, self.socket
                 assert view is not None and socket is not None  # (not the properties)
                 # The view's handle_event after its hooks: its reply, or a halting hook's.
-                # (`lifecycle.hooked` and `telemetry.quiet`, inlined: every click.)
-                lifecycle = getattr(socket, "lifecycle", None)
+                # (`telemetry.quiet`, inlined: every click.)
                 handling: Awaitable[Any]
-                if lifecycle is not None and lifecycle.by_stage.get("handle_event"):
+                if self._hooks.get("handle_event"):
                     handling = self._hooked_event(view, socket, event, value)
                 else:
                     handler = view.handle_event
@@ -654,27 +658,9 @@ class ViewChannel:
                                         (view, socket, event, value)):
                         result = await handling
             hook_reply = result if event_type == "hook" else None
-            view, socket = self.view, self.socket
-            assert view is not None and socket is not None
-            if socket.navigation is not None or socket.upload_manager.released or \
-                    signals.view_rendered.receivers or telemetry.LEVEL_MEMO.get(DEBUG) is not False:
-                await self._render_result(frame.ref, hook_reply=hook_reply)
-                return
-            # `_render_result`, inlined for what every click is: no navigation, no upload
-            # released, nobody listening to renders (one coroutine less). Keep them in step.
-            socket.flash_new = {}
-            tree = self.render_state.render_now(view, socket)
-            if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
-                tree = await tree
-            diff = self.render_state.diff(tree, socket)
-            if hook_reply is not None:
-                diff[REPLY] = hook_reply
-            lifecycle = getattr(socket, "lifecycle", None)
-            if lifecycle is not None and lifecycle.by_stage.get("after_render"):
-                await run_hooks(socket, "after_render", socket)
-            self.out.render_result(frame.ref, diff)
-            if self.render_state.dropped_children:
-                await self._stop_dropped_children()
+            rest = self._render_result(frame.ref, hook_reply=hook_reply)
+            if rest is not None:
+                await rest
         except ProtocolError as exc:
             self._refuse_malformed(frame, exc)
 
@@ -689,7 +675,7 @@ class ViewChannel:
             clear_flash_event(self._socket, frame.payload.get("value"))
         except ValueError as exc:
             raise ProtocolError(str(exc)) from None
-        await self._render_result(frame.ref)
+        await self._render_result_to_end(frame.ref)
 
     async def _live_patch(self, frame: p.Frame) -> None:
         url = frame.payload.get("url")
@@ -699,7 +685,7 @@ class ViewChannel:
             self.out.reply(frame.ref, {"link_redirect": True})
             return
         await self._handle_params(route.url, route_params(route.url.query, route.kwargs))
-        await self._render_result(frame.ref)
+        await self._render_result_to_end(frame.ref)
 
     async def _leave(self, frame: p.Frame) -> None:
         self.out.reply(frame.ref)
@@ -720,7 +706,7 @@ class ViewChannel:
                                      view_id=self.view_id, join_ref=self.join_ref,
                                      topic=self.topic)
         self.render_state.components.touch_uploading()
-        await self._render_result(frame.ref, response)
+        await self._render_result_to_end(frame.ref, response)
 
     async def _progress(self, frame: p.Frame) -> None:
         entry = uploads.progress(self._socket.upload_manager, frame.payload)
@@ -728,7 +714,7 @@ class ViewChannel:
         if callback is not None:
             await call_user(callback, entry, self._socket)
         self.render_state.components.touch_uploading()
-        await self._render_result(frame.ref)
+        await self._render_result_to_end(frame.ref)
 
     async def _info(self, event: InfoEvent) -> None:
         self.timers.taken(event)
@@ -740,7 +726,7 @@ class ViewChannel:
                                 (self._view, self._socket, event)):
                 if await run_hooks(self._socket, "handle_info", event, self._socket) is None:
                     await call_user(self._view.handle_info, event, self._socket)
-        await self._render_result()
+        await self._render_result_to_end()
 
     async def _handle_params(self, url: Any, params: dict[str, list[Any]]) -> None:
         with telemetry.span(signals.params_handled, type(self._view), self.view_id, True,
@@ -760,17 +746,46 @@ class ViewChannel:
     }
 
     # After every handler: the one way out --------------------------------------------------------
-    async def _render_result(self, ref: str | None = None,
-                             response: dict[str, Any] | None = None, *,
-                             hook_reply: Any = None) -> None:
+    def _render_result(self, ref: str | None = None, response: dict[str, Any] | None = None,
+                       *, hook_reply: Any = None, navigated: bool = False
+                       ) -> Awaitable[None] | None:
         """Apply what the handler asked for, render, and send the result.
 
         `ref` is the client request the handler answers (None for pub/sub, timers and upload
         failures): it always gets a reply. A navigation away answers it and ends the view.
+
+        Done here and now when nothing has to wait (every click: no coroutine): returns None.
+        Otherwise returns the awaitable of what is left (a navigation or released uploads to
+        apply, a render span or after_render hooks to run, a render that waits, dropped
+        children to stop), to be awaited at once. `navigated`: the navigation was applied
+        already (`_navigate_then_render`).
         """
         view, socket = self.view, self.socket
         assert view is not None and socket is not None  # (not the properties: every click pays)
-        # (Each step is awaited only when it has something to do: every click pays the checks.)
+        if not navigated and (socket.navigation is not None or socket.upload_manager.released):
+            return self._navigate_then_render(ref, response, hook_reply)
+        socket.flash_new = {}
+        # (`telemetry.quiet`, inlined: every click; no span to enter)
+        if signals.view_rendered.receivers or telemetry.LEVEL_MEMO.get(DEBUG) is not False or \
+                self._hooks.get("after_render"):
+            return self._render_measured(ref, response, hook_reply)
+        tree = self.render_state.render_now(view, socket)
+        if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
+            return self._send_when_rendered(tree, ref, response, hook_reply)
+        return self._send(ref, self.render_state.diff(tree, socket, hook_reply), response)
+
+    async def _render_result_to_end(self, ref: str | None = None,
+                                    response: dict[str, Any] | None = None) -> None:
+        """`_render_result`, awaited to its end (handlers other than a click's)."""
+        rest = self._render_result(ref, response)
+        if rest is not None:
+            await rest
+
+    async def _navigate_then_render(self, ref: str | None, response: dict[str, Any] | None,
+                                    hook_reply: Any) -> None:
+        """`_render_result` after closing released uploads and following the navigation the
+        handler asked for (patches run handle_params; a navigation away ends the view)."""
+        socket = self._socket
         if socket.upload_manager.released:
             self._close_released_uploads()
         patch = await self._follow_patches() if socket.navigation is not None else None
@@ -791,31 +806,36 @@ class ViewChannel:
                 raise _Closed
         if patch is not None:
             self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
-        socket.flash_new = {}
-        if not signals.view_rendered.receivers and telemetry.LEVEL_MEMO.get(DEBUG) is False:
-            # (`telemetry.quiet`, inlined: every click; no span to enter)
-            tree = self.render_state.render_now(view, socket)
-            if not isinstance(tree, dict):  # (no coroutine for a render with nothing to await)
-                tree = await tree
-            diff = self.render_state.diff(tree, socket)  # (`_diff`, inlined)
-            if hook_reply is not None:
-                diff[REPLY] = hook_reply
-        else:
-            diff = await self._measured_render(lambda tree: self._diff(tree, socket, hook_reply))
-        lifecycle = getattr(socket, "lifecycle", None)  # (`lifecycle.hooked`, inlined)
-        if lifecycle is not None and lifecycle.by_stage.get("after_render"):
-            await run_hooks(socket, "after_render", socket)
-        self.out.render_result(ref, diff, response)
-        if self.render_state.dropped_children:
-            await self._stop_dropped_children()
+        rest = self._render_result(ref, response, hook_reply=hook_reply, navigated=True)
+        if rest is not None:
+            await rest
 
-    def _diff(self, tree: dict[str, Any], socket: HostedSocket, hook_reply: Any
-              ) -> dict[str, Any]:
-        """What goes to the client after a handler: the diff, and a hook's reply in it."""
-        diff = self.render_state.diff(tree, socket)
-        if hook_reply is not None:
-            diff[REPLY] = hook_reply
-        return diff
+    async def _render_measured(self, ref: str | None, response: dict[str, Any] | None,
+                               hook_reply: Any) -> None:
+        """`_render_result`'s render and diff in the `view_rendered` span (a span only if
+        anyone listens), then the after_render hooks (if any), then the result is sent."""
+        socket = self._socket
+        diff = await self._measured_render(
+            lambda tree: self.render_state.diff(tree, socket, hook_reply))
+        await run_hooks(socket, "after_render", socket)
+        rest = self._send(ref, diff, response)
+        if rest is not None:
+            await rest
+
+    async def _send_when_rendered(self, tree: Awaitable[dict[str, Any]], ref: str | None,
+                                  response: dict[str, Any] | None, hook_reply: Any) -> None:
+        """`_render_result` after a render that waits (in the ORM's thread, components)."""
+        rest = self._send(ref, self.render_state.diff(await tree, self._socket, hook_reply),
+                          response)
+        if rest is not None:
+            await rest
+
+    def _send(self, ref: str | None, diff: dict[str, Any], response: dict[str, Any] | None
+              ) -> Awaitable[None] | None:
+        """The rendered result goes out; the children the render dropped must stop (the
+        awaitable of that, else None)."""
+        self.out.render_result(ref, diff, response)
+        return self._stop_dropped_children() if self.render_state.dropped_children else None
 
     async def _measured_render(self, finish: Callable[[dict[str, Any]], dict[str, Any]]
                                ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("lc/session-hooked/", views.SessionHookedView.as_view()),
     path("lc/bad-halt/", views.BadHaltView.as_view()),
     path("lc/attach/", views.AttachView.as_view()),
+    path("lc/late-hooks/", views.LateHooksView.as_view()),
     path("lc/presence/", views.PresenceProbeView.as_view()),
     path("lc/redirect-in-mount/", views.RedirectInMountView.as_view()),
     path("", include("demo_project.urls")),

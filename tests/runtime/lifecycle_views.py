@@ -164,6 +164,25 @@ class BadHaltView(HookedBase):
 
 
 # attach_hook -------------------------------------------------------------------------------------
+class LateHooksView(StringTemplateView):
+    """No hook at the join: a handler attaches them (the next render and click run them)."""
+
+    source = "<p id='n'>{{ n }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"n": 0}
+
+    async def handle_event(self, event, payload, socket):
+        LOG.append(("view", event))
+        if event == "attach":
+            socket.attach_hook("late guard", "handle_event",
+                               lambda event, payload, socket: LOG.append(("late guard", event)))
+            socket.attach_hook("late render", "after_render",
+                               lambda socket: LOG.append(("late render", socket.context["n"])))
+        elif event == "inc":
+            socket.context["n"] += 1
+
+
 class AttachView(StringTemplateView):
     """Hooks attached in mount by "a reusable app"; events toggle them."""
 

@@ -132,6 +132,17 @@ async def test_detach_hook_restores_the_view_handling(client):
     assert calls("view") == [("view", "secret")] and calls("guard") == []
 
 
+async def test_hooks_attached_after_the_join_run_from_then_on(client):
+    """A view without hooks at its join: those a handler attaches run from that render on."""
+    await client.open("/lc/late-hooks/")
+    views.LOG.clear()
+    await client.click("attach")
+    assert views.LOG == [("view", "attach"), ("late render", 0)]
+    views.LOG.clear()
+    await client.click("inc")
+    assert views.LOG == [("late guard", "inc"), ("view", "inc"), ("late render", 1)]
+
+
 async def test_a_hook_returning_anything_else_crashes_the_view(client, caplog):
     await client.open("/lc/attach/")
     with caplog.at_level(logging.CRITICAL, logger="liveview"), pytest.raises(ViewCrashed):
