@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -136,7 +137,8 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
         return stopped.response
 
     session_token = sign_session(SessionToken(view_id, dotted_path(type(view)),
-                                              view.live_session))
+                                              view.live_session,
+                                              language=translation.get_language()))
     container = format_html(
         '<{tag} id="{id}" data-phx-main data-phx-session="{session}" '
         'data-phx-static="{static}">{inner}</{tag}>',

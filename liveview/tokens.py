@@ -34,6 +34,10 @@ class SessionToken:
     join is only accepted while that parent, on the same websocket, renders it), the root of
     its tree, the `session` dict handed to its mount and whether it is sticky (a sticky view
     has no parent: it is a root of its own and outlives live navigation).
+
+    `language`: the language active when the page (or the parent) was rendered (what
+    LocaleMiddleware or the view's own code chose), activated again at the join so that the
+    connected renders speak it too.
     """
 
     id: str
@@ -43,6 +47,7 @@ class SessionToken:
     root: str | None = None
     session: dict[str, Any] | None = None
     sticky: bool = False
+    language: str | None = None
 
     @property
     def nested(self) -> bool:
@@ -58,6 +63,8 @@ def new_view_id() -> str:
 def sign_session(token: SessionToken) -> str:
     """The `data-phx-session` value."""
     data: dict[str, Any] = {"id": token.id, "view": token.view, "ls": token.live_session}
+    if token.language is not None:
+        data["l"] = token.language
     if token.nested:
         data.update(p=token.parent, r=token.root, s=token.session or {}, st=token.sticky)
     return signing.dumps(data, salt=SESSION_SALT, compress=False)
@@ -88,12 +95,14 @@ def verify_session(token: Any, view_id: str) -> SessionToken:
     if data["id"] != view_id:
         raise TokenError(f"session token is for {data['id']!r}, not {view_id!r}")
     parent, root, session = data.get("p"), data.get("r"), data.get("s")
+    language = data.get("l")
     if not isinstance(parent, (str, type(None))) or not isinstance(root, (str, type(None))) \
-            or not isinstance(session, (dict, type(None))):
+            or not isinstance(session, (dict, type(None))) \
+            or not isinstance(language, (str, type(None))):
         raise TokenError("session token is malformed")
     return SessionToken(id=data["id"], view=str(data.get("view", "")),
                         live_session=str(data.get("ls", "default")), parent=parent, root=root,
-                        session=session, sticky=data.get("st") is True)
+                        session=session, sticky=data.get("st") is True, language=language)
 
 
 def verify_static(token: Any, view_id: str) -> dict:

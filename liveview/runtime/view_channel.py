@@ -21,6 +21,7 @@ from types import CoroutineType
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils import translation
 
 from .. import db, presence, pubsub, signals, telemetry
 from ..asyncwork import AsyncWork
@@ -525,6 +526,10 @@ class ViewChannel:
         payload = frame.payload
         plan = verify_join(payload, self.view_id, self.scope)
         token = plan.token
+        if token.language is not None:
+            # The page's language, for this view's whole life (its contextvars): what
+            # LocaleMiddleware did for the HTTP render. Its code may activate another.
+            translation.activate(token.language)
         if token.parent is not None:
             self.parent = self._check_parent(token.parent)
         self.parent_id = token.parent
