@@ -24,14 +24,13 @@ from collections import ChainMap
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.module_loading import import_string
 from django.utils.safestring import SafeString, mark_safe
 
 from .exceptions import NestedViewError
 from .routing import dotted_path
-from .tokens import SessionToken, sign_session
+from .tokens import SessionToken, active_locale, sign_session
 
 #: Where the host sits in a template context (a name templates cannot spell).
 NESTED_KEY = "_liveview_nested"
@@ -181,7 +180,7 @@ class NestedHost:
             child.id, child.view_path, self.live_session,
             parent=None if child.sticky else self.parent_id,
             root=child.id if child.sticky else self.root_id,
-            session=child.session, sticky=child.sticky, language=translation.get_language()))
+            session=child.session, sticky=child.sticky, **active_locale()))
 
     def render_child(self, child: ChildSpec) -> SafeString:
         """Connected render: the empty container (the child renders itself once joined).

@@ -7,7 +7,6 @@ from urllib.parse import urlparse
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -25,7 +24,7 @@ from .lifecycle import run_hooks, run_on_mount
 from .nested import NESTED_KEY, ChildSpec, InlineHost, Placing, container, nested_session
 from .routing import dotted_path, route_params
 from .socket import UnconnectedSocket
-from .tokens import SessionToken, new_view_id, sign_session, sign_static
+from .tokens import SessionToken, active_locale, new_view_id, sign_session, sign_static
 
 
 #: How deep child LiveViews may nest in one page (a view rendering itself would not end).
@@ -137,8 +136,7 @@ async def render_page(view: Any, request: HttpRequest, kwargs: dict[str, Any]
         return stopped.response
 
     session_token = sign_session(SessionToken(view_id, dotted_path(type(view)),
-                                              view.live_session,
-                                              language=translation.get_language()))
+                                              view.live_session, **active_locale()))
     container = format_html(
         '<{tag} id="{id}" data-phx-main data-phx-session="{session}" '
         'data-phx-static="{static}">{inner}</{tag}>',

@@ -10,10 +10,12 @@ by the client, not forgeable) into the child's session token, as Phoenix does.
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core import signing
+from django.utils import timezone, translation
 
 from .conf import liveview_settings
 from .exceptions import TokenError, UploadTokenError
@@ -35,9 +37,10 @@ class SessionToken:
     its tree, the `session` dict handed to its mount and whether it is sticky (a sticky view
     has no parent: it is a root of its own and outlives live navigation).
 
-    `language`: the language active when the page (or the parent) was rendered (what
-    LocaleMiddleware or the view's own code chose), activated again at the join so that the
-    connected renders speak it too.
+    `language` and `time_zone`: the language and the time zone (a zoneinfo key) active when
+    the page (or the parent) was rendered (what LocaleMiddleware, the project's own
+    middleware or the view's code chose), activated again at the join so that the connected
+    renders use them too.
     """
 
     id: str
@@ -48,6 +51,7 @@ class SessionToken:
     session: dict[str, Any] | None = None
     sticky: bool = False
     language: str | None = None
+    time_zone: str | None = None
 
     @property
     def nested(self) -> bool:
@@ -65,6 +69,8 @@ def sign_session(token: SessionToken) -> str:
     data: dict[str, Any] = {"id": token.id, "view": token.view, "ls": token.live_session}
     if token.language is not None:
         data["l"] = token.language
+    if token.time_zone is not None:
+        data["z"] = token.time_zone
     if token.nested:
         data.update(p=token.parent, r=token.root, s=token.session or {}, st=token.sticky)
     return signing.dumps(data, salt=SESSION_SALT, compress=False)
@@ -95,14 +101,31 @@ def verify_session(token: Any, view_id: str) -> SessionToken:
     if data["id"] != view_id:
         raise TokenError(f"session token is for {data['id']!r}, not {view_id!r}")
     parent, root, session = data.get("p"), data.get("r"), data.get("s")
-    language = data.get("l")
+    language, time_zone = data.get("l"), data.get("z")
     if not isinstance(parent, (str, type(None))) or not isinstance(root, (str, type(None))) \
             or not isinstance(session, (dict, type(None))) \
-            or not isinstance(language, (str, type(None))):
+            or not isinstance(language, (str, type(None))) \
+            or not isinstance(time_zone, (str, type(None))):
         raise TokenError("session token is malformed")
     return SessionToken(id=data["id"], view=str(data.get("view", "")),
                         live_session=str(data.get("ls", "default")), parent=parent, root=root,
-                        session=session, sticky=data.get("st") is True, language=language)
+                        session=session, sticky=data.get("st") is True, language=language,
+                        time_zone=time_zone)
+
+
+class Locale(TypedDict):
+    """A SessionToken's `language` and `time_zone`."""
+
+    language: str | None
+    time_zone: str | None
+
+
+def active_locale() -> Locale:
+    """The `language` and `time_zone` of a SessionToken signed now: what is active (a time
+    zone only when it is a zoneinfo zone, which its key names; a fixed offset stays behind)."""
+    zone = timezone.get_current_timezone()
+    return {"language": translation.get_language(),
+            "time_zone": zone.key if isinstance(zone, zoneinfo.ZoneInfo) else None}
 
 
 def verify_static(token: Any, view_id: str) -> dict:

@@ -15,13 +15,14 @@ import contextlib
 import contextvars
 import logging
 import time
+import zoneinfo
 from collections.abc import Awaitable, Callable, Iterator
 from inspect import CO_COROUTINE
 from types import CoroutineType
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .. import db, presence, pubsub, signals, telemetry
 from ..asyncwork import AsyncWork
@@ -526,10 +527,12 @@ class ViewChannel:
         payload = frame.payload
         plan = verify_join(payload, self.view_id, self.scope)
         token = plan.token
+        # The page's language and time zone, for this view's whole life (its contextvars):
+        # what middleware activated for the HTTP render. Its own code may activate others.
         if token.language is not None:
-            # The page's language, for this view's whole life (its contextvars): what
-            # LocaleMiddleware did for the HTTP render. Its code may activate another.
             translation.activate(token.language)
+        if token.time_zone is not None:
+            timezone.activate(zoneinfo.ZoneInfo(token.time_zone))
         if token.parent is not None:
             self.parent = self._check_parent(token.parent)
         self.parent_id = token.parent

@@ -1,7 +1,12 @@
-"""LiveViews showing the active language (routed by i18n_urls.py)."""
+"""LiveViews showing the active language and time zone (routed by i18n_urls.py), and a
+project middleware choosing the time zone as Django's docs suggest (here from a cookie)."""
 from __future__ import annotations
 
-from django.utils import translation
+import zoneinfo
+
+from asgiref.sync import iscoroutinefunction
+from django.utils import timezone, translation
+from django.utils.decorators import sync_and_async_middleware
 
 from .views import StringTemplateView
 
@@ -9,8 +14,9 @@ from .views import StringTemplateView
 class LanguageView(StringTemplateView):
     """Shows the language its renders see, and a child's; `switch` activates another."""
 
-    source = ("{% load i18n liveview %}{% get_current_language as lang %}"
-              "<p id='lang'>{{ lang }}</p><p id='n'>{{ n }}</p>"
+    source = ("{% load i18n tz liveview %}{% get_current_language as lang %}"
+              "{% get_current_timezone as zone %}"
+              "<p id='lang'>{{ lang }}</p><p id='zone'>{{ zone }}</p><p id='n'>{{ n }}</p>"
               "{% live_render 'tests.runtime.i18n_views.LanguageKidView' id='kid' %}")
 
     async def mount(self, socket, session):
@@ -23,5 +29,28 @@ class LanguageView(StringTemplateView):
 
 
 class LanguageKidView(StringTemplateView):
-    source = ("{% load i18n %}{% get_current_language as lang %}"
-              "<p id='kid-lang'>{{ lang }}</p>")
+    source = ("{% load i18n tz %}{% get_current_language as lang %}"
+              "{% get_current_timezone as zone %}"
+              "<p id='kid-lang'>{{ lang }}</p><p id='kid-zone'>{{ zone }}</p>")
+
+
+def _activate_zone(request):
+    name = request.COOKIES.get("tz")
+    if name:
+        timezone.activate(zoneinfo.ZoneInfo(name))
+    else:
+        timezone.deactivate()
+
+
+@sync_and_async_middleware
+def time_zone_middleware(get_response):
+    """Activates the zone named by the `tz` cookie for the request."""
+    if iscoroutinefunction(get_response):
+        async def middleware(request):
+            _activate_zone(request)
+            return await get_response(request)
+    else:
+        def middleware(request):
+            _activate_zone(request)
+            return get_response(request)
+    return middleware

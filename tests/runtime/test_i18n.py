@@ -1,5 +1,6 @@
-"""A connected view speaks the language its page was rendered in (LocaleMiddleware's choice),
-carried in its signed session token, not the process default."""
+"""A connected view speaks the language and uses the time zone its page was rendered with
+(LocaleMiddleware's and the project's middleware's choice), carried in its signed session
+token, not the process defaults."""
 from __future__ import annotations
 
 import pytest
@@ -21,14 +22,17 @@ def i18n_settings(settings):
     middleware.insert(middleware.index(
         "django.contrib.sessions.middleware.SessionMiddleware") + 1,
         "django.middleware.locale.LocaleMiddleware")
-    settings.MIDDLEWARE = middleware
+    settings.MIDDLEWARE = [*middleware, "tests.runtime.i18n_views.time_zone_middleware"]
 
 
-async def _open(language: str) -> LiveViewTestClient:
+async def _open(language: str, zone: str = "") -> LiveViewTestClient:
     """The page, as a browser whose language cookie (set by Django's `set_language` view)
-    asks for `language`: LocaleMiddleware activates it for the HTTP render."""
+    asks for `language` (LocaleMiddleware activates it for the HTTP render) and whose `tz`
+    cookie names `zone` (the project's middleware activates it)."""
     client = LiveViewTestClient(application)
     client.http.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    if zone:
+        client.http.cookies["tz"] = zone
     await client.open("/i18n/")
     return client
 
@@ -48,6 +52,41 @@ async def test_the_connected_view_and_its_child_speak_the_page_language(language
         await client.close()
 
 
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Sao_Paulo"])
+async def test_the_connected_view_and_its_child_use_the_page_time_zone(zone):
+    client = await _open("en", zone)
+    try:
+        assert f"<p id='zone'>{zone}</p>" in client.page_html
+        assert client.element("#zone").text == zone
+        await client.click("bump")
+        assert client.element("#zone").text == zone
+        kid = await client.find_live_child("kid")
+        assert kid.element("#kid-zone").text == zone
+    finally:
+        await client.close()
+
+
+async def test_without_a_chosen_zone_the_default_one_is_used():
+    client = await _open("en")
+    try:
+        assert client.element("#zone").text == settings.TIME_ZONE
+    finally:
+        await client.close()
+
+
+def test_a_fixed_offset_zone_is_not_carried():
+    import datetime
+
+    from django.utils import timezone
+
+    from liveview.tokens import active_locale
+
+    with timezone.override(datetime.timezone(datetime.timedelta(hours=5))):
+        assert active_locale()["time_zone"] is None
+    with timezone.override("Europe/Paris"):
+        assert active_locale()["time_zone"] == "Europe/Paris"
+
+
 async def test_the_view_may_activate_another_language_for_itself():
     client = await _open("fr")
     try:
@@ -60,18 +99,20 @@ async def test_the_view_may_activate_another_language_for_itself():
 
 
 def test_the_language_travels_signed():
-    token = SessionToken("phx-a", "x.View", "default", language="fr")
-    assert verify_session(sign_session(token), "phx-a").language == "fr"
+    token = SessionToken("phx-a", "x.View", "default", language="fr", time_zone="Asia/Tokyo")
+    verified = verify_session(sign_session(token), "phx-a")
+    assert (verified.language, verified.time_zone) == ("fr", "Asia/Tokyo")
     assert verify_session(sign_session(SessionToken("phx-a", "x.View", "default")),
                           "phx-a").language is None
 
 
-def test_a_token_with_a_language_of_another_type_is_refused():
+@pytest.mark.parametrize("field", ["l", "z"])
+def test_a_token_with_a_language_or_zone_of_another_type_is_refused(field):
     from django.core import signing
 
     from liveview.tokens import SESSION_SALT
 
-    bad = signing.dumps({"id": "phx-a", "view": "x.View", "ls": "default", "l": ["fr"]},
+    bad = signing.dumps({"id": "phx-a", "view": "x.View", "ls": "default", field: ["fr"]},
                         salt=SESSION_SALT, compress=False)
     with pytest.raises(TokenError, match="malformed"):
         verify_session(bad, "phx-a")
