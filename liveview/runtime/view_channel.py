@@ -532,7 +532,11 @@ class ViewChannel:
         if token.language is not None:
             translation.activate(token.language)
         if token.time_zone is not None:
-            timezone.activate(zoneinfo.ZoneInfo(token.time_zone))
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(token.time_zone))
+            except (ValueError, zoneinfo.ZoneInfoNotFoundError):  # tzdata changed since
+                logger.warning("%s: time zone %r of the page is unknown here; using %s",
+                               self.topic, token.time_zone, settings.TIME_ZONE)
         if token.parent is not None:
             self.parent = self._check_parent(token.parent)
         self.parent_id = token.parent

@@ -116,3 +116,21 @@ def test_a_token_with_a_language_or_zone_of_another_type_is_refused(field):
                         salt=SESSION_SALT, compress=False)
     with pytest.raises(TokenError, match="malformed"):
         verify_session(bad, "phx-a")
+
+
+async def test_a_zone_unknown_at_the_join_falls_back_to_the_default(monkeypatch, caplog):
+    # The token is signed, so only a zone this server knew can be in it; tzdata may still
+    # have changed between the page and the join (a deploy).
+    from liveview import tokens
+
+    real = tokens.active_locale
+    monkeypatch.setattr(tokens, "active_locale",
+                        lambda: {**real(), "time_zone": "Mars/Olympus_Mons"})
+    monkeypatch.setattr("liveview.page.active_locale", tokens.active_locale)
+    client = await _open("fr", "Asia/Tokyo")
+    try:
+        assert client.element("#zone").text == settings.TIME_ZONE
+        assert client.element("#lang").text == "fr"
+        assert "time zone 'Mars/Olympus_Mons' of the page is unknown here" in caplog.text
+    finally:
+        await client.close()
