@@ -12,7 +12,8 @@ from .views import StringTemplateView
 
 
 class LanguageView(StringTemplateView):
-    """Shows the language its renders see, and a child's; `switch` activates another."""
+    """Shows the language and time zone its renders see (and a child's); `switch` activates
+    another language."""
 
     source = ("{% load i18n tz liveview %}{% get_current_language as lang %}"
               "{% get_current_timezone as zone %}"
