@@ -34,10 +34,9 @@ from .core.tracking import TRACK_KEY, Tracker
 from .core.components import (
     HOST_KEY,
     UNCOMPARABLE,
+    compare_assigns,
     component_table,
     reachable_cids,
-    same_assigns,
-    snapshot,
 )
 from .events import InfoEvent
 from .nested import NestedHost
@@ -382,10 +381,9 @@ class ComponentRegistry:
         for entry, assigns in batch:
             if not entry.mounted:
                 await self._mount(entry)
-            frozen = snapshot(assigns)
-            if entry.assigns is not None and same_assigns(entry.assigns, frozen):
+            entry.assigns, unchanged = compare_assigns(assigns, entry.assigns)
+            if unchanged:
                 continue
-            entry.assigns = frozen
             entry.dirty = True
             by_class.setdefault(entry.cls, []).append((entry, assigns))
         for cls, changed in by_class.items():

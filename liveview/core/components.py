@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString
 
 from .diff import diff_tree
 from .plan import Slot
+from .tracking import native_tracking
 from .wire import COMPONENTS, KEYED, KEYED_COUNT, STATIC
 
 TAG = "live_component"
@@ -166,6 +167,27 @@ def _freeze(value: Any, budget: list[int]) -> Any:
 def same_assigns(old: Any, new: Any) -> bool:
     """Whether two snapshots are known to be equal."""
     return old is not UNCOMPARABLE and new is not UNCOMPARABLE and old == new
+
+
+def compare_assigns(assigns: dict[str, Any], previous: Any) -> tuple[Any, bool]:
+    """(the snapshot of `assigns` to keep, whether they are known unchanged since the one
+    taken at the last render, `previous`; None: none was taken).
+
+    Plain data (exact dicts, lists and tuples of None, bool, int, float, complex, str and
+    bytes) goes through change tracking's C check when it is built: as strict as `snapshot`
+    (type for type, floats bit for bit, dict keys in order), of any size (a component given a
+    1000-row table is not updated again while the table stays as it was), and the frozen
+    form kept is the previous one while nothing changed. Anything else takes `snapshot`.
+    """
+    native = native_tracking()
+    if native is not None:
+        if previous is not None and native.unchanged(assigns, previous):
+            return previous, True
+        frozen = native.freeze(assigns)
+        if frozen is not None:
+            return frozen, False  # a change (or the first render)
+    taken = snapshot(assigns)
+    return taken, previous is not None and same_assigns(previous, taken)
 
 
 # The component table of a diff ------------------------------------------------------------

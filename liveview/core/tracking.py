@@ -56,6 +56,12 @@ try:
 except ImportError:  # pragma: no cover - a build without a compiler
     _native = None  # type: ignore[assignment]
 
+def native_tracking() -> Any:
+    """The C extension `liveview.core._tracking` (its `freeze` and `unchanged`), or None when
+    it is not built."""
+    return _native
+
+
 #: Where the tracker sits in the context a view renders with (a name templates cannot spell).
 TRACK_KEY = "_liveview_tracker"
 #: A snapshot equal to nothing, not even itself: the value counts as changed.

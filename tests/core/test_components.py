@@ -4,6 +4,7 @@ plus the pure pieces (tag, assigns snapshots, the component table)."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import datetime
 import decimal
@@ -17,6 +18,7 @@ from django.utils.safestring import SafeString
 
 from liveview import LiveComponent
 from liveview.core.components import (
+    compare_assigns,
     UNCOMPARABLE,
     component_table,
     reachable_cids,
@@ -217,6 +219,53 @@ def test_equal_values_that_render_differently_are_a_change(old: Any, new: Any) -
     assert old == new
     assert not same_assigns(snapshot({"v": old}), snapshot({"v": new}))
     assert same_assigns(snapshot({"v": old}), snapshot({"v": old}))
+
+
+@pytest.mark.parametrize("old, new", [
+    (1, True), (0, False), (1, 1.0), (0.0, -0.0), ("a", SafeString("a")),
+    (decimal.Decimal("1.0"), decimal.Decimal("1.00")),
+    ([1, 1], [1, True]), ({"k": 1}, {"k": 1.0}), ({1}, {1.0}), ((1, 2), [1, 2]),
+    ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+])
+def test_compare_assigns_is_as_strict_as_snapshot(old: Any, new: Any) -> None:
+    taken, same = compare_assigns({"v": old}, None)
+    assert not same  # nothing to compare with: the first render
+    assert compare_assigns({"v": copy.deepcopy(old)}, taken)[1]
+    assert not compare_assigns({"v": new}, taken)[1]
+
+
+def test_compare_assigns_proves_large_plain_data_unchanged() -> None:
+    # More values than `snapshot` looks at (it gives up: the component would update and
+    # render again at every parent render): the C check proves them unchanged.
+    rows = [{"id": i, "name": f"row {i}", "active": i % 2 == 0} for i in range(1000)]
+    assert snapshot({"rows": rows}) is UNCOMPARABLE
+    taken, same = compare_assigns({"rows": rows, "n": 1}, None)
+    assert not same
+    kept, same = compare_assigns({"rows": rows, "n": 1}, taken)
+    assert same and kept is taken
+    rows[500]["name"] = "renamed"  # in place: a change
+    changed, same = compare_assigns({"rows": rows, "n": 1}, kept)
+    assert not same
+    assert compare_assigns({"rows": rows, "n": 1}, changed)[1]
+    assert not compare_assigns({"rows": rows, "n": 2}, changed)[1]
+
+
+def test_compare_assigns_takes_snapshot_for_other_values() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Todo:
+        id: int
+
+    taken, _ = compare_assigns({"t": Todo(1), "when": datetime.date(2026, 1, 1)}, None)
+    assert compare_assigns({"t": Todo(1), "when": datetime.date(2026, 1, 1)}, taken)[1]
+    assert not compare_assigns({"t": Todo(2), "when": datetime.date(2026, 1, 1)}, taken)[1]
+    opaque, _ = compare_assigns({"o": object()}, None)
+    assert opaque is UNCOMPARABLE
+    assert not compare_assigns({"o": object()}, opaque)[1]
+    # From plain data to other values and back: each a change.
+    plain, _ = compare_assigns({"v": 1}, None)
+    other, same = compare_assigns({"v": Todo(1)}, plain)
+    assert not same
+    assert not compare_assigns({"v": 1}, other)[1]
 
 
 @pytest.mark.parametrize("source, message", [
