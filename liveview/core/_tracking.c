@@ -7,8 +7,9 @@
  * compare; this module does the same proof for plain data without writing anything:
  *
  * - freeze(value): a Frozen form of `value` when it is made only of exact list, tuple and
- *   dict, and atoms of exact type None, bool, int, float, complex, str and bytes; None when
- *   anything else is inside (subclasses, sets, SafeString, Decimal, any object), or when it
+ *   dict, and atoms of exact type None, bool, int, float, complex, str and bytes (and the
+ *   str subclasses given to register_str_type: SafeString); None when anything else is
+ *   inside (other subclasses, sets, Decimal, any object), or when it
  *   is nested deeper than MAX_DEPTH or holds more than MAX_ITEMS entries: the caller then
  *   takes the marshal path.
  * - unchanged(value, frozen): whether `value` has the content `frozen` was taken of. No
@@ -156,13 +157,32 @@ push(Buffer *buf, PyObject *entry)
     return PUT_OK;
 }
 
+/* str subclasses taken as atoms of their own exact type (register_str_type: Django's
+ * SafeString). Only slotted ones without an instance dict: their value is their text, which
+ * cannot change. Compared as text, with str's own C comparison. */
+#define MAX_STR_TYPES 4
+static PyTypeObject *str_types[MAX_STR_TYPES];
+static int n_str_types = 0;
+
+static int
+is_str_type(PyTypeObject *type)
+{
+    int i;
+    for (i = 0; i < n_str_types; i++) {
+        if (type == str_types[i]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 is_atom(PyObject *value)
 {
     PyTypeObject *type = Py_TYPE(value);
     return (type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBool_Type
             || value == Py_None || type == &PyFloat_Type || type == &PyBytes_Type
-            || type == &PyComplex_Type);
+            || type == &PyComplex_Type || (n_str_types && is_str_type(type)));
 }
 
 static int put(Buffer *buf, PyObject *value, int depth);
@@ -301,9 +321,13 @@ same_atom(PyObject *value, PyObject **slot)
     if (type != Py_TYPE(held)) {
         return 0;
     }
-    if (type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBytes_Type) {
-        /* The exact built-in types' own comparison: C code, no user code. */
-        PyObject *result = type->tp_richcompare(value, held, Py_EQ);
+    if (type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBytes_Type
+        || is_str_type(type)) {
+        /* The exact built-in types' own comparison (str's for a registered str type, whose
+         * inherited slot might be a Python one): C code, no user code. */
+        richcmpfunc compare = is_str_type(type) ? PyUnicode_Type.tp_richcompare
+                                                : type->tp_richcompare;
+        PyObject *result = compare(value, held, Py_EQ);
         int equal;
         if (result == NULL) {
             PyErr_Clear();  /* cannot happen for these types; not a proof either way */
@@ -476,6 +500,33 @@ unchanged(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_FALSE;
 }
 
+static PyObject *
+register_str_type(PyObject *module, PyObject *arg)
+{
+    PyTypeObject *type;
+    if (!PyType_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "register_str_type() takes a type");
+        return NULL;
+    }
+    type = (PyTypeObject *)arg;
+    if (type == &PyUnicode_Type || !PyType_IsSubtype(type, &PyUnicode_Type)
+        || type->tp_dictoffset != 0) {
+        PyErr_Format(PyExc_TypeError, "%s is not a str subclass without an instance dict "
+                     "(its value could change)", type->tp_name);
+        return NULL;
+    }
+    if (is_str_type(type)) {
+        Py_RETURN_NONE;
+    }
+    if (n_str_types == MAX_STR_TYPES) {
+        PyErr_SetString(PyExc_ValueError, "too many str types registered");
+        return NULL;
+    }
+    Py_INCREF(type);  /* held for the life of the process, as the module is */
+    str_types[n_str_types++] = type;
+    Py_RETURN_NONE;
+}
+
 /* The module ---------------------------------------------------------------------------------- */
 
 static PyMethodDef methods[] = {
@@ -488,6 +539,10 @@ static PyMethodDef methods[] = {
      PyDoc_STR("unchanged(value, frozen, /)\n--\n\n"
                "Whether value has exactly the content frozen was taken of (type for type, "
                "floats bit for bit, dict keys in order). False when frozen is not a Frozen.")},
+    {"register_str_type", (PyCFunction)register_str_type, METH_O,
+     PyDoc_STR("register_str_type(type, /)\n--\n\n"
+               "Take instances of `type`, a str subclass without an instance dict (Django's "
+               "SafeString), as atoms of their own exact type from now on.")},
     {NULL, NULL, 0, NULL},
 };
 

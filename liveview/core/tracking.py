@@ -13,7 +13,8 @@ The rule (documented for users in docs/templates.md, "Change tracking"):
   `marshal` serialisation (type-strict: `1`, `1.0` and `True` differ, so do `0.0` and
   `-0.0`), so a list appended to or a nested dict changed in place counts as changed;
   when the optional C extension `liveview.core._tracking` is built, a list, tuple or dict
-  without sets is compared by the same rule in C instead (`_native.freeze` at a render,
+  without sets (SafeStrings included, as their own type) is compared by the same rule in C
+  instead (`_native.freeze` at a render,
   `_native.unchanged` at the next: same exact types and lengths, dict keys in the same
   order, atoms the same objects or of the same exact type and equal, floats bit for bit),
   without serialising anything;
@@ -55,6 +56,9 @@ try:
     from . import _tracking as _native
 except ImportError:  # pragma: no cover - a build without a compiler
     _native = None  # type: ignore[assignment]
+else:
+    # Django's safe text (template literals, escaped output) is an atom of its own type there.
+    _native.register_str_type(SafeString)
 
 def native_tracking() -> Any:
     """The C extension `liveview.core._tracking` (its `freeze` and `unchanged`), or None when
