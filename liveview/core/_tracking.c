@@ -318,15 +318,16 @@ same_atom(PyObject *value, PyObject **slot)
 {
     PyObject *held = *slot;
     PyTypeObject *type = Py_TYPE(value);
+    richcmpfunc compare;
     if (type != Py_TYPE(held)) {
         return 0;
     }
-    if (type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBytes_Type
-        || is_str_type(type)) {
-        /* The exact built-in types' own comparison (str's for a registered str type, whose
-         * inherited slot might be a Python one): C code, no user code. */
-        richcmpfunc compare = is_str_type(type) ? PyUnicode_Type.tp_richcompare
-                                                : type->tp_richcompare;
+    /* The exact built-in types' own comparison (str's for a registered str type, whose
+     * inherited slot might be a Python one): C code, no user code. */
+    compare = (type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBytes_Type)
+              ? type->tp_richcompare
+              : is_str_type(type) ? PyUnicode_Type.tp_richcompare : NULL;
+    if (compare != NULL) {
         PyObject *result = compare(value, held, Py_EQ);
         int equal;
         if (result == NULL) {

@@ -60,6 +60,7 @@ else:
     # Django's safe text (template literals, escaped output) is an atom of its own type there.
     _native.register_str_type(SafeString)
 
+
 def native_tracking() -> Any:
     """The C extension `liveview.core._tracking` (its `freeze` and `unchanged`), or None when
     it is not built."""
