@@ -83,6 +83,13 @@ def _traceback(exc: BaseException) -> BaseException | None:
     return exc if settings.DEBUG or logger.isEnabledFor(logging.DEBUG) else None
 
 
+async def _to_end(rest: Awaitable[None] | None) -> None:
+    """Await what a step of `_render_result` left to do (None: it was all done). The click's
+    path and `_render_result_to_end` test for None themselves: one coroutine less there."""
+    if rest is not None:
+        await rest
+
+
 def _cids(frame: p.Frame) -> list[Any]:
     cids = frame.payload.get("cids") if isinstance(frame.payload, dict) else None
     if not isinstance(cids, list):
@@ -818,9 +825,7 @@ class ViewChannel:
                 raise _Closed
         if patch is not None:
             self.out.push(p.LIVE_PATCH, {"kind": patch.history, "to": patch.to})
-        rest = self._render_result(ref, response, hook_reply=hook_reply, navigated=True)
-        if rest is not None:
-            await rest
+        await _to_end(self._render_result(ref, response, hook_reply=hook_reply, navigated=True))
 
     async def _render_measured(self, ref: str | None, response: dict[str, Any] | None,
                                hook_reply: Any) -> None:
@@ -830,17 +835,13 @@ class ViewChannel:
         diff = await self._measured_render(
             lambda tree: self.render_state.diff(tree, socket, hook_reply))
         await run_hooks(socket, "after_render", socket)
-        rest = self._send(ref, diff, response)
-        if rest is not None:
-            await rest
+        await _to_end(self._send(ref, diff, response))
 
     async def _send_when_rendered(self, tree: Awaitable[dict[str, Any]], ref: str | None,
                                   response: dict[str, Any] | None, hook_reply: Any) -> None:
         """`_render_result` after a render that waits (in the ORM's thread, components)."""
-        rest = self._send(ref, self.render_state.diff(await tree, self._socket, hook_reply),
-                          response)
-        if rest is not None:
-            await rest
+        await _to_end(self._send(
+            ref, self.render_state.diff(await tree, self._socket, hook_reply), response))
 
     def _send(self, ref: str | None, diff: dict[str, Any], response: dict[str, Any] | None
               ) -> Awaitable[None] | None:
