@@ -188,7 +188,7 @@ class _Component:
     mounted: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Pass:
     """One render pass: what was placed, what rendered, what must go whole."""
 
@@ -235,6 +235,8 @@ class _Attempt:
 
 class ComponentRegistry:
     """The components of one view (see the module docstring)."""
+
+    __slots__ = ("_tracking", "_next_cid", "_by_key", "_by_cid", "_socket", "_pass")
 
     def __init__(self, tracking: bool = False) -> None:
         #: Whether components render change-tracked (the connected view's registry).

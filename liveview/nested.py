@@ -151,6 +151,8 @@ class NestedHost:
     `place()`; `finish()` ends it and says which children are gone since the last render.
     """
 
+    __slots__ = ("parent_id", "root_id", "live_session", "children", "_placed", "_markup")
+
     def __init__(self, parent_id: str, root_id: str, live_session: str) -> None:
         self.parent_id = parent_id
         self.root_id = root_id

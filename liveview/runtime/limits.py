@@ -8,6 +8,8 @@ from collections.abc import Callable
 class RateLimit:
     """A token bucket: `rate` events a second, bursts of up to `rate` (0: no limit)."""
 
+    __slots__ = ("rate", "_clock", "_tokens", "_last")
+
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
         self.rate = rate
         self._clock = clock

@@ -20,6 +20,8 @@ Send = Callable[[str], None]
 class Outbound:
     """The frames of one `lv:` topic, stamped with its join ref."""
 
+    __slots__ = ("_send", "topic", "join_ref")
+
     def __init__(self, send: Send, topic: str, join_ref: str | None):
         self._send = send
         self.topic = topic

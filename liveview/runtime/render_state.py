@@ -23,6 +23,9 @@ from .hosted import HostedSocket, HostedView
 class RenderState:
     """The rendered state of one joined view as its client holds it."""
 
+    __slots__ = ("tree", "title", "components", "dropped_children", "tracker", "_children",
+                 "_extra")
+
     def __init__(self) -> None:
         #: The tree the client holds (None before the join render).
         self.tree: dict[str, Any] | None = None

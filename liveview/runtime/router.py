@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 class TopicRouter:
     """The topics joined on one websocket and what runs each of them."""
 
+    __slots__ = ("_send", "scope", "views", "uploads", "_joins", "refusing", "_stopping")
+
     def __init__(self, send: Send, scope: dict[str, Any]):
         self._send = send
         self.scope = scope
