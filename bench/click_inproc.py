@@ -7,9 +7,15 @@ handler, the render and diff, and the outbound buffer and writer, as over a real
 clicks go back to back (warm caches: the low end of what a click costs, see README).
 
     .venv/bin/python bench/click_inproc.py [--clicks 20000] [--repo OTHER_CHECKOUT] [--page PAGE]
+        [--views N] [--floor]
 
 `--page /counter-by-hand/` clicks the same counter with its tree built without a template
 (bench/tracking_app): the difference is what the template render costs.
+
+`--views 200` sends the clicks to 200 views (one websocket each) in turn, as 200 clients
+do over a real server: each view's objects are then out of the CPU caches when its click
+comes, which a warm loop never shows (bench/README.md, "Session 9"). `--floor` adds a bare
+websocket echo in the same harness: what the harness itself costs.
 
 `--repo` runs the same measurement on another checkout (e.g. the branch point) in a
 subprocess, so both figures come from one run, alternating `--rounds` times.
@@ -24,19 +30,25 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-async def measure(clicks: int, page: str = "/counter/") -> float:
-    """CPU seconds per click (process_time over `clicks` back-to-back clicks)."""
-    from django.conf import settings
+class _Client:
+    """One websocket of the in-process run: its frames in, its replies out."""
+
+    def __init__(self, topic: str, inbox: asyncio.Queue, replies: asyncio.Queue,
+                 server: asyncio.Task) -> None:
+        self.topic, self.inbox, self.replies, self.server = topic, inbox, replies, server
+
+
+async def _connect(application: Any, page: str, port: int) -> _Client:
+    """Load `page` over HTTP, open its websocket in process and join its view."""
     from django.test import AsyncClient
-    from django.utils.module_loading import import_string
 
     from liveview.testing import page_tokens
 
-    application = import_string(settings.ASGI_APPLICATION)
     http = AsyncClient()
     response = await http.get(page)
     tokens = page_tokens(response.content.decode())
@@ -47,7 +59,7 @@ async def measure(clicks: int, page: str = "/counter/") -> float:
              "query_string": f"_csrf_token={tokens.csrf_token}&vsn=2.0.0".encode(),
              "headers": [(b"cookie", cookies.encode()), (b"origin", b"http://testserver"),
                          (b"host", b"testserver")],
-             "subprotocols": [], "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+             "subprotocols": [], "client": ("127.0.0.1", port), "server": ("testserver", 80),
              "scheme": "ws", "asgi": {"version": "3.0"}}
 
     async def send(message: dict) -> None:
@@ -63,25 +75,53 @@ async def measure(clicks: int, page: str = "/counter/") -> float:
                       "text": json.dumps(["1", "1", topic, "phx_join", join])})
     reply = json.loads(await replies.get())
     assert reply[4]["status"] == "ok", reply
+    return _Client(topic, inbox, replies, server)
+
+
+async def echo_application(scope: dict, receive: Any, send: Any) -> None:
+    """The floor: a websocket app that answers the join and sends every click back as it
+    came (the harness's own cost per click, with nothing of ours)."""
+    await receive()
+    await send({"type": "websocket.accept"})
+    while (message := await receive())["type"] == "websocket.receive":
+        text = message["text"]
+        if "phx_join" in text:
+            text = json.dumps([None, None, None, None, {"status": "ok"}])
+        await send({"type": "websocket.send", "text": text})
+
+
+async def measure(clicks: int, page: str = "/counter/", views: int = 1,
+                  echo: bool = False) -> float:
+    """CPU seconds per click (process_time over `clicks` back-to-back clicks), the clicks
+    going to `views` views (one websocket each) in turn; `echo`: to `echo_application`."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    application = echo_application if echo else import_string(settings.ASGI_APPLICATION)
+    clients = [await _connect(application, page, 5000 + i) for i in range(views)]
     click = json.dumps({"type": "click", "event": "increment", "value": {"value": ""}})
+    # Each view's frames made beforehand: the loop below is the harness's whole cost.
+    tails = [f'","{client.topic}","event",{click}]' for client in clients]
 
     async def run(n: int, first_ref: int) -> None:
         for ref in range(first_ref, first_ref + n):
-            inbox.put_nowait({"type": "websocket.receive",
-                              "text": f'["1","{ref}","{topic}","event",{click}]'})
-            text = await replies.get()
+            client = clients[ref % views]
+            client.inbox.put_nowait({"type": "websocket.receive",
+                                     "text": '["1","' + str(ref) + tails[ref % views]})
+            text = await client.replies.get()
         assert f'"{first_ref + n - 1}"' in text, text
 
-    await run(500, 2)  # warm up
+    await run(max(500, 2 * views), 2)  # warm up
     start = time.process_time()
-    await run(clicks, 1000)
+    await run(clicks, 100_000)
     cpu = time.process_time() - start
-    inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
-    await server
+    for client in clients:
+        client.inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+    await asyncio.gather(*(client.server for client in clients))
     return cpu / clicks
 
 
-def child(clicks: int, page: str) -> None:
+def child(clicks: int, page: str, views: int, echo: bool = False) -> None:
     sys.path.insert(0, os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_project.settings" if page == "/counter/"
                           else "bench.tracking_app.settings")
@@ -96,9 +136,9 @@ def child(clicks: int, page: str) -> None:
     settings.LIVEVIEW = {**(getattr(settings, "LIVEVIEW", None) or {}), "MAX_FRAMES_PER_SECOND": 0}
     try:
         import uvloop
-        result = uvloop.run(measure(clicks, page))
+        result = uvloop.run(measure(clicks, page, views, echo))
     except ImportError:
-        result = asyncio.run(measure(clicks, page))
+        result = asyncio.run(measure(clicks, page, views, echo))
     print(f"{1000 * result:.4f}")
 
 
@@ -107,27 +147,38 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20000)
     parser.add_argument("--repo", type=Path, help="another checkout to measure beside this one")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--views", type=int, default=1,
+                        help="click this many views (one websocket each) in turn: 200 leaves "
+                             "each view's objects out of the CPU caches, as under load")
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure a bare websocket echo in the same harness (the "
+                             "harness's own cost: subtract it for ours)")
+    parser.add_argument("--echo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--page", default="/counter/",
                         help="/counter/ (the demo) or /counter-by-hand/ (no template)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.clicks, args.page)
+        child(args.clicks, args.page, args.views, args.echo)
         return
-    repos = {"this": REPO_ROOT, **({"other": args.repo} if args.repo else {})}
+    repos = {"this": REPO_ROOT, **({"other": args.repo} if args.repo else {}),
+             **({"echo": REPO_ROOT} if args.floor else {})}
     figures: dict[str, list[float]] = {name: [] for name in repos}
     load = os.getloadavg()[0]
     for _ in range(args.rounds):
         for name, repo in repos.items():
             env = {**os.environ, "PYTHONPATH": str(repo), "DEMO_DB_PATH": str(repo / "db.sqlite3")}
             out = subprocess.run([sys.executable, str(REPO_ROOT / "bench/click_inproc.py"),
-                                  "--child", "--clicks", str(args.clicks), "--page", args.page],
+                                  "--child", "--clicks", str(args.clicks), "--page", args.page,
+                                  "--views", str(args.views),
+                                  *(["--echo"] if name == "echo" else [])],
                                  cwd=repo, env=env,
                                  capture_output=True, text=True)
             if out.returncode:
                 raise SystemExit(out.stderr)
             figures[name].append(float(out.stdout.split()[-1]))
-    print(f"{args.clicks} back-to-back counter clicks in process; load average {load:.1f} "
+    print(f"{args.clicks} back-to-back counter clicks in process, {args.views} view(s) in turn; "
+          f"load average {load:.1f} "
           f"before, {os.getloadavg()[0]:.1f} after")
     for name, values in figures.items():
         print(f"  {name:5s} ({repos[name]}): ms per click {' '.join(f'{v:.4f}' for v in values)}"
