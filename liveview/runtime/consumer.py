@@ -117,21 +117,6 @@ class LiveViewConsumer:
             return
         if self._autobahn is not None:
             daphne.let_frames_through(self._autobahn, liveview_settings.MAX_FRAME_BYTES)
-        # The frames are read in a task of their own. Awaited here, this coroutine would be
-        # the innermost of the whole ASGI stack (the server's, ProtocolTypeRouter, the Origin
-        # check, the session middleware, URLRouter, ...): each of them is resumed and
-        # suspended again at every frame, its frame cold in memory when 200 clients take
-        # turns (bench/README.md, "Session 9"). The stack now waits on that task once; a
-        # cancellation of the stack's task (daphne's, after its client left) cancels it too.
-        reading = asyncio.get_running_loop().create_task(
-            self._read_frames(stopping), name=f"liveview socket {self._client()}")
-        await reading
-
-    async def _read_frames(self, stopping: shutdown.Shutdown) -> None:
-        """Route frames until the websocket closes, then stop every view of it.
-
-        (Open and registered here, not before the task: a task cancelled before its first
-        step never runs, and nothing would unregister it.)"""
         self._open = True
         stopping.register(self)
         try:
