@@ -47,8 +47,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.template.context import Context
-from django.utils import timezone, translation
 from django.utils.safestring import SafeString
+
+from .environment import current as current_environment
 
 try:
     # The strict content check of lists, tuples and dicts, in C (setup.py builds it when a
@@ -142,11 +143,6 @@ def _walk(value: Any, budget: list[int]) -> Any:
     return value
 
 
-def _environment() -> tuple[Any, ...]:
-    """What every rendered value may depend on besides the context."""
-    return (translation.get_language(), timezone.get_current_timezone())
-
-
 class Scope:
     """What a tracked render knows at one level of the template: the stable names there.
 
@@ -225,7 +221,7 @@ class Tracker:
                 snap = snapshots[name] = snapshot(value)
             if kind in _IMMUTABLE and snap is not UNTRACKABLE and _hashable(value):
                 frozen[name] = value
-        environment = _environment()
+        environment = current_environment()
         stable: frozenset[str] = frozenset()
         previous = None
         if self.tree is not None and environment == self._environment:
