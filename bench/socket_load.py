@@ -48,6 +48,7 @@ import re
 import resource
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -559,9 +560,11 @@ def main() -> None:
     try:
         template_db = migrate_template_db(tmp / "template.sqlite3")
         rows = []
+        # (round, server, N, app as shown, CPU per click): for the ratios to the echo floor.
+        per_click: list[tuple[int, str, int, str, float]] = []
         modes = args.tracking.split(",") if args.tracking else [None]
         pages = args.page.split(",")
-        for _ in range(args.repeat):
+        for round_index in range(args.repeat):
             for page in pages:
                 case = argparse.Namespace(**{**vars(args), "page": page})
                 for kind in args.servers.split(","):
@@ -577,6 +580,8 @@ def main() -> None:
                                 for error in result.errors[:5]:
                                     print(f"  error: {error}", file=sys.stderr)
                                 rows.append(row(result, page if len(pages) > 1 else None))
+                                per_click.append((round_index, kind, n, rows[-1][1],
+                                                  result.cpu_per_click_ms))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\n{args.page}: {args.rate:.0f} clicks/s aggregate for {args.duration:.0f} s, joins at "
@@ -585,6 +590,24 @@ def main() -> None:
           f"{' (server pinned to CPU 0, clients to CPU 1)' if args.pin else ''}, "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")
     print_table(rows)
+    print_ratios(per_click)
+
+
+def print_ratios(per_click: list[tuple[int, str, int, str, float]]) -> None:
+    """Each app's CPU per click over the echo floor of the same server, N and round (the
+    issue's target is a ratio measured in one run), and the median over the rounds."""
+    floors = {(r, kind, n): cpu for r, kind, n, app, cpu in per_click if app == "echo"}
+    ratios: dict[tuple[str, int, str], list[float]] = {}
+    for r, kind, n, app, cpu in per_click:
+        floor = floors.get((r, kind, n))
+        if app != "echo" and floor:
+            ratios.setdefault((kind, n, app), []).append(cpu / floor)
+    if not ratios:
+        return
+    print("\ncpu/click over the echo floor of the same server, N and round:")
+    for (kind, n, app), values in ratios.items():
+        print(f"  {kind} N={n} {app}: {' '.join(f'{v:.2f}' for v in values)}"
+              f"  median {statistics.median(values):.2f}")
 
 
 if __name__ == "__main__":
