@@ -45,6 +45,7 @@ def _contextvar_of(local: Any) -> contextvars.ContextVar[Any] | None:
 
 
 def _storage_type() -> type | None:
+    """asgiref's storage class, if it is the thread-tagged one this module reads."""
     try:
         from asgiref.local import _Storage
     except ImportError:
@@ -55,9 +56,9 @@ def _storage_type() -> type | None:
 
 _STORAGE: Any = _storage_type()
 # Django's test signals replace the translation `Local` when LANGUAGE_CODE, LANGUAGES or
-# LOCALE_PATHS change: each is looked up again when it is not the one last read.
-_language_local: Any = None
-_language_var: contextvars.ContextVar[Any] | None = None
+# LOCALE_PATHS change: its contextvar is looked up again when it is not the one last read.
+# (One tuple, replaced whole: a thread reading it never sees one Local with another's var.)
+_language: tuple[Any, contextvars.ContextVar[Any] | None] = (None, None)
 _zone_var = _contextvar_of(getattr(timezone, "_active", None))
 
 #: Whether `current()` can read asgiref's storages (else it always takes Django's API).
@@ -67,12 +68,13 @@ FAST = _STORAGE is not None and _zone_var is not None and \
 
 def current() -> tuple[Any, ...]:
     """A token of the active language and time zone: equal tokens, same language and zone."""
-    global _language_local, _language_var
+    global _language
     if FAST:
+        known = _language
         local = trans_real._active  # type: ignore[attr-defined]
-        if local is not _language_local:
-            _language_local, _language_var = local, _contextvar_of(local)
-        language: Any = _language_var.get(None) if _language_var is not None else None
+        if local is not known[0]:
+            known = _language = (local, _contextvar_of(local))
+        language: Any = known[1].get(None) if known[1] is not None else None
         zone: Any = _zone_var.get(None)  # type: ignore[union-attr]
         if type(language) is _STORAGE and type(zone) is _STORAGE:
             me = _get_ident()
