@@ -17,6 +17,13 @@ do over a real server: each view's objects are then out of the CPU caches when i
 comes, which a warm loop never shows (bench/README.md, "Session 9"). `--floor` adds a bare
 websocket echo in the same harness: what the harness itself costs.
 
+`--cache-model` counts instead of timing: each case under valgrind's callgrind with a cache
+model, printing per click the instructions and the L1 and L2 misses (with `--views 200`, the
+L2 misses are the view's objects walked cold). The counts do not depend on the machine's load:
+
+    .venv/bin/python bench/click_inproc.py --cache-model --clicks 1000 --views 200 --floor \
+        --repo /tmp/before
+
 `--repo` runs the same measurement on another checkout (e.g. the branch point) in a
 subprocess, so both figures come from one run, alternating `--rounds` times.
 """
@@ -26,8 +33,10 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -142,6 +151,58 @@ def child(clicks: int, page: str, views: int, echo: bool = False) -> None:
     print(f"{1000 * result:.4f}")
 
 
+def child_command(name: str, args: argparse.Namespace, clicks: int) -> list[str]:
+    """The command line of one measurement (`name`: this, other or echo)."""
+    return [sys.executable, str(REPO_ROOT / "bench/click_inproc.py"), "--child",
+            "--clicks", str(clicks), "--page", args.page, "--views", str(args.views),
+            *(["--echo"] if name == "echo" else [])]
+
+
+def child_env(repo: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(repo), "DEMO_DB_PATH": str(repo / "db.sqlite3"),
+            "PYTHONHASHSEED": "0"}
+
+
+#: callgrind's cache model: L1i and L1d of 32 KiB (8-way), the last level as this machine's
+#: 1 MiB L2 (16-way), 64-byte lines. callgrind models two levels only; the L2 is what 200
+#: views in turn overflow (bench/README.md, "Session 9").
+CACHE_MODEL = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64"]
+_EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
+
+
+def cache_model(repos: dict[str, Path], args: argparse.Namespace) -> None:
+    """Per-click instructions and cache misses of each case, counted by callgrind: the
+    difference between a run of 3x --clicks clicks and one of --clicks, over 2x --clicks."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--cache-model needs valgrind (apt-get install valgrind)")
+    out_dir = Path(tempfile.mkdtemp(prefix="click-cache-"))
+    print(f"clicks to {args.views} view(s) in turn, {args.page}; callgrind cache model "
+          f"(counts are the same whatever else the machine runs)")
+    print(f"  {'case':5s}  {'instructions':>12s}  {'L1i misses':>10s}  {'L1d misses':>10s}  "
+          f"{'L2 misses':>9s}")
+    try:
+        for name, repo in repos.items():
+            totals = []
+            for clicks in (args.clicks, 3 * args.clicks):
+                path = out_dir / f"{name}-{clicks}.out"
+                run = subprocess.run(["valgrind", "--tool=callgrind", *CACHE_MODEL,
+                                      f"--callgrind-out-file={path}",
+                                      *child_command(name, args, clicks)],
+                                     cwd=repo, env=child_env(repo), capture_output=True,
+                                     text=True)
+                if run.returncode:
+                    raise SystemExit(run.stderr[-3000:])
+                summary = next(line for line in path.read_text().splitlines()
+                               if line.startswith("summary:"))
+                totals.append(dict(zip(_EVENTS, map(int, summary.split()[1:]))))
+            per = {k: (totals[1][k] - totals[0][k]) / (2 * args.clicks) for k in _EVENTS}
+            print(f"  {name:5s}  {per['Ir']:12,.0f}  {per['I1mr']:10,.0f}  "
+                  f"{per['D1mr'] + per['D1mw']:10,.0f}  "
+                  f"{per['ILmr'] + per['DLmr'] + per['DLmw']:9,.1f}")
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clicks", type=int, default=20000)
@@ -156,6 +217,12 @@ def main() -> None:
     parser.add_argument("--echo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--page", default="/counter/",
                         help="/counter/ (the demo) or /counter-by-hand/ (no template)")
+    parser.add_argument("--cache-model", action="store_true",
+                        help="count instead of timing: each case runs under valgrind's callgrind "
+                             "with its cache model (32 KiB L1s, this machine's 1 MiB L2 as the "
+                             "last level), for --clicks and 3x --clicks clicks, and the per-click "
+                             "difference is printed (instructions, L1i, L1d and L2 misses). "
+                             "Use --clicks 1000: a run takes minutes")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -163,17 +230,15 @@ def main() -> None:
         return
     repos = {"this": REPO_ROOT, **({"other": args.repo} if args.repo else {}),
              **({"echo": REPO_ROOT} if args.floor else {})}
+    if args.cache_model:
+        cache_model(repos, args)
+        return
     figures: dict[str, list[float]] = {name: [] for name in repos}
     load = os.getloadavg()[0]
     for _ in range(args.rounds):
         for name, repo in repos.items():
-            env = {**os.environ, "PYTHONPATH": str(repo), "DEMO_DB_PATH": str(repo / "db.sqlite3")}
-            out = subprocess.run([sys.executable, str(REPO_ROOT / "bench/click_inproc.py"),
-                                  "--child", "--clicks", str(args.clicks), "--page", args.page,
-                                  "--views", str(args.views),
-                                  *(["--echo"] if name == "echo" else [])],
-                                 cwd=repo, env=env,
-                                 capture_output=True, text=True)
+            out = subprocess.run(child_command(name, args, args.clicks), cwd=repo,
+                                 env=child_env(repo), capture_output=True, text=True)
             if out.returncode:
                 raise SystemExit(out.stderr)
             figures[name].append(float(out.stdout.split()[-1]))
