@@ -114,9 +114,10 @@ async def measure(clicks: int, page: str = "/counter/", views: int = 1,
 
     async def run(n: int, first_ref: int) -> None:
         for ref in range(first_ref, first_ref + n):
-            client = clients[ref % views]
+            which = ref % views
+            client = clients[which]
             client.inbox.put_nowait({"type": "websocket.receive",
-                                     "text": '["1","' + str(ref) + tails[ref % views]})
+                                     "text": '["1","' + str(ref) + tails[which]})
             text = await client.replies.get()
         assert f'"{first_ref + n - 1}"' in text, text
 
@@ -167,7 +168,7 @@ def child_env(repo: Path) -> dict[str, str]:
 #: 1 MiB L2 (16-way), 64-byte lines. callgrind models two levels only; the L2 is what 200
 #: views in turn overflow (bench/README.md, "Session 9").
 CACHE_MODEL = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64"]
-_EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
+_EVENTS = ("Ir", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
 
 
 def cache_model(repos: dict[str, Path], args: argparse.Namespace) -> None:
@@ -192,9 +193,10 @@ def cache_model(repos: dict[str, Path], args: argparse.Namespace) -> None:
                                      text=True)
                 if run.returncode:
                     raise SystemExit(run.stderr[-3000:])
-                summary = next(line for line in path.read_text().splitlines()
-                               if line.startswith("summary:"))
-                totals.append(dict(zip(_EVENTS, map(int, summary.split()[1:]))))
+                lines = path.read_text().splitlines()
+                events = next(line for line in lines if line.startswith("events:")).split()
+                summary = next(line for line in lines if line.startswith("summary:")).split()
+                totals.append(dict(zip(events[1:], map(int, summary[1:]))))
             per = {k: (totals[1][k] - totals[0][k]) / (2 * args.clicks) for k in _EVENTS}
             print(f"  {name:5s}  {per['Ir']:12,.0f}  {per['I1mr']:10,.0f}  "
                   f"{per['D1mr'] + per['D1mw']:10,.0f}  "
