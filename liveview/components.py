@@ -198,10 +198,11 @@ class _Pass:
     placed: dict[tuple[type, Any], tuple[int, int]] = field(default_factory=dict)
     renderer: int = 0
     serial: int = 0
-
-    def used(self) -> bool:
-        """Whether a render placed or rendered anything in it (else it is as good as new)."""
-        return bool(self.placed or self.pending or self.rendered or self.whole)
+    #: Whether a render placed or rendered a component in it (else it is as good as new).
+    #: Set by `ComponentRegistry.component` and `_render_component`: a view without
+    #: components tests this flag at every render rather than reading the pass's four
+    #: containers (each a cache miss under load: docs/internals.md).
+    touched: bool = False
 
 
 class _Attempt:
@@ -276,7 +277,7 @@ class ComponentRegistry:
         without components): the tree, or an awaitable of it."""
         self._socket = socket
         current = self._pass
-        if current.used():  # (a view without components renders in the same pass again)
+        if current.touched:  # (a view without components renders in the same pass again)
             current = self._pass = _Pass()
         context = view_context(socket, extra)
         context[HOST_KEY] = self
@@ -299,7 +300,7 @@ class ComponentRegistry:
             tree = rendered if type(rendered) is dict else tree_or_awaitable(rendered)
         # Settled as it is: no component placed or alive, no update queued (every click of a
         # view without components); else `_settle` looks closer.
-        if isinstance(tree, dict) and not (current.pending or self._by_cid):
+        if isinstance(tree, dict) and not (current.touched or self._by_cid):
             # The updates the socket has queued, without making its queue when it has none.
             queued = socket.__dict__.get(_QUEUED) if isinstance(socket, SendUpdateMixin) \
                 else getattr(socket, "component_updates", None)
@@ -323,6 +324,7 @@ class ComponentRegistry:
             raise ComponentError(
                 f"{cls.__qualname__}: id={assigns['id']!r} is not hashable") from None
         current = self._pass
+        current.touched = True
         placed = current.placed.get(key)
         if placed is not None and (placed[0] != current.renderer or placed[1] == current.serial):
             raise ComponentError(
@@ -447,6 +449,7 @@ class ComponentRegistry:
 
     async def _render_component(self, entry: _Component) -> None:
         current = self._pass
+        current.touched = True
         extra: dict[str, Any] = {"myself": entry.cid, HOST_KEY: self}
         if entry.tracker is not None:
             # Tracked as a view's render: slots reading only unchanged names are kept.

@@ -65,7 +65,7 @@ class FlashMixin:
     def clear_flash(self, kind: str | None = None) -> None:
         """Remove the `kind` message, or every message when `kind` is None."""
         if kind is None:
-            self.flash = self.flash_new = {}
+            self.flash, self.flash_new = {}, {}  # (two dicts: never one object for both)
         else:
             check_kind(kind, "clear_flash")
             self.flash = {k: v for k, v in self.flash.items() if k != kind}

@@ -783,7 +783,8 @@ class ViewChannel:
         assert view is not None and socket is not None  # (not the properties: every click pays)
         if not navigated and (socket.navigation is not None or socket.upload_manager.released):
             return self._navigate_then_render(ref, response, hook_reply)
-        socket.flash_new = {}
+        if socket.flash_new:  # (an empty one stays: no dict made and freed per click)
+            socket.flash_new = {}
         # (`telemetry.quiet`, inlined: every click; no span to enter)
         if signals.view_rendered.receivers or telemetry.LEVEL_MEMO.get(DEBUG) is not False or \
                 self._hooks.get("after_render"):

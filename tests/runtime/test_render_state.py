@@ -124,6 +124,23 @@ def test_a_view_without_children_may_place_one_later_and_drop_it():
     assert state.dropped_children == []
 
 
+async def test_a_render_pass_with_a_component_placed_is_not_rendered_in_again():
+    # A view without components renders in the same pass click after click (it is as good
+    # as new); one in which a component was placed is replaced at the next render, even if
+    # nothing took its table in between.
+    state, sock = RenderState(), connected_socket()
+    quiet = Placer(failures=0)
+    quiet.render = lambda context: {"s": ["", ""], "0": "x"}
+    state.render_now(quiet, sock)
+    first = state.components._pass
+    state.render_now(quiet, sock)
+    assert state.components._pass is first and not first.touched
+    state.components.component("tests.runtime.component_views.Counter", {"id": "c"})
+    assert first.touched
+    await state.render(quiet, sock)
+    assert state.components._pass is not first
+
+
 class UpdatingSocket(SendUpdateMixin):
     """A view socket with send_update (its queue made on first use)."""
 
