@@ -196,13 +196,23 @@ async def test_cancellations_during_shutdown_never_leave_views_running(monkeypat
     assert len(INFO_LOG) == ticks  # no timer is still ticking
 
 
-async def test_cancelling_a_connected_socket_stops_its_views():
+def reading_tasks() -> set[asyncio.Task]:
+    """The consumers' frame-reading tasks still running."""
+    return {task for task in asyncio.all_tasks()
+            if task.get_name().startswith("liveview socket ") and not task.done()}
+
+
+async def test_cancelling_a_connected_socket_stops_its_views_and_its_reading_task():
     # The server cancels the application's task while its client is still there (a
-    # shutdown without drain, a server's own timeout): the views stop all the same.
+    # shutdown without drain, a server's own timeout): the views stop all the same, and the
+    # task reading the socket's frames (under the ASGI stack's task) ends with it.
+    before = reading_tasks()
     client = await open_room("cancelled-open")
     assert subscribed("cancelled-open") == 1
+    assert len(reading_tasks() - before) == 1
     client.communicator.future.cancel()
     await eventually(lambda: subscribed("cancelled-open") == 0)
+    await eventually(lambda: not (reading_tasks() - before))
     with pytest.raises(asyncio.CancelledError):
         await client.communicator.future
 
