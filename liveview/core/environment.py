@@ -58,12 +58,13 @@ _STORAGE: Any = _storage_type()
 # Django's test signals replace the translation `Local` when LANGUAGE_CODE, LANGUAGES or
 # LOCALE_PATHS change: its contextvar is looked up again when it is not the one last read.
 # (One tuple, replaced whole: a thread reading it never sees one Local with another's var.)
-_language: tuple[Any, contextvars.ContextVar[Any] | None] = (None, None)
+_first_local = getattr(trans_real, "_active", None)
+_language: tuple[Any, contextvars.ContextVar[Any] | None] = (
+    _first_local, _contextvar_of(_first_local))
 _zone_var = _contextvar_of(getattr(timezone, "_active", None))
 
 #: Whether `current()` can read asgiref's storages (else it always takes Django's API).
-FAST = _STORAGE is not None and _zone_var is not None and \
-    _contextvar_of(getattr(trans_real, "_active", None)) is not None
+FAST = _STORAGE is not None and _zone_var is not None and _language[1] is not None
 
 
 def current() -> tuple[Any, ...]:
