@@ -69,6 +69,13 @@ class Placer:
         return {"s": ["", ""], "0": "x"}
 
 
+def quiet_view() -> Placer:
+    """A view whose render places nothing."""
+    quiet = Placer(failures=0)
+    quiet.render = lambda context: {"s": ["", ""], "0": "x"}
+    return quiet
+
+
 def connected_socket(**context):
     return socket(context=context, flash={}, component_updates=[])
 
@@ -112,8 +119,7 @@ def test_a_socket_without_flash_or_streams_renders_its_context_alone():
 def test_a_view_without_children_may_place_one_later_and_drop_it():
     state, sock = RenderState(), connected_socket()
     host = state.children = NestedHost("parent", "parent", "default")
-    quiet = Placer(failures=0)
-    quiet.render = lambda context: {"s": ["", ""], "0": "x"}  # places nothing
+    quiet = quiet_view()
     state.render_now(quiet, sock)
     assert host.children == {} and state.dropped_children == []
     state.render_now(Placer(failures=0), sock)
@@ -129,8 +135,7 @@ async def test_a_render_pass_with_a_component_placed_is_not_rendered_in_again():
     # as new); one in which a component was placed is replaced at the next render, even if
     # nothing took its table in between.
     state, sock = RenderState(), connected_socket()
-    quiet = Placer(failures=0)
-    quiet.render = lambda context: {"s": ["", ""], "0": "x"}
+    quiet = quiet_view()
     state.render_now(quiet, sock)
     first = state.components._pass
     state.render_now(quiet, sock)
@@ -150,8 +155,7 @@ class UpdatingSocket(SendUpdateMixin):
 
 async def test_a_send_update_queued_before_any_component_is_still_applied(caplog):
     state, sock = RenderState(), UpdatingSocket()
-    quiet = Placer(failures=0)
-    quiet.render = lambda context: {"s": ["", ""], "0": "x"}
+    quiet = quiet_view()
     assert isinstance(state.render_now(quiet, sock), dict)  # nothing queued: no coroutine
     sock.send_update(7, label="late")
     assert await state.render(quiet, sock) == {"s": ["", ""], "0": "x"}
