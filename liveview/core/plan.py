@@ -55,7 +55,7 @@ class Plan:
     """Statics of one NodeList plus the evaluators of the gaps between them."""
 
     __slots__ = ("statics", "slots", "reads", "size", "uses_render_context", "_steps",
-                 "render", "nodes")
+                 "render", "nodes", "spare_contexts")
 
     #: A rendered node: the statics and every dynamic, evaluated in document order.
     #: `render_slots`, or the function the compiler generated for this plan (the same,
@@ -82,6 +82,9 @@ class Plan:
         #: The template node of each slot, when the compiler gave them (for `generate`).
         self.nodes: tuple[Any, ...] = ()
         self.render = self.render_slots
+        #: Contexts of finished bare renders, each taken by one render at a time
+        #: (`liveview.core.render.render_tree`).
+        self.spare_contexts: list[Context] = []
 
     def render_slots(self, context: Context) -> dict[str, Any]:
         """`render`: each slot's evaluator called in turn."""

@@ -49,6 +49,27 @@ def new_context(values: dict[str, Any], autoescape: bool) -> Context:
     return context
 
 
+#: The values of a kept bare-render Context between two renders (never read).
+_NO_VALUES: dict[str, Any] = {}
+
+
+def _bare_context(template: Template) -> Context:
+    """A Context for `render_tree`'s bare renders of `template`: `new_context`'s, bound to
+    the template as `render_plan` binds it."""
+    render_context = object.__new__(RenderContext)
+    render_context.dicts = [_BUILTINS.copy()]
+    render_context.template = template
+    context = object.__new__(Context)
+    context.autoescape = template.engine.autoescape
+    context.use_l10n = None
+    context.use_tz = None
+    context.template_name = template.name
+    context.render_context = render_context
+    context.template = template
+    context.dicts = [_BUILTINS.copy(), _NO_VALUES]
+    return context
+
+
 def render_tree(
     template: Any, context: Mapping[str, Any], request: HttpRequest | None = None
 ) -> dict[str, Any]:
@@ -71,20 +92,22 @@ def render_tree(
             # write into the context nor keep state in the render context (variables, if,
             # for, with, autoescape: `Plan.uses_render_context` is False), untracked.
             # `context` is used as it is (nothing writes into it: no copy; a `TRACK_KEY`
-            # in it is a name no template can spell), in `new_context`'s Context, bound to
-            # the template as `render_plan` binds it: this render's only, nothing to undo.
-            render_context = object.__new__(RenderContext)
-            render_context.dicts = [_BUILTINS.copy()]
-            render_context.template = base
-            ctx = object.__new__(Context)
-            ctx.autoescape = base.engine.autoescape
-            ctx.use_l10n = None
-            ctx.use_tz = None
-            ctx.template_name = base.name
-            ctx.render_context = render_context
-            ctx.template = base
-            ctx.dicts = [_BUILTINS.copy(), context]
-            return plan.render(ctx)
+            # in it is a name no template can spell), in a Context like `new_context`'s,
+            # bound to the template as `render_plan` binds it. That Context is made once
+            # and kept by the plan between renders: such a render leaves it as it found
+            # it. Each render takes one for itself (list.pop and append are atomic: renders
+            # in other threads, or nested, take another); a render that raised does not
+            # give it back.
+            try:
+                ctx = plan.spare_contexts.pop()
+            except IndexError:
+                ctx = _bare_context(base)
+            dicts = ctx.dicts
+            dicts[1] = context
+            tree = plan.render(ctx)
+            dicts[1] = _NO_VALUES  # (the values are not kept alive between renders)
+            plan.spare_contexts.append(ctx)
+            return tree
     except TemplateDoesNotExist as exc:
         if base is not template:
             reraise(exc, template.backend)

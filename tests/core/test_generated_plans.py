@@ -114,6 +114,46 @@ def test_a_small_template_renders_untracked_beside_its_tracker() -> None:
     assert context[TRACK_KEY] is tracker and len(context) == 3
 
 
+def test_the_bare_render_keeps_its_context_for_the_next_one_but_not_the_values() -> None:
+    template = make_engine({"t": "{% for i in items %}{{ i }}{% endfor %}{{ n }}"}
+                           ).get_template("t")
+    plan = compiler.plan_for(template.nodelist)
+    first = {"items": [1, 2], "n": "a"}
+    assert tree_to_html(render_tree(template, first)) == "12a"
+    [kept] = plan.spare_contexts
+    assert kept.dicts[1] is not first and len(kept.dicts) == 2  # the loop's layer popped
+    assert tree_to_html(render_tree(template, {"items": [], "n": "b"})) == "b"
+    assert plan.spare_contexts == [kept]
+
+
+def test_a_bare_render_that_raises_does_not_give_its_context_back() -> None:
+    template = make_engine({"t": "{% autoescape off %}{{ boom }}{% endautoescape %}"}
+                           ).get_template("t")
+    plan = compiler.plan_for(template.nodelist)
+    with pytest.raises(ValueError):
+        render_tree(template, {"boom": Boom()})
+    assert plan.spare_contexts == []  # (its autoescape was left off)
+    assert tree_to_html(render_tree(template, {"boom": "<b>"})) == "<b>"
+    assert plan.spare_contexts[0].autoescape is True
+
+
+class RendersAgain:
+    """A value whose rendering renders the same template again (with other values)."""
+
+    def __init__(self, template: Any) -> None:
+        self.template = template
+
+    def __str__(self) -> str:
+        return tree_to_html(render_tree(self.template, {"x": "in", "y": "-inner"}))
+
+
+def test_a_bare_render_within_one_of_the_same_template_takes_a_context_of_its_own() -> None:
+    template = make_engine({"t": "{{ x }}{{ y }}"}, autoescape=False).get_template("t")
+    assert tree_to_html(render_tree(template, {"x": "a", "y": "b"})) == "ab"  # one kept
+    html = tree_to_html(render_tree(template, {"x": RendersAgain(template), "y": "-outer"}))
+    assert html == "in-inner-outer"
+
+
 # --- a view's render started over ---------------------------------------------------------------
 
 
