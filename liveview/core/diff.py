@@ -13,9 +13,17 @@ operations of this render, sent as they are (`_diff_stream`).
 """
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 from .wire import KEYED, KEYED_COUNT, KEYED_MOVES, STATIC, STREAM
+
+try:
+    # `_diff_dynamics` in C (setup.py builds it when a compiler is there); without it, the
+    # Python one below, with the same results.
+    from ._diff import diff_dynamics as _native_diff_dynamics
+except ImportError:  # pragma: no cover - a build without a compiler
+    _native_diff_dynamics = None  # type: ignore[assignment]
 
 
 def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +38,8 @@ def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
     return _diff_dynamics(old, new)
 
 
-def _diff_dynamics(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def _python_diff_dynamics(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """What changed from node `old` to node `new`, slot by slot (`_diff_dynamics`)."""
     out: dict[str, Any] = {}
     for key, value in new.items():
         prev = old.get(key)
@@ -152,3 +161,10 @@ def _diff_by_key(
         return {}
     out[KEYED_COUNT] = new_count
     return {KEYED: out}
+
+
+#: `_python_diff_dynamics`, in C when the extension is built (liveview/core/_diff.c): every
+#: diff of every view walks its root node here.
+_diff_dynamics: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = \
+    _python_diff_dynamics if _native_diff_dynamics is None else \
+    partial(_native_diff_dynamics, _diff_value)

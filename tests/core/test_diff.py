@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from liveview.core import diff as diff_module
 from liveview.core.render import render_tree
 from liveview.core.diff import diff_tree
 from liveview.core.tree import merge_diff, tree_to_html
@@ -14,6 +15,14 @@ from tests.core.treekit import check_wire, django_render, make_engine
 TABLE = ("<table>{% for r in rows %}<tr><td>{{ r.id }}</td><td>{{ r.name|upper }}</td>"
          "<td>{% if r.ok %}<b>yes</b>{% else %}no{% endif %}</td></tr>{% endfor %}</table>"
          "<p>{{ title }}</p>")
+
+
+@pytest.fixture(autouse=True, params=["c", "python"])
+def node_walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every diff shape with each walk over a node: the C one (liveview/core/_diff.c,
+    tests/core/test_diff_native.py) and the Python one it stands in for."""
+    if request.param == "python":
+        monkeypatch.setattr(diff_module, "_diff_dynamics", diff_module._python_diff_dynamics)
 
 
 def rows(n: int, changes: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
