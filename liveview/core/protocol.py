@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import orjson
 
@@ -94,22 +94,45 @@ def decode_text(text: str) -> Frame:
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise ProtocolError(f"frame is not JSON: {exc}") from None
         maybe_surrogates = True
-    if not isinstance(data, list) or len(data) != 5:
-        raise ProtocolError("frame must be a JSON array of 5 elements "
-                            "[join_ref, ref, topic, event, payload]")
-    join_ref, ref, topic, event, payload = data
-    # Every rule of `_head_error` in one condition: a frame is decoded at every click.
-    if (join_ref is not None and (not isinstance(join_ref, str) or len(join_ref) > MAX_REF_CHARS)) \
-            or (ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF_CHARS)) \
-            or not isinstance(topic, str) or not isinstance(event, str) \
-            or len(topic) > MAX_TOPIC_CHARS or len(event) > MAX_EVENT_CHARS \
-            or not isinstance(payload, dict):
-        raise ProtocolError(_head_error(join_ref, ref, topic, event, payload))
+    if not _head_fits(data):
+        if not isinstance(data, list) or len(data) != 5:
+            raise ProtocolError("frame must be a JSON array of 5 elements "
+                                "[join_ref, ref, topic, event, payload]")
+        raise ProtocolError(_head_error(*data))
     if maybe_surrogates and _SURROGATE_ESCAPE.search(text):
+        join_ref, ref, topic, event, payload = data
         if any(_SURROGATE.search(v) for v in (join_ref, ref, topic, event) if v is not None):
             raise ProtocolError("lone UTF-16 surrogate in the frame head")
         return Frame(join_ref, ref, topic, event, _replace_surrogates(payload))
     return _new_frame(Frame, data)  # the 5-list as is: Frame(...) is a Python-level __new__
+
+
+def _python_head_fits(data: Any) -> bool:
+    """Whether `data` is a list of 5 whose head `decode_text` accepts (`_head_error`'s
+    rules in one condition: a frame is decoded at every click)."""
+    if not isinstance(data, list) or len(data) != 5:
+        return False
+    join_ref, ref, topic, event, payload = data
+    return not (
+        (join_ref is not None and (not isinstance(join_ref, str)
+                                   or len(join_ref) > MAX_REF_CHARS))
+        or (ref is not None and (not isinstance(ref, str) or len(ref) > MAX_REF_CHARS))
+        or not isinstance(topic, str) or not isinstance(event, str)
+        or len(topic) > MAX_TOPIC_CHARS or len(event) > MAX_EVENT_CHARS
+        or not isinstance(payload, dict))
+
+
+try:
+    # The checks every frame passes, in C (setup.py builds it when a compiler is there);
+    # without it, the Python ones, with the same results.
+    from . import _frames as _native_frames
+except ImportError:  # pragma: no cover - a build without a compiler
+    _native_frames = None  # type: ignore[assignment]
+else:
+    _native_frames.set_limits(MAX_REF_CHARS, MAX_TOPIC_CHARS, MAX_EVENT_CHARS)
+#: `_python_head_fits`, in C when the extension is built (liveview/core/_frames.c).
+_head_fits: Callable[[Any], bool] = \
+    _python_head_fits if _native_frames is None else _native_frames.head_fits
 
 
 def _head_error(join_ref: Any, ref: Any, topic: Any, event: Any, payload: Any) -> str:

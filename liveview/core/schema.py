@@ -8,7 +8,7 @@ an event is whatever the page sends (its handler decides), so it is not checked 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from . import protocol as p
 from .errors import ProtocolError
@@ -87,7 +87,7 @@ def error(frame: p.Frame) -> str | None:
     return None
 
 
-def fits_event(payload: dict[str, Any]) -> bool:
+def _python_fits_event(payload: dict[str, Any]) -> bool:
     """True when the payload of an `lv:` `event` frame fits its schema: the common frame (a
     click, a form change) checked in one expression rather than the table's walk (an absent
     field costs a `not in`). False says nothing: `error` then decides (and refuses a bad frame
@@ -102,6 +102,11 @@ def fits_event(payload: dict[str, Any]) -> bool:
 
 
 _OPT_DICT = (dict, type(None))
+
+#: `_python_fits_event`, in C when the extension is built (liveview/core/_frames.c): every
+#: click is checked.
+fits_event: Callable[[dict[str, Any]], bool] = _python_fits_event \
+    if p._native_frames is None else p._native_frames.fits_event
 
 
 Fields = tuple[tuple[str, tuple[type, ...], bool, bool], ...]

@@ -6,6 +6,14 @@ import pytest
 from liveview.core import protocol as p
 
 
+@pytest.fixture(autouse=True, params=["c", "python"])
+def head_check(request, monkeypatch):
+    """Every framing case with each check of a frame's head: the C one (liveview/core/
+    _frames.c, tests/core/test_frames_native.py) and the Python one it stands in for."""
+    if request.param == "python":
+        monkeypatch.setattr(p, "_head_fits", p._python_head_fits)
+
+
 def test_decode_text_frame():
     frame = p.decode_text('["4","9","lv:phx-a","event",{"type":"click","event":"inc"}]')
     assert frame == p.Frame("4", "9", "lv:phx-a", "event", {"type": "click", "event": "inc"})
