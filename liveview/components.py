@@ -92,6 +92,14 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
 _QUEUED = "_component_updates"
 
 
+def updates_queued(socket: Any) -> bool:
+    """Whether `socket`'s handlers queued component updates (`send_update`), without making
+    its queue when it has none."""
+    queued = socket.__dict__.get(_QUEUED) if isinstance(socket, SendUpdateMixin) \
+        else getattr(socket, "component_updates", None)
+    return bool(queued)
+
+
 class SendUpdateMixin:
     """`send_update` / `send_update_after` / `send_info` for the connected view socket."""
 
@@ -300,12 +308,9 @@ class ComponentRegistry:
             tree = rendered if type(rendered) is dict else tree_or_awaitable(rendered)
         # Settled as it is: no component placed or alive, no update queued (every click of a
         # view without components); else `_settle` looks closer.
-        if isinstance(tree, dict) and not (current.touched or self._by_cid):
-            # The updates the socket has queued, without making its queue when it has none.
-            queued = socket.__dict__.get(_QUEUED) if isinstance(socket, SendUpdateMixin) \
-                else getattr(socket, "component_updates", None)
-            if not queued:
-                return tree
+        if isinstance(tree, dict) and not (current.touched or self._by_cid) and \
+                not updates_queued(socket):
+            return tree
         return self._settle_after(tree, socket)
 
     async def _settle_after(self, tree: dict[str, Any] | Awaitable[dict[str, Any]],

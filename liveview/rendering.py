@@ -8,9 +8,11 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
 from django.template import loader
+from django.template.base import Template
 
 from .context import template_context
-from .core.render import render_tree
+from .core.plan import Plan
+from .core.render import always_bare, render_tree
 
 
 class Renderable(Protocol):
@@ -96,6 +98,19 @@ async def render_again(view: Renderable, context: dict[str, Any]) -> dict[str, A
 async def tree_of(rendered: dict[str, Any] | Awaitable[dict[str, Any]]) -> dict[str, Any]:
     """The tree `render_now` gave, or awaited."""
     return rendered if isinstance(rendered, dict) else await rendered
+
+
+def always_bare_view(view: Any) -> tuple[Plan, Template] | None:
+    """The plan and template of `view` when every render of it is `render_bare`'s: it
+    renders with `TemplateRenderer.render` (no `render()` of its own), its template is loaded
+    (after its first render) and always renders bare (`core.render.always_bare`); else None.
+    Such a view's tree is its template's for its variables (`view_context`) and nothing
+    else: no component, no child view, no tracking."""
+    if getattr(type(view), "render", None) is not TemplateRenderer.render or \
+            "render" in getattr(view, "__dict__", ()):
+        return None
+    template = view.__dict__.get("_template")
+    return always_bare(template) if template is not None else None
 
 
 class TemplateRenderer:

@@ -18,6 +18,7 @@ from django.template.base import Template
 from django.template.context import Context, RenderContext, make_context
 
 from .compiler import PLAN_ATTR, plan_for, render_plan
+from .plan import Plan
 from .tracking import TRACK_KEY, Tracker, record_writes
 
 
@@ -70,6 +71,43 @@ def _bare_context(template: Template) -> Context:
     return context
 
 
+def render_bare(plan: Plan, template: Template, values: dict[str, Any]) -> dict[str, Any]:
+    """`template`'s tree for `values` (its `plan`, which never writes into the context nor
+    keeps state in the render context: `uses_render_context` False), untracked: the bare
+    render of `render_tree`, and of a view whose template always renders bare
+    (`always_bare`).
+
+    `values` is used as it is (nothing writes into it), in a Context like `new_context`'s,
+    bound to the template as `render_plan` binds it. That Context is made once and kept by
+    the plan between renders: such a render leaves it as it found it. Each render takes one
+    for itself (list.pop and append are atomic: renders in other threads, or nested, take
+    another); a render that raised does not give it back.
+    """
+    try:
+        context = plan.spare_contexts.pop()
+    except IndexError:
+        context = _bare_context(template)
+    dicts = context.dicts
+    dicts[1] = values
+    tree = plan.render(context)
+    dicts[1] = _NO_VALUES  # (the values are not kept alive between renders)
+    plan.spare_contexts.append(context)
+    return tree
+
+
+def always_bare(template: Any) -> tuple[Plan, Template] | None:
+    """The plan and base template of `template` when every render of it is bare (a plan
+    `render_tree` renders bare, tracked or not: small, with nothing that writes into the
+    context or keeps state in the render context), else None."""
+    base = getattr(template, "template", template)
+    if not isinstance(base, Template):
+        return None
+    plan = plan_for(base.nodelist)
+    if plan.uses_render_context or plan.size is None or plan.size > SMALL_TEMPLATE:
+        return None
+    return plan, base
+
+
 def render_tree(
     template: Any, context: Mapping[str, Any], request: HttpRequest | None = None
 ) -> dict[str, Any]:
@@ -92,22 +130,8 @@ def render_tree(
             # write into the context nor keep state in the render context (variables, if,
             # for, with, autoescape: `Plan.uses_render_context` is False), untracked.
             # `context` is used as it is (nothing writes into it: no copy; a `TRACK_KEY`
-            # in it is a name no template can spell), in a Context like `new_context`'s,
-            # bound to the template as `render_plan` binds it. That Context is made once
-            # and kept by the plan between renders: such a render leaves it as it found
-            # it. Each render takes one for itself (list.pop and append are atomic: renders
-            # in other threads, or nested, take another); a render that raised does not
-            # give it back.
-            try:
-                ctx = plan.spare_contexts.pop()
-            except IndexError:
-                ctx = _bare_context(base)
-            dicts = ctx.dicts
-            dicts[1] = context
-            tree = plan.render(ctx)
-            dicts[1] = _NO_VALUES  # (the values are not kept alive between renders)
-            plan.spare_contexts.append(ctx)
-            return tree
+            # in it is a name no template can spell).
+            return render_bare(plan, base, context)
     except TemplateDoesNotExist as exc:
         if base is not template:
             reraise(exc, template.backend)

@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import SynchronousOnlyOperation
 from django.template import engines
 
-from liveview.components import SendUpdateMixin
+from liveview import LiveView
+from liveview.components import ComponentRegistry, SendUpdateMixin
 from liveview.core.components import HOST_KEY
 from liveview.core.render import render_tree
 from liveview.core.streams import Streams
@@ -160,3 +161,101 @@ async def test_a_send_update_queued_before_any_component_is_still_applied(caplog
     sock.send_update(7, label="late")
     assert await state.render(quiet, sock) == {"s": ["", ""], "0": "x"}
     assert sock.component_updates == [] and "no such component" in caplog.text
+
+
+# A view whose template always renders bare ----------------------------------------------------
+
+COUNTER = engines["django"].from_string(
+    "<p>{{ count }}</p>{% if flash.info %}<i>{{ flash.info }}</i>{% endif %}")
+
+
+class TemplateView(LiveView):
+    """A LiveView rendering `template` (set on the instance: no template directory needed)."""
+
+    def __init__(self, template) -> None:
+        self._template = template
+
+
+class OwnRender(TemplateView):
+    def render(self, context):
+        return super().render(context)
+
+
+def counting_registry(state, monkeypatch) -> list[int]:
+    """The number of renders that went through the component registry, in a list."""
+    calls = [0]
+    render_now = ComponentRegistry.render_now
+
+    def counted(registry, *args, **kwargs):
+        calls[0] += registry is state.components
+        return render_now(registry, *args, **kwargs)
+
+    monkeypatch.setattr(ComponentRegistry, "render_now", counted)
+    return calls
+
+
+def joined(view=None):
+    state, sock = RenderState(), connected_socket(count=0)
+    state.children = NestedHost("parent", "parent", "default")
+    return state, sock, view or TemplateView(COUNTER)
+
+
+def test_a_view_whose_template_always_renders_bare_renders_it_alone_after_the_first(
+        monkeypatch):
+    state, sock, view = joined()
+    registry = counting_registry(state, monkeypatch)
+    for count in range(4):
+        sock.context["count"] = count
+        sock.flash = {"info": "saved"} if count == 2 else {}
+        tree = state.render_now(view, sock)
+        assert tree == render_tree(COUNTER, view_context(sock))
+    assert registry == [1]  # the first render only: the template was not loaded before
+
+
+@pytest.mark.parametrize("view", [
+    OwnRender(COUNTER),
+    TemplateView(engines["django"].from_string("{% for i in items %}{{ i }}{% endfor %}")),
+    TemplateView(engines["django"].from_string("{% cycle 'a' 'b' %}{{ count }}")),
+    TemplateView(engines["django"].from_string("{{ a }}{{ b }}{{ c }}{{ d }}{{ e }}{{ f }}"
+                                               "{{ g }}{{ h }}{{ i }}")),  # past SMALL_TEMPLATE
+], ids=["own render", "loop", "render context", "large"])
+def test_any_other_view_keeps_the_registry(view, monkeypatch):
+    state, sock, view = joined(view)
+    registry = counting_registry(state, monkeypatch)
+    sock.context["items"] = [1, 2]
+    for _ in range(3):
+        state.render_now(view, sock)
+    assert registry == [3]
+
+
+async def test_a_bare_view_with_updates_queued_renders_through_the_registry(caplog):
+    state, sock = RenderState(), UpdatingSocket()
+    state.children = NestedHost("parent", "parent", "default")
+    sock.context["count"] = 1
+    view = TemplateView(COUNTER)
+    state.render_now(view, sock)
+    sock.send_update(7, label="late")
+    assert await state.render(view, sock) == render_tree(COUNTER, view_context(sock))
+    assert sock.component_updates == [] and "no such component" in caplog.text
+
+
+class LazyOnce:
+    """A value that cannot be rendered on the event loop the first time (a lazy queryset)."""
+
+    def __init__(self) -> None:
+        self.renders = 0
+
+    def __str__(self) -> str:
+        self.renders += 1
+        if self.renders == 1:
+            raise SynchronousOnlyOperation("a lazy queryset")
+        return "rows"
+
+
+@pytest.mark.django_db
+async def test_a_bare_render_that_must_go_to_the_orm_thread_goes_there():
+    state, sock, view = joined()
+    state.render_now(view, sock)
+    sock.context["count"] = LazyOnce()
+    tree = await state.render(view, sock)
+    assert tree["0"] == "rows" and sock.context["count"].renders == 2
