@@ -916,28 +916,35 @@ def _emit_plan(source: _Source, plan: Plan, target: str, depth: int) -> None:
 def _emit_lookup(source: _Source, lookups: tuple[str, ...], value: str, depth: int) -> None:
     """`value` = what `_resolver`'s lookup finds without Django, else _UNFOUND."""
     name, keys = lookups[0], lookups[1:]
-    found, values = source.temp(), source.temp()
+    found, values, scan = source.temp(), source.temp(), source.temp()
     emit = source.emit
     emit(depth, f"{value} = _UNFOUND")
     emit(depth, "if type(context) is Context or "
                 "type(context).__getitem__ is _CONTEXT_GETITEM:")
     emit(depth + 1, "try:")
-    emit(depth + 2, f"for {values} in reversed(context.dicts):")
-    emit(depth + 3, f"if {name!r} in {values}:")
-    emit(depth + 4, f"{found} = {values}[{name!r}]")
+    # The top dict first (where a view's variables and a loop's are: no iterator made),
+    # then the others from the top down, as BaseContext.__getitem__ walks them.
+    emit(depth + 2, f"{values} = context.dicts[-1]")
+    emit(depth + 2, f"if {name!r} not in {values}:")
+    emit(depth + 3, f"{values} = None")
+    emit(depth + 3, f"for {scan} in reversed(context.dicts):")
+    emit(depth + 4, f"if {name!r} in {scan}:")
+    emit(depth + 5, f"{values} = {scan}")
+    emit(depth + 5, "break")
+    emit(depth + 2, f"if {values} is not None:")
+    emit(depth + 3, f"{found} = {values}[{name!r}]")
     if keys:
         key = source.temp()
-        emit(depth + 4, f"for {key} in {source.name(keys)}:")
-        emit(depth + 5, f"if type({found}) is not dict:")
-        emit(depth + 6, "break")
-        emit(depth + 5, f"{found} = {found}[{key}]")
-        emit(depth + 4, "else:")
-        emit(depth + 5, f"if not callable({found}):")
-        emit(depth + 6, f"{value} = {found}")
-    else:
+        emit(depth + 3, f"for {key} in {source.name(keys)}:")
+        emit(depth + 4, f"if type({found}) is not dict:")
+        emit(depth + 5, "break")
+        emit(depth + 4, f"{found} = {found}[{key}]")
+        emit(depth + 3, "else:")
         emit(depth + 4, f"if not callable({found}):")
         emit(depth + 5, f"{value} = {found}")
-    emit(depth + 4, "break")
+    else:
+        emit(depth + 3, f"if not callable({found}):")
+        emit(depth + 4, f"{value} = {found}")
     emit(depth + 1, "except Exception:")
     emit(depth + 2, "pass")
 
