@@ -637,11 +637,11 @@ class ViewChannel:
             event = payload.get("event")
             if not isinstance(event, str):
                 raise ProtocolError("event name missing")
-            if event == CLEAR_FLASH_EVENT:
+            if event.startswith("lv:"):  # the runtime's own (`lv:clear-flash`)
+                if event != CLEAR_FLASH_EVENT:
+                    raise ProtocolError(f"unknown event {event!r}")
                 await self._clear_flash(frame)
                 return
-            if event.startswith("lv:"):
-                raise ProtocolError(f"unknown event {event!r}")
             if "uploads" in payload:  # files chosen in a phx-change: known before handle_event
                 uploads.register_change_uploads(self._socket.upload_manager, payload["uploads"],
                                                 self.topic)
