@@ -7,6 +7,7 @@
  * (diff.py's `_diff_value`, in Python: nested nodes, comprehensions, streams), whose result
  * goes when it is not empty. Every diff of every view walks its root node here: a click of a
  * small template is mostly this loop, which costs ~3.8k instructions in Python.
+ * diff_tree(diff_value, old, new) is diff.py's `diff_tree` around it, without a Python frame.
  *
  * The comparisons are Python's own (`is`, then `==`), so the result is the pure-Python one's
  * whatever the values are; diff.py falls back to that one when this module is not built.
@@ -95,7 +96,62 @@ error:
     return NULL;
 }
 
+/* diff_tree(diff_value, old, new): diff.py's `_python_diff_tree` (the whole tree when the
+ * client holds none or other statics, else `diff_dynamics`), without its Python frame. */
+static PyObject *
+diff_tree(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *old, *new, *statics, *held;
+    int same;
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "diff_tree() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    old = args[1];
+    new = args[2];
+    if (old == Py_None) {
+        return Py_NewRef(new);
+    }
+    if (!PyDict_Check(old) || !PyDict_Check(new)) {
+        PyErr_SetString(PyExc_TypeError, "diff_tree() compares two dicts");
+        return NULL;
+    }
+    statics = PyDict_GetItemWithError(new, STATIC);
+    if (statics == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    held = PyDict_GetItemWithError(old, STATIC);
+    if (held == NULL && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (statics == NULL) {
+        statics = Py_None;
+    }
+    if (held == NULL) {
+        held = Py_None;
+    }
+    /* (The same template renders the same statics object: no list to compare.) */
+    if (held != statics) {
+        Py_INCREF(held);
+        Py_INCREF(statics);
+        same = PyObject_RichCompareBool(held, statics, Py_EQ);
+        Py_DECREF(held);
+        Py_DECREF(statics);
+        if (same < 0) {
+            return NULL;
+        }
+        if (!same) {
+            return Py_NewRef(new);
+        }
+    }
+    return diff_dynamics(module, args, nargs);
+}
+
 static PyMethodDef methods[] = {
+    {"diff_tree", (PyCFunction)(void (*)(void))diff_tree, METH_FASTCALL,
+     PyDoc_STR("diff_tree(diff_value, old, new, /)\n--\n\n"
+               "The wire diff from tree old (None: the client holds none) to tree new "
+               "(liveview.core.diff.diff_tree); new itself when it goes whole.")},
     {"diff_dynamics", (PyCFunction)(void (*)(void))diff_dynamics, METH_FASTCALL,
      PyDoc_STR("diff_dynamics(diff_value, old, new, /)\n--\n\n"
                "What changed from node old to node new (liveview.core.diff._diff_dynamics); "

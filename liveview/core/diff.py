@@ -22,12 +22,14 @@ try:
     # `_diff_dynamics` in C (setup.py builds it when a compiler is there); without it, the
     # Python one below, with the same results.
     from ._diff import diff_dynamics as _native_diff_dynamics
+    from ._diff import diff_tree as _native_diff_tree
 except ImportError:  # pragma: no cover - a build without a compiler
-    _native_diff_dynamics = None  # type: ignore[assignment]
+    _native_diff_dynamics = _native_diff_tree = None  # type: ignore[assignment]
 
 
-def diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """Wire diff from what the client holds (`old`) to `new`; `{}` when nothing changed."""
+def _python_diff_tree(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Wire diff from what the client holds (`old`) to `new`; `{}` when nothing changed
+    (`diff_tree`)."""
     if old is None:
         return new
     statics = new.get(STATIC)
@@ -168,3 +170,9 @@ def _diff_by_key(
 _diff_dynamics: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = \
     _python_diff_dynamics if _native_diff_dynamics is None else \
     partial(_native_diff_dynamics, _diff_value)
+
+#: Wire diff from what the client holds (`old`, None: nothing) to `new`; `{}` when nothing
+#: changed, `new` itself when it goes whole. `_python_diff_tree`, in C when the extension is
+#: built (every diff of every view starts here).
+diff_tree: Callable[[dict[str, Any] | None, dict[str, Any]], dict[str, Any]] = \
+    _python_diff_tree if _native_diff_tree is None else partial(_native_diff_tree, _diff_value)

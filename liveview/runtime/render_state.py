@@ -25,6 +25,10 @@ from ..rendering import always_bare_view, tree_of, view_context
 from .hosted import HostedSocket, HostedView
 
 
+#: The components' table of a view that has none (never changed).
+_NO_TABLE: dict[str, Any] = {}
+
+
 class RenderState:
     """The rendered state of one joined view as its client holds it."""
 
@@ -120,7 +124,9 @@ class RenderState:
         diff = diff_tree(self.tree, tree)
         if diff is tree:  # a whole new tree (new statics): the client drops its components
             return self.full(tree, socket, reply)
-        return self._sent(diff, tree, socket, self.components.table(), reply)
+        # (A view rendered bare has no components: no table to ask for.)
+        return self._sent(diff, tree, socket,
+                          self.components.table() if self._bare is None else _NO_TABLE, reply)
 
     def _sent(self, rendered: dict[str, Any], tree: dict[str, Any], socket: HostedSocket,
               table: dict[str, Any], reply: Any) -> dict[str, Any]:

@@ -19,10 +19,11 @@ TABLE = ("<table>{% for r in rows %}<tr><td>{{ r.id }}</td><td>{{ r.name|upper }
 
 @pytest.fixture(autouse=True, params=["c", "python"])
 def node_walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every diff shape with each walk over a node: the C one (liveview/core/_diff.c,
+    """Every diff shape with each diff: the C one (liveview/core/_diff.c,
     tests/core/test_diff_native.py) and the Python one it stands in for."""
     if request.param == "python":
         monkeypatch.setattr(diff_module, "_diff_dynamics", diff_module._python_diff_dynamics)
+        monkeypatch.setitem(globals(), "diff_tree", diff_module._python_diff_tree)
 
 
 def rows(n: int, changes: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:

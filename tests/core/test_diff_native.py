@@ -16,12 +16,13 @@ from liveview.core import diff
 
 # Imported, not skipped when missing: `make setup` builds it (setup.py, optional=True), and a
 # build that failed silently must fail here, not leave every diff on its slow path unseen.
-from liveview.core._diff import diff_dynamics  # noqa: E402
+from liveview.core._diff import diff_dynamics, diff_tree  # noqa: E402
 
 
 def test_the_extension_is_built_here_and_used() -> None:
     assert diff._native_diff_dynamics is diff_dynamics
     assert diff._diff_dynamics.func is diff_dynamics  # type: ignore[attr-defined]
+    assert diff.diff_tree.func is diff_tree  # type: ignore[attr-defined]
 
 
 def native(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -35,7 +36,7 @@ NODES = st.recursive(ATOMS, lambda inner: st.dictionaries(KEYS, inner, max_size=
 TREES = st.dictionaries(KEYS, NODES, max_size=5)
 
 
-def outcome(walk: Any, old: dict[str, Any], new: dict[str, Any]) -> Any:
+def outcome(walk: Any, old: dict[str, Any] | None, new: dict[str, Any]) -> Any:
     """The diff's items in order, or the type of what it raised (nodes made at random are
     not all trees: a "k" holding an int is no comprehension)."""
     try:
@@ -48,6 +49,23 @@ def outcome(walk: Any, old: dict[str, Any], new: dict[str, Any]) -> Any:
 @given(TREES, TREES)
 def test_any_two_nodes_diff_as_in_python(old: dict[str, Any], new: dict[str, Any]) -> None:
     assert outcome(native, old, new) == outcome(diff._python_diff_dynamics, old, new)
+
+
+STATICS = st.sampled_from([["<p>", "</p>"], ["<i>", "</i>"], ["<p>", "</p>", ""]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), TREES), TREES, STATICS, STATICS, st.booleans())
+def test_any_two_trees_diff_as_in_python(old: dict[str, Any] | None, new: dict[str, Any],
+                                         held: list[str], statics: list[str],
+                                         shared: bool) -> None:
+    if old is not None:
+        old["s"] = held
+    new["s"] = held if shared else statics  # the same statics object, or an equal one, or not
+    native_diff = outcome(lambda o, n: diff_tree(diff._diff_value, o, n), old, new)
+    assert native_diff == outcome(diff._python_diff_tree, old, new)
+    if old is None or (not shared and held != statics):
+        assert diff_tree(diff._diff_value, old, new) is new  # whole, as it is
 
 
 def test_a_key_the_old_node_lacks_compares_as_none() -> None:
