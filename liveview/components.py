@@ -88,14 +88,14 @@ def _update(component: Any, id: Any, assigns: dict[str, Any]) -> ComponentUpdate
     return ComponentUpdate(component, id, assigns)
 
 
-#: Where `SendUpdateMixin` keeps its queue (made on first use).
-_QUEUED = "_component_updates"
+#: Where `SendUpdateMixin` keeps its queue (made on first use) in the socket's `__dict__`.
+QUEUED_UPDATES = "_component_updates"
 
 
 def updates_queued(socket: Any) -> bool:
     """Whether `socket`'s handlers queued component updates (`send_update`), without making
     its queue when it has none."""
-    queued = socket.__dict__.get(_QUEUED) if isinstance(socket, SendUpdateMixin) \
+    queued = socket.__dict__.get(QUEUED_UPDATES) if isinstance(socket, SendUpdateMixin) \
         else getattr(socket, "component_updates", None)
     return bool(queued)
 
@@ -109,9 +109,9 @@ class SendUpdateMixin:
     @property
     def component_updates(self) -> list[ComponentUpdate]:
         """Updates queued by this view's handlers, applied by the runtime after each one."""
-        queued = self.__dict__.get(_QUEUED)
+        queued = self.__dict__.get(QUEUED_UPDATES)
         if queued is None:
-            queued = self.__dict__[_QUEUED] = []
+            queued = self.__dict__[QUEUED_UPDATES] = []
         return queued
 
     def send_update(self, component: Any, id: Any = None, **assigns: Any) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import SynchronousOnlyOperation
 from django.template.base import Template
 
-from ..components import ComponentRegistry, updates_queued
+from ..components import QUEUED_UPDATES, ComponentRegistry, SendUpdateMixin
 from ..conf import liveview_settings
 from ..core.diff import diff_tree
 from ..core.plan import Plan
@@ -86,7 +86,8 @@ class RenderState:
         the ORM's thread (a lazy queryset) takes the usual way, which does that.
         """
         bare = self._bare
-        if bare is not None and not updates_queued(socket):
+        # (`updates_queued`, inlined: a bare view's socket is a SendUpdateMixin.)
+        if bare is not None and not socket.__dict__.get(QUEUED_UPDATES):
             try:
                 return render_bare(bare[0], bare[1], view_context(socket))
             except SynchronousOnlyOperation:
@@ -100,7 +101,8 @@ class RenderState:
         self.dropped_children = host.finish()
         if not self._bare_known:  # (the template is loaded now)
             self._bare_known = True
-            self._bare = always_bare_view(view)
+            if isinstance(socket, SendUpdateMixin):
+                self._bare = always_bare_view(view)
         return tree
 
     async def _finish_after(self, tree: Awaitable[dict[str, Any]], host: NestedHost

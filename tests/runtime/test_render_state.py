@@ -194,8 +194,11 @@ def counting_registry(state, monkeypatch) -> list[int]:
     return calls
 
 
-def joined(view=None):
-    state, sock = RenderState(), connected_socket(count=0)
+def joined(view=None, sock=None):
+    state = RenderState()
+    if sock is None:
+        sock = UpdatingSocket()
+        sock.context["count"] = 0
     state.children = NestedHost("parent", "parent", "default")
     return state, sock, view or TemplateView(COUNTER)
 
@@ -210,6 +213,14 @@ def test_a_view_whose_template_always_renders_bare_renders_it_alone_after_the_fi
         tree = state.render_now(view, sock)
         assert tree == render_tree(COUNTER, view_context(sock))
     assert registry == [1]  # the first render only: the template was not loaded before
+
+
+def test_a_socket_without_send_update_keeps_the_registry(monkeypatch):
+    state, sock, view = joined(sock=connected_socket(count=1))
+    registry = counting_registry(state, monkeypatch)
+    for _ in range(3):
+        assert state.render_now(view, sock) == render_tree(COUNTER, view_context(sock))
+    assert registry == [3]
 
 
 @pytest.mark.parametrize("view", [
@@ -229,10 +240,7 @@ def test_any_other_view_keeps_the_registry(view, monkeypatch):
 
 
 async def test_a_bare_view_with_updates_queued_renders_through_the_registry(caplog):
-    state, sock = RenderState(), UpdatingSocket()
-    state.children = NestedHost("parent", "parent", "default")
-    sock.context["count"] = 1
-    view = TemplateView(COUNTER)
+    state, sock, view = joined()
     state.render_now(view, sock)
     sock.send_update(7, label="late")
     assert await state.render(view, sock) == render_tree(COUNTER, view_context(sock))
