@@ -12,7 +12,7 @@ JS_BUNDLE := liveview/static/liveview/liveview.js
 setup: $(VENV)/.stamp-pip node_modules/.stamp-npm $(JS_BUNDLE) hooks migrate chromium
 
 $(VENV)/.stamp-pip: setup.cfg setup.py pyproject.toml constraints.txt liveview/core/_tracking.c \
-		liveview/core/_diff.c liveview/core/_frames.c
+		liveview/core/_diff.c liveview/core/_frames.c liveview/runtime/_stepping.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@

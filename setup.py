@@ -4,11 +4,12 @@ The bundle (liveview/static/liveview/liveview.js) is built from assets/ by npm a
 git. Without it, a package builds fine and installs fine, yet no page ever connects. So when it
 is missing, `pip install <checkout>`, `pip wheel .` and sdist builds run `npm ci` (unless
 node_modules/ exists) and `npm run build` first, or stop with the command to run.
-It also builds three optional C extensions: `liveview.core._tracking`, the C half of change
+It also builds four optional C extensions: `liveview.core._tracking`, the C half of change
 tracking (see liveview/core/tracking.py), `liveview.core._diff`, the diff's walk over a node
-(see liveview/core/diff.py), and `liveview.core._frames`, the checks every client frame
-passes (see liveview/core/protocol.py). All are `optional=True`: without a compiler the
-install goes on and their pure-Python paths run instead, with the same results.
+(see liveview/core/diff.py), `liveview.core._frames`, the checks every client frame passes
+(see liveview/core/protocol.py), and `liveview.runtime._stepping`, one step of a coroutine
+(see liveview/runtime/stepping.py). All are `optional=True`: without a compiler the install
+goes on and their pure-Python paths run instead, with the same results.
 Everything else is declared in setup.cfg.
 """
 from __future__ import annotations
@@ -72,6 +73,8 @@ class SdistWithBundle(sdist):
 TRACKING = Extension("liveview.core._tracking", ["liveview/core/_tracking.c"], optional=True)
 DIFF = Extension("liveview.core._diff", ["liveview/core/_diff.c"], optional=True)
 FRAMES = Extension("liveview.core._frames", ["liveview/core/_frames.c"], optional=True)
+STEPPING = Extension("liveview.runtime._stepping", ["liveview/runtime/_stepping.c"],
+                     optional=True)
 
 setup(cmdclass={"build_py": BuildPyWithBundle, "sdist": SdistWithBundle},
-      ext_modules=[TRACKING, DIFF, FRAMES])
+      ext_modules=[TRACKING, DIFF, FRAMES, STEPPING])

@@ -27,7 +27,7 @@ from .mailbox import Mailbox
 from .native_memory import pin_mmap_threshold
 from .router import TopicRouter
 from .server_tuning import quiet_autobahn_log_arguments
-from .stepping import wait_for_yield
+from .stepping import DONE, step, wait_for_yield
 
 logger = logging.getLogger(__name__)
 
@@ -200,16 +200,15 @@ class LiveViewConsumer:
                 return
             try:
                 if self._autobahn is None:
-                    waiting_on = sending.send(None)
+                    waiting_on = step(sending)
                 else:  # daphne hands the frame to autobahn before any wait
                     with daphne.unlimited_send(self._autobahn, text):
-                        waiting_on = sending.send(None)
-            except StopIteration:
-                return
+                        waiting_on = step(sending)
             except Exception as exc:
                 self._send_failed(exc)
                 return
-            self._hand_over(self._finish_send(sending, waiting_on))
+            if waiting_on is not DONE:
+                self._hand_over(self._finish_send(sending, waiting_on))
 
     def _hand_over(self, finishing: Any) -> None:
         self._sending = True

@@ -9,7 +9,29 @@ Task does with such a yield before stepping the coroutine again.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Callable
+
+
+def _python_step(coroutine: Any) -> Any:
+    """`coroutine.send(None)`: what it yielded, or DONE when it returned (`step`)."""
+    try:
+        return coroutine.send(None)
+    except StopIteration:
+        return DONE
+
+
+try:
+    # In C (setup.py builds it when a compiler is there): a return without StopIteration
+    # raised and caught, twice a click (liveview/runtime/_stepping.c).
+    from ._stepping import DONE
+    from ._stepping import step as _native_step
+except ImportError:  # pragma: no cover - a build without a compiler
+    DONE = object()
+    _native_step = None  # type: ignore[assignment]
+
+#: One step of a coroutine: `coroutine.send(None)`, returning what it yielded, or DONE (an
+#: object no coroutine yields) when it returned; what it raises is raised.
+step: Callable[[Any], Any] = _python_step if _native_step is None else _native_step
 
 
 async def wait_for_yield(waiting_on: Any) -> None:

@@ -18,7 +18,6 @@ import time
 import zoneinfo
 from collections.abc import Awaitable, Callable, Iterator
 from inspect import CO_COROUTINE
-from types import CoroutineType
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -47,13 +46,11 @@ from .join import verify_join
 from .mailbox import Mailbox
 from .outbound import Outbound, Send
 from .render_state import RenderState
-from .stepping import wait_for_yield
+from .stepping import DONE, step, wait_for_yield
 
 logger = logging.getLogger(__name__)
 DEBUG = logging.DEBUG
 _monotonic = time.monotonic
-# `_step(coroutine, None)`: no bound method made per click.
-_step: Callable[[Any, None], Any] = CoroutineType.send
 
 try:  # what asyncio's own eager tasks use to run a coroutine's step as a task (`post`)
     from asyncio.tasks import _enter_task, _leave_task
@@ -251,20 +248,20 @@ class ViewChannel:
         _leave_task(loop, caller)
         _enter_task(loop, task)
         try:
-            waiting_on = self._context.run(_step, handling, None)
-        except StopIteration:
-            self._handling = None
-            self._deadline = 0.0
-            self._working = False
-            if _monotonic() >= db.cleanup_due:  # (`schedule_connection_cleanup`'s own test)
-                db.schedule_connection_cleanup()
-            return
+            waiting_on = self._context.run(step, handling)
         except Exception as exc:  # the view ends: left, navigated away or crashed
             self._end_now(frame, exc)
         except BaseException as exc:  # (KeyboardInterrupt...) raised in the view's task
             self._queue.put(_Started(frame, None, None, exc))
         else:
-            self._queue.put(_Started(frame, handling, waiting_on, None))
+            if waiting_on is DONE:  # handled to its end (the usual click)
+                self._handling = None
+                self._deadline = 0.0
+                self._working = False
+                if _monotonic() >= db.cleanup_due:  # (`schedule_connection_cleanup`'s test)
+                    db.schedule_connection_cleanup()
+            else:
+                self._queue.put(_Started(frame, handling, waiting_on, None))
         finally:
             _leave_task(loop, task)
             _enter_task(loop, caller)
