@@ -173,7 +173,8 @@ class LiveViewConsumer:
         """
         if not self._open or self._dropping:
             return
-        queued = self._sending or bool(self._outbox.items)  # (not Mailbox.__bool__: a call)
+        # (Truthy when a frame waits: not Mailbox.__bool__, nor bool(), each a call.)
+        queued = self._sending or self._outbox.items
         if queued:
             self._outbox.put(text)
             self._outbox_chars += len(text)

@@ -80,8 +80,8 @@ class RenderState:
 
         A view whose template always renders bare (small, variables and ifs: the bare
         counter) is rendered by `render_bare` straight away, without the component registry
-        and the nested host, which its template cannot use: ~9k instructions of a click's
-        ~115k (bench/README.md). Its variables are the view's own (`view_context`), without
+        and the nested host, which its template cannot use: ~8k of a click's instructions
+        (bench/README.md, "Session 10"). Its variables are the view's own (`view_context`), without
         the runtime's (`_extra`): no name a template can spell. A render that must go on in
         the ORM's thread (a lazy queryset) takes the usual way, which does that.
         """

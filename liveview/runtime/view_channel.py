@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import logging
 import time
 import zoneinfo
 from collections.abc import Awaitable, Callable, Iterator
 from inspect import CO_COROUTINE
+from types import FunctionType
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -161,7 +163,8 @@ class ViewChannel:
                  "async_work", "view", "socket", "closed", "_close_upload", "_on_stop",
                  "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
                  "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
-                 "_stop_child", "_deadline", "_watch", "_context", "_hooks", "__weakref__")
+                 "_stop_child", "_deadline", "_watch", "_context", "_hooks", "_async_handler",
+                 "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], None],
@@ -208,6 +211,10 @@ class ViewChannel:
         #: and detach_hook change in place), set at the join: every click asks it for its
         #: handle_event and after_render hooks without looking for the socket's `lifecycle`.
         self._hooks: dict[str, Any] = {}
+        #: The view class's `handle_event` when it is an `async def` function (set at the
+        #: join): a click calls it without a bound method or `call_user`'s test, while the
+        #: class and the instance have no other.
+        self._async_handler: Callable[..., Any] | None = None
         #: The actor's contextvars: a handler run at once in `post` runs in them too.
         self._context = contextvars.copy_context()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic,
@@ -564,6 +571,10 @@ class ViewChannel:
         self.view, self.socket = view, socket
         lifecycle = getattr(socket, "lifecycle", None)
         self._hooks = lifecycle.by_stage if lifecycle is not None else {}
+        # (As the class holds it: a staticmethod or classmethod is not a plain function.)
+        handler = inspect.getattr_static(type(view), "handle_event", None)
+        if type(handler) is FunctionType and handler.__code__.co_flags & CO_COROUTINE:
+            self._async_handler = handler
         self.render_state.children = NestedHost(self.view_id, self.root_id, self.live_session)
         socket.flash = join_flash(payload, static=plan.static)
         url = plan.url
@@ -659,6 +670,9 @@ class ViewChannel:
                 handling: Awaitable[Any]
                 if self._hooks.get("handle_event"):
                     handling = self._hooked_event(view, socket, event, value)
+                elif type(view).handle_event is self._async_handler is not None and \
+                        "handle_event" not in view.__dict__:  # (still the class's own)
+                    handling = self._async_handler(view, event, value, socket)
                 else:
                     handler = view.handle_event
                     # `call_user`'s own first test, inlined: an `async def` handler is called.

@@ -20,6 +20,18 @@ async def test_click_replies_with_minimal_diff(client):
     assert '<span id="count">1</span>' in client.html
 
 
+async def test_a_staticmethod_handler_is_called_without_the_view(client):
+    await joined(client, "/t/static-handler/")
+    assert await client.click("inc") == {"status": "ok", "response": {"diff": {"0": "1"}}}
+
+
+async def test_a_handler_set_on_the_instance_is_the_one_called(client):
+    await joined(client, "/t/instance-handler/")
+    assert await client.click("inc") == {"status": "ok", "response": {"diff": {"0": "10"}}}
+    await client.click("sync")  # the instance's handler is now a plain function
+    assert await client.click("inc") == {"status": "ok", "response": {"diff": {"0": "-1"}}}
+
+
 async def test_branch_switch_sends_new_branch_whole(client):
     await joined(client, "/counter/")
     await client.click("decrement")

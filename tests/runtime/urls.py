@@ -17,5 +17,7 @@ urlpatterns = [
     path("t/mount-redirect/", views.MountRedirectView.as_view()),
     path("t/plain/", lambda request: HttpResponse("plain")),
     path("t/nested/", views.NestedHostView.as_view()),
+    path("t/static-handler/", views.StaticHandlerView.as_view()),
+    path("t/instance-handler/", views.InstanceHandlerView.as_view()),
     path("", include("demo_project.urls")),
 ]

@@ -265,3 +265,37 @@ class TaskView(StringTemplateView):
         elif event == "wait-then-read":
             await asyncio.sleep(0.05)
             socket.context["seen"] = view_var.get()
+
+
+class StaticHandlerView(StringTemplateView):
+    """Its handle_event is an `async def` staticmethod (no `self`)."""
+
+    source = "<p id='n'>{{ n }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"n": 0}
+
+    @staticmethod
+    async def handle_event(event, payload, socket):
+        socket.context["n"] += 1
+
+
+class InstanceHandlerView(StringTemplateView):
+    """Its instance gets a handle_event of its own in mount: an async one, then (on `sync`)
+    a plain function."""
+
+    source = "<p id='n'>{{ n }}</p>"
+
+    async def mount(self, socket, session):
+        socket.context = {"n": 0}
+
+        async def own(event, payload, socket):
+            if event == "sync":
+                self.handle_event = lambda event, payload, socket: \
+                    socket.context.__setitem__("n", -1)
+            socket.context["n"] += 10
+
+        self.handle_event = own
+
+    async def handle_event(self, event, payload, socket):
+        raise AssertionError("the instance's own handler is the one to call")
