@@ -103,10 +103,16 @@ def _python_fits_event(payload: dict[str, Any]) -> bool:
 
 _OPT_DICT = (dict, type(None))
 
+try:
+    # In C (setup.py builds it when a compiler is there); without it, the Python one.
+    from ._frames import fits_event as _native_fits_event
+except ImportError:  # pragma: no cover - a build without a compiler
+    _native_fits_event = None  # type: ignore[assignment]
+
 #: `_python_fits_event`, in C when the extension is built (liveview/core/_frames.c): every
 #: click is checked.
-fits_event: Callable[[dict[str, Any]], bool] = _python_fits_event \
-    if p._native_frames is None else p._native_frames.fits_event
+fits_event: Callable[[dict[str, Any]], bool] = \
+    _python_fits_event if _native_fits_event is None else _native_fits_event
 
 
 Fields = tuple[tuple[str, tuple[type, ...], bool, bool], ...]
