@@ -64,17 +64,29 @@ DEFAULTS: dict[str, Any] = {
 
 
 class LiveViewSettings:
-    """Attribute access to `settings.LIVEVIEW` merged over DEFAULTS."""
+    """Attribute access to `settings.LIVEVIEW` merged over DEFAULTS.
+
+    Read at the first access (Django's settings are not configured when this module is
+    imported), every setting at once; the object then becomes a `_ReadSettings`, whose
+    settings are plain attributes. Some are read on every websocket frame: a plain attribute
+    costs ~20 instructions once CPython has specialized the read, one through a class with a
+    `__getattr__` ~300 (CPython 3.11 never specializes those), and Django's LazySettings 3-5 us.
+    `override_settings` (the `setting_changed` signal) makes it read them again.
+    """
 
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"unknown LIVEVIEW setting {name!r}; known: {sorted(DEFAULTS)}")
         user = getattr(settings, "LIVEVIEW", None) or {}
-        value = user.get(name, DEFAULTS[name])
-        # Some settings are read on every websocket frame: a plain attribute until LIVEVIEW
-        # changes costs 0.1 us, going through Django's LazySettings each time 3-5 us.
-        self.__dict__[name] = value
-        return value
+        for key, default in DEFAULTS.items():  # (a value set on the object stays: tests')
+            self.__dict__.setdefault(key, user.get(key, default))
+        object.__setattr__(self, "__class__", _ReadSettings)
+        return self.__dict__[name]
+
+
+class _ReadSettings:
+    """`liveview_settings` once read: its settings in its `__dict__`, and no `__getattr__`
+    (an unknown name is a plain AttributeError)."""
 
 
 liveview_settings = LiveViewSettings()
@@ -84,6 +96,7 @@ def _forget_cached_settings(*, setting: str, **kwargs: Any) -> None:
     # Sent by override_settings (and pytest-django's `settings` fixture).
     if setting == "LIVEVIEW":
         liveview_settings.__dict__.clear()
+        object.__setattr__(liveview_settings, "__class__", LiveViewSettings)
 
 
 setting_changed.connect(_forget_cached_settings)

@@ -137,8 +137,10 @@ class LiveViewConsumer:
 
     async def _read_frames(self) -> None:
         """Route frames until the websocket closes."""
+        # (Read once: a method call on an attribute is never specialized by CPython 3.11.)
+        receive = self._receive
         while True:
-            message = await self._receive()
+            message = await receive()
             kind = message["type"]
             if kind == "websocket.receive":
                 if not self._dropping:
@@ -195,7 +197,8 @@ class LiveViewConsumer:
             # does wait, a task finishes it (`_finish_send`) and later frames queue behind it,
             # so the caller still never waits for the client and frames keep their order.
             # (Inlined here, not a method: every frame goes this way.)
-            sending = self._send({"type": "websocket.send", "text": text})
+            send = self._send  # (not `self._send(...)`, see `_read_frames`)
+            sending = send({"type": "websocket.send", "text": text})
             if not isinstance(sending, CoroutineType):  # an awaitable of the server's (granian)
                 self._hand_over(self._await_send(sending))
                 return

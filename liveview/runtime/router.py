@@ -48,9 +48,10 @@ class TopicRouter:
         """
         # (One unpacking: each of a named tuple's attributes is a descriptor call.)
         join_ref, _, topic, event, payload = frame
-        if topic.startswith(p.LV_TOPIC_PREFIX):
+        # (Only `lv:` topics are in the table: a joined view's frame needs no startswith.)
+        view = self.views.get(topic)
+        if view is not None or topic.startswith(p.LV_TOPIC_PREFIX):
             # A view's frame, routed here rather than by one more call: every click comes here.
-            view = self.views.get(topic)
             if event == p.JOIN:
                 return self._join_view(frame, view)
             if view is None or view.closed or \

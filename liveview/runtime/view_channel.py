@@ -74,6 +74,8 @@ MAX_PATCHES = 10
 REASON_NOT_RENDERED = "not rendered by its parent"
 #: `ViewChannel._deadline` of a handler the watchdog cancelled.
 _EXPIRED = -1.0
+#: `ViewChannel._view_dict` of a view without a `__dict__` (never written to).
+_NO_ATTRIBUTES: dict[str, Any] = {}
 
 
 def _traceback(exc: BaseException) -> BaseException | None:
@@ -164,7 +166,7 @@ class ViewChannel:
                  "_queue", "_overloaded", "_restart", "_handling", "_working", "_task",
                  "parent_id", "parent", "root_id", "nested", "live_session", "_find_view",
                  "_stop_child", "_deadline", "_watch", "_context", "_hooks", "_async_handler",
-                 "__weakref__")
+                 "_view_dict", "_loop", "__weakref__")
 
     def __init__(self, join: p.Frame, *, send: Send, scope: dict[str, Any],
                  close_upload: Callable[[str], None],
@@ -215,10 +217,15 @@ class ViewChannel:
         #: join): a click calls it without a bound method or `call_user`'s test, while the
         #: class and the instance have no other.
         self._async_handler: Callable[..., Any] | None = None
+        #: The view's own attributes (set at the join; empty for a view without a
+        #: `__dict__`): a click looks there for a `handle_event` of the instance's own.
+        self._view_dict: dict[str, Any] = _NO_ATTRIBUTES
         #: The actor's contextvars: a handler run at once in `post` runs in them too.
         self._context = contextvars.copy_context()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.topic,
-                                                             context=self._context)
+        #: The event loop the view runs in, which `post` is called in. (Kept: in CPython,
+        #: `asyncio.get_running_loop()` makes a getpid() system call each time.)
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name=self.topic, context=self._context)
 
     # Mailbox -------------------------------------------------------------------------------
     def post(self, frame: p.Frame) -> None:
@@ -239,7 +246,7 @@ class ViewChannel:
                 or self.view is None or self.closed or self._overloaded:
             self._put(frame)
             return
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         caller = _current_task(loop)
         if caller is None:
             self._put(frame)
@@ -575,6 +582,7 @@ class ViewChannel:
         handler = inspect.getattr_static(type(view), "handle_event", None)
         if type(handler) is FunctionType and handler.__code__.co_flags & CO_COROUTINE:
             self._async_handler = handler
+        self._view_dict = getattr(view, "__dict__", _NO_ATTRIBUTES)
         self.render_state.children = NestedHost(self.view_id, self.root_id, self.live_session)
         socket.flash = join_flash(payload, static=plan.static)
         url = plan.url
@@ -671,7 +679,7 @@ class ViewChannel:
                 if self._hooks.get("handle_event"):
                     handling = self._hooked_event(view, socket, event, value)
                 elif type(view).handle_event is self._async_handler is not None and \
-                        "handle_event" not in view.__dict__:  # (still the class's own)
+                        "handle_event" not in self._view_dict:  # (still the class's own)
                     handling = self._async_handler(view, event, value, socket)
                 else:
                     handler = view.handle_event
