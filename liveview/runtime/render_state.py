@@ -49,8 +49,9 @@ class RenderState:
         self.tracker = Tracker() if liveview_settings.CHANGE_TRACKING else None
         self.children = None
         #: The view's template's plan and template when every render of the view is a bare
-        #: one (`rendering.always_bare_view`), known after its first render.
-        self._bare: tuple[Plan, Template] | None = None
+        #: one (`rendering.always_bare_view`), known after its first render, and its socket's
+        #: attributes (its `__dict__`: the queued `send_update`s are looked up there).
+        self._bare: tuple[Plan, Template, dict[str, Any]] | None = None
         self._bare_known = False
 
     @property
@@ -87,7 +88,7 @@ class RenderState:
         """
         bare = self._bare
         # (`updates_queued`, inlined: a bare view's socket is a SendUpdateMixin.)
-        if bare is not None and not socket.__dict__.get(QUEUED_UPDATES):
+        if bare is not None and not bare[2].get(QUEUED_UPDATES):
             try:
                 return render_bare(bare[0], bare[1], view_context(socket))
             except SynchronousOnlyOperation:
@@ -102,7 +103,8 @@ class RenderState:
         if not self._bare_known:  # (the template is loaded now)
             self._bare_known = True
             if isinstance(socket, SendUpdateMixin):
-                self._bare = always_bare_view(view)
+                plan = always_bare_view(view)
+                self._bare = None if plan is None else (*plan, socket.__dict__)
         return tree
 
     async def _finish_after(self, tree: Awaitable[dict[str, Any]], host: NestedHost

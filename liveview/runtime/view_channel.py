@@ -678,9 +678,10 @@ class ViewChannel:
                 handling: Awaitable[Any]
                 if self._hooks.get("handle_event"):
                     handling = self._hooked_event(view, socket, event, value)
-                elif type(view).handle_event is self._async_handler is not None and \
+                elif (handler := self._async_handler) is not None and \
+                        type(view).handle_event is handler and \
                         "handle_event" not in self._view_dict:  # (still the class's own)
-                    handling = self._async_handler(view, event, value, socket)
+                    handling = handler(view, event, value, socket)
                 else:
                     handler = view.handle_event
                     # `call_user`'s own first test, inlined: an `async def` handler is called.
