@@ -140,10 +140,14 @@ def child(clicks: int, page: str, views: int, echo: bool = False) -> None:
 
     django.setup()
     from django.conf import settings
+    from django.test import override_settings
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    # Back-to-back clicks exceed the per-socket frame rate a browser is allowed.
-    settings.LIVEVIEW = {**(getattr(settings, "LIVEVIEW", None) or {}), "MAX_FRAMES_PER_SECOND": 0}
+    # Back-to-back clicks exceed the per-socket frame rate a browser is allowed. (Through
+    # override_settings: liveview reads LIVEVIEW again only when told it changed.)
+    override_settings(
+        ALLOWED_HOSTS=["testserver"],
+        LIVEVIEW={**(getattr(settings, "LIVEVIEW", None) or {}), "MAX_FRAMES_PER_SECOND": 0},
+    ).enable()
     try:
         import uvloop
         result = uvloop.run(measure(clicks, page, views, echo))
