@@ -83,7 +83,7 @@ class Plan:
         self.nodes: tuple[Any, ...] = ()
         self.render = self.render_slots
         #: Contexts of finished bare renders, each taken by one render at a time
-        #: (`liveview.core.render.render_tree`).
+        #: (`liveview.core.render.render_bare`).
         self.spare_contexts: list[Context] = []
 
     def render_slots(self, context: Context) -> dict[str, Any]:

@@ -55,8 +55,8 @@ _NO_VALUES: dict[str, Any] = {}
 
 
 def _bare_context(template: Template) -> Context:
-    """A Context for `render_tree`'s bare renders of `template`: `new_context`'s, bound to
-    the template as `render_plan` binds it."""
+    """A Context for `render_bare`'s renders of `template`: `new_context`'s, bound to the
+    template as `render_plan` binds it."""
     render_context = object.__new__(RenderContext)
     render_context.dicts = [_BUILTINS.copy()]
     render_context.template = template
@@ -96,17 +96,21 @@ def render_bare(plan: Plan, template: Template, values: dict[str, Any]) -> dict[
     return tree
 
 
+def _bare_even_tracked(plan: Plan) -> bool:
+    """Whether `render_tree` renders `plan` bare even in a tracked render: small, with
+    nothing that writes into the context or keeps state in the render context."""
+    return not plan.uses_render_context and plan.size is not None and \
+        plan.size <= SMALL_TEMPLATE
+
+
 def always_bare(template: Any) -> tuple[Plan, Template] | None:
-    """The plan and base template of `template` when every render of it is bare (a plan
-    `render_tree` renders bare, tracked or not: small, with nothing that writes into the
-    context or keeps state in the render context), else None."""
+    """The plan and base template of `template` when every render of it is bare
+    (`_bare_even_tracked`), else None."""
     base = getattr(template, "template", template)
     if not isinstance(base, Template):
         return None
     plan = plan_for(base.nodelist)
-    if plan.uses_render_context or plan.size is None or plan.size > SMALL_TEMPLATE:
-        return None
-    return plan, base
+    return (plan, base) if _bare_even_tracked(plan) else None
 
 
 def render_tree(
@@ -124,9 +128,9 @@ def render_tree(
         plan = getattr(base.nodelist, PLAN_ATTR, None)  # (`plan_for`, without its call)
         if plan is None:
             plan = plan_for(base.nodelist)
-        if (request is None and type(context) is dict and not plan.uses_render_context and (
-                TRACK_KEY not in context or (
-                    plan.size is not None and plan.size <= SMALL_TEMPLATE))):
+        if request is None and type(context) is dict and (
+                (TRACK_KEY not in context and not plan.uses_render_context)
+                or _bare_even_tracked(plan)):
             # The bare render (every click of a small template): a plan whose nodes never
             # write into the context nor keep state in the render context (variables, if,
             # for, with, autoescape: `Plan.uses_render_context` is False), untracked.
